@@ -1,0 +1,105 @@
+/**
+ * The raw binding: the `Deno.dlopen` symbol table of `ws2_32.dll`, C names and
+ * C signatures (64-bit Windows), nothing else. Use the typed façade in
+ * `mod.ts`; nothing here checks a length or a handle.
+ *
+ * Blocking calls are deliberately synchronous: an error code is thread-local,
+ * so `WSAGetLastError()` is only right on the thread that made the call. The
+ * façade makes sockets non-blocking and waits for readiness with the
+ * `*_wait` variants, the only `nonblocking: true` symbols, whose own error
+ * code is never read.
+ *
+ * @module
+ */
+
+/** The symbols of `ws2_32.dll` the façade uses. */
+export const WS2_32_SYMBOLS = {
+  /** int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData); */
+  WSAStartup: { parameters: ["u16", "buffer"], result: "i32" },
+  /** int WSACleanup(void); */
+  WSACleanup: { parameters: [], result: "i32" },
+  /** int WSAGetLastError(void); */
+  WSAGetLastError: { parameters: [], result: "i32" },
+  /** SOCKET socket(int af, int type, int protocol); */
+  socket: { parameters: ["i32", "i32", "i32"], result: "usize" },
+  /** int bind(SOCKET s, const struct sockaddr *name, int namelen); */
+  bind: { parameters: ["usize", "buffer", "i32"], result: "i32" },
+  /** int listen(SOCKET s, int backlog); */
+  listen: { parameters: ["usize", "i32"], result: "i32" },
+  /** SOCKET accept(SOCKET s, struct sockaddr *addr, int *addrlen); */
+  accept: { parameters: ["usize", "buffer", "buffer"], result: "usize" },
+  /** int connect(SOCKET s, const struct sockaddr *name, int namelen); */
+  connect: { parameters: ["usize", "buffer", "i32"], result: "i32" },
+  /** int recv(SOCKET s, char *buf, int len, int flags); */
+  recv: { parameters: ["usize", "buffer", "i32", "i32"], result: "i32" },
+  /** int send(SOCKET s, const char *buf, int len, int flags); */
+  send: { parameters: ["usize", "buffer", "i32", "i32"], result: "i32" },
+  /** int closesocket(SOCKET s); */
+  closesocket: { parameters: ["usize"], result: "i32" },
+  /** int shutdown(SOCKET s, int how); */
+  shutdown: { parameters: ["usize", "i32"], result: "i32" },
+  /** int getpeername(SOCKET s, struct sockaddr *name, int *namelen); */
+  getpeername: { parameters: ["usize", "buffer", "buffer"], result: "i32" },
+  /** int getsockname(SOCKET s, struct sockaddr *name, int *namelen); */
+  getsockname: { parameters: ["usize", "buffer", "buffer"], result: "i32" },
+  /** int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen); */
+  setsockopt: { parameters: ["usize", "i32", "i32", "buffer", "i32"], result: "i32" },
+  /** int getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen); */
+  getsockopt: { parameters: ["usize", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  /** int ioctlsocket(SOCKET s, long cmd, u_long *argp); (`long` is 32-bit on Windows) */
+  ioctlsocket: { parameters: ["usize", "u32", "buffer"], result: "i32" },
+  /**
+   * int select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+   *            const struct timeval *timeout);
+   */
+  select: {
+    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+  },
+  /** `select` on a worker thread, for readiness waits; its error code is never read. */
+  select_wait: {
+    name: "select",
+    parameters: ["i32", "buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** int WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout); */
+  WSAPoll: { parameters: ["buffer", "u32", "i32"], result: "i32" },
+  /** u_short htons(u_short hostshort); */
+  htons: { parameters: ["u16"], result: "u16" },
+  /** u_short ntohs(u_short netshort); */
+  ntohs: { parameters: ["u16"], result: "u16" },
+  /** u_long htonl(u_long hostlong); */
+  htonl: { parameters: ["u32"], result: "u32" },
+  /** u_long ntohl(u_long netlong); */
+  ntohl: { parameters: ["u32"], result: "u32" },
+  /** unsigned long inet_addr(const char *cp); */
+  inet_addr: { parameters: ["buffer"], result: "u32" },
+  /** char *inet_ntoa(struct in_addr in); (a 4-byte struct, passed in a register as a u32) */
+  inet_ntoa: { parameters: ["u32"], result: "pointer" },
+  /** INT inet_pton(INT Family, PCSTR pszAddrString, PVOID pAddrBuf); */
+  inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
+  /** PCSTR inet_ntop(INT Family, const VOID *pAddr, PSTR pStringBuf, size_t StringBufSize); */
+  inet_ntop: { parameters: ["i32", "buffer", "buffer", "usize"], result: "pointer" },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened library. */
+export type Ws2_32 = Deno.DynamicLibrary<typeof WS2_32_SYMBOLS>["symbols"];
+
+/**
+ * Opens `ws2_32.dll`. A failure (not Windows, or `--allow-ffi` missing)
+ * becomes one clear `Error` whose `cause` is Deno's.
+ */
+export function openWs2_32(): Ws2_32 {
+  try {
+    return Deno.dlopen("ws2_32.dll", WS2_32_SYMBOLS).symbols;
+  } catch (cause) {
+    const why =
+      cause instanceof Deno.errors.NotCapable || cause instanceof Deno.errors.PermissionDenied
+        ? "FFI is not allowed: run with --allow-ffi"
+        : Deno.build.os === "windows"
+        ? "ws2_32.dll could not be loaded"
+        : `there is no ws2_32.dll on ${Deno.build.os}: use --backend posix or deno`;
+    throw new Error(`Cannot load Winsock (ws2_32.dll): ${why}`, { cause });
+  }
+}

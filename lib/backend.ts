@@ -1,0 +1,78 @@
+/**
+ * The one interface every backend implements. Backends speak Winsock values
+ * (families, options, error codes) and throw {@linkcode WinsockError} on
+ * failure; the C-shaped façade (`Winsock` in `winsock.ts`) turns that into
+ * return codes and `WSAGetLastError()`.
+ *
+ * @module
+ */
+
+import type { SOCKET } from "./constants.ts";
+import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
+import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
+import { type SOCKADDR, WSADATA } from "./structs.ts";
+
+/** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
+export type BackendName = "winsock" | "posix" | "deno";
+
+/** What a backend provides. Every failing call throws a `WinsockError`. */
+export interface SocketBackend {
+  /** Which backend this is. */
+  readonly name: BackendName;
+  /** `WSAStartup`: negotiates the version; throws with the code WSAStartup returns. */
+  startup(wVersionRequested: number): WSADATA;
+  /** `WSACleanup`: the last one closes every socket still open. */
+  cleanup(): void;
+  /** `socket`. */
+  socket(af: number, type: number, protocol: number): SOCKET;
+  /** `bind`. */
+  bind(s: SOCKET, name: SOCKADDR): void;
+  /** `listen`. */
+  listen(s: SOCKET, backlog: number): void;
+  /** `accept`: resolves when a client has connected. */
+  accept(s: SOCKET): Promise<{ socket: SOCKET; address: SOCKADDR }>;
+  /** `connect`: resolves when connected. */
+  connect(s: SOCKET, name: SOCKADDR): Promise<void>;
+  /** `recv` into all of `buf`: resolves with the count, 0 at orderly close. */
+  recv(s: SOCKET, buf: Uint8Array, flags: number): Promise<number>;
+  /** `send` all of `buf` (as a blocking Winsock `send` does). */
+  send(s: SOCKET, buf: Uint8Array, flags: number): Promise<number>;
+  /** `shutdown`. */
+  shutdown(s: SOCKET, how: number): void;
+  /** `closesocket`: a call waiting on the socket ends with `WSAEINTR`. */
+  closesocket(s: SOCKET): void;
+  /** `getpeername`. */
+  getpeername(s: SOCKET): SOCKADDR;
+  /** `getsockname`. */
+  getsockname(s: SOCKET): SOCKADDR;
+  /** `setsockopt` with Winsock level and option numbers. */
+  setsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): void;
+  /** `getsockopt`: fills `optval`, returns the length written. */
+  getsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): number;
+}
+
+/** What Winsock 2.2 answers in `wHighVersion`. */
+export const HIGHEST_VERSION: number = MAKEWORD(2, 2);
+
+/**
+ * `WSAStartup` where there is no ws2_32.dll, following the tutorial's table:
+ * 1.3 → 1.1, 2.3 → 2.2, 3.x → 2.2, 0.x → `WSAVERNOTSUPPORTED` (10092).
+ *
+ * @example
+ * ```ts
+ * import { emulateWSAStartup } from "./backend.ts";
+ * console.log(emulateWSAStartup(0x0301).wVersion.toString(16)); // "202"
+ * ```
+ */
+export function emulateWSAStartup(wVersionRequested: number): WSADATA {
+  const major = LOBYTE(wVersionRequested), minor = HIBYTE(wVersionRequested);
+  if (major === 0) throw new WinsockError(WSAVERNOTSUPPORTED, "WSAStartup");
+  const data = new WSADATA();
+  data.wVersion = major >= 3
+    ? HIGHEST_VERSION
+    : MAKEWORD(major, Math.min(minor, major === 1 ? 1 : 2));
+  data.wHighVersion = HIGHEST_VERSION;
+  data.szDescription = "WinSock 2.0";
+  data.szSystemStatus = "Running";
+  return data;
+}

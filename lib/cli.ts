@@ -1,0 +1,131 @@
+/**
+ * The flags `server.ts` and `client.ts` share, parsed with `node:util`'s
+ * `parseArgs` (JSR's `@std/cli` is out of reach here).
+ *
+ * @module
+ */
+
+import { parseArgs } from "node:util";
+import { INADDR_NONE } from "./constants.ts";
+import { inet_addr } from "./helpers.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "./open.ts";
+import { WIRE_ENCODINGS, type WireEncoding } from "./text.ts";
+
+/** The tutorial programs' options. */
+export interface TutorialOptions {
+  /** IPv4 address to bind or connect to (default 127.0.0.1). */
+  host: string;
+  /** TCP port, 1–65535 (default 12345). */
+  port: number;
+  /** Which backend carries the calls. */
+  backend: BackendChoice;
+  /** The text on the wire. */
+  encoding: WireEncoding;
+}
+
+/** A bad flag or value: the program prints usage and exits 2. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/**
+ * The usage text of a tutorial program.
+ *
+ * @example
+ * ```ts
+ * import { usage } from "./cli.ts";
+ * console.log(usage("server.ts", "listen on"));
+ * ```
+ */
+export function usage(program: string, verb: string): string {
+  return [
+    `Usage: deno run --allow-net=127.0.0.1 [--allow-ffi] ${program} [options]`,
+    "",
+    "Options:",
+    `  --host <ipv4>        address to ${verb} (default 127.0.0.1)`,
+    "  --port <1-65535>     TCP port (default 12345)",
+    `  --backend <name>     ${BACKEND_CHOICES.join(" | ")} (default auto)`,
+    `  --encoding <name>    text on the wire: ${WIRE_ENCODINGS.join(" | ")} (default utf-8;`,
+    "                       the tutorial's Windows builds speak gbk)",
+    "  --help               show this help",
+  ].join("\n");
+}
+
+/**
+ * Parses the flags; throws `UsageError` for anything wrong, returns `"help"`
+ * for `--help`.
+ *
+ * @example
+ * ```ts
+ * import { parseTutorialArgs } from "./cli.ts";
+ * console.log(parseTutorialArgs(["--port", "8080"])); // { host: "127.0.0.1", port: 8080, … }
+ * ```
+ */
+export function parseTutorialArgs(args: string[]): TutorialOptions | "help" {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        host: { type: "string", default: "127.0.0.1" },
+        port: { type: "string", default: "12345" },
+        backend: { type: "string", default: "auto" },
+        encoding: { type: "string", default: "utf-8" },
+        help: { type: "boolean", default: false },
+      },
+    }));
+  } catch (e) {
+    throw new UsageError(e instanceof Error ? e.message : String(e));
+  }
+  if (values.help) return "help";
+  if (!/^[0-9]{1,5}$/.test(values.port) || +values.port < 1 || +values.port > 65535) {
+    throw new UsageError(`--port: "${values.port}" is not a port (1-65535)`);
+  }
+  if (!(BACKEND_CHOICES as readonly string[]).includes(values.backend)) {
+    throw new UsageError(
+      `--backend: "${values.backend}" is not one of ${BACKEND_CHOICES.join(", ")}`,
+    );
+  }
+  const encoding = values.encoding.toLowerCase().replace(/^utf8$/, "utf-8");
+  if (!(WIRE_ENCODINGS as readonly string[]).includes(encoding)) {
+    throw new UsageError(
+      `--encoding: "${values.encoding}" is not one of ${WIRE_ENCODINGS.join(", ")}`,
+    );
+  }
+  if (inet_addr(values.host) === INADDR_NONE && values.host !== "255.255.255.255") {
+    throw new UsageError(
+      `--host: "${values.host}" is not an IPv4 address (inet_addr returns INADDR_NONE)`,
+    );
+  }
+  return {
+    host: values.host,
+    port: Number(values.port),
+    backend: values.backend as BackendChoice,
+    encoding: encoding as WireEncoding,
+  };
+}
+
+/**
+ * Parses `Deno.args` for a program: prints usage and exits 2 on a bad flag,
+ * prints it and exits 0 on `--help`.
+ *
+ * @example
+ * ```ts ignore
+ * import { tutorialOptions } from "./cli.ts";
+ * const { host, port } = tutorialOptions("client.ts", "connect to");
+ * ```
+ */
+export function tutorialOptions(program: string, verb: string): TutorialOptions {
+  try {
+    const parsed = parseTutorialArgs(Deno.args);
+    if (parsed !== "help") return parsed;
+    console.log(usage(program, verb));
+    Deno.exit(0);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    console.error(`${program}: ${e.message}\n\n${usage(program, verb)}`);
+    Deno.exit(2);
+  }
+}

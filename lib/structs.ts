@@ -1,0 +1,513 @@
+/**
+ * The C structs Winsock passes around, as TypeScript classes with the C field
+ * names, plus their memory layouts as data (offsets and sizes) and one encoder
+ * and one decoder each. Encoders write the bytes the C compiler would; decoders
+ * check every length first and throw a {@linkcode WinsockError} (`WSAEFAULT`)
+ * rather than read past a buffer.
+ *
+ * Integers are stored little-endian (host order on every platform Deno runs
+ * on), so `sin_port` holds `htons(port)` exactly as in C.
+ *
+ * @module
+ */
+
+import {
+  AF_INET,
+  AF_INET6,
+  FD_SETSIZE,
+  type SOCKET,
+  WSADESCRIPTION_LEN,
+  WSASYS_STATUS_LEN,
+} from "./constants.ts";
+import { WinsockError, WSAEAFNOSUPPORT, WSAEFAULT, WSAEINVAL } from "./errors.ts";
+
+// ---------------------------------------------------------------------------
+// Layouts: data, checked by tests against the sizes the C compilers give.
+
+/**
+ * `WSADATA` on 64-bit Windows: the `#ifdef _WIN64` branch of `winsock2.h`,
+ * where the `unsigned short`s and the vendor pointer come before the strings.
+ */
+export const WSADATA_LAYOUT_WIN64 = {
+  size: 408,
+  wVersion: 0,
+  wHighVersion: 2,
+  iMaxSockets: 4,
+  iMaxUdpDg: 6,
+  lpVendorInfo: 8,
+  pointerSize: 8,
+  szDescription: 16,
+  szSystemStatus: 16 + WSADESCRIPTION_LEN + 1,
+} as const;
+
+/** `WSADATA` on 32-bit Windows: the `#else` branch, strings first (400 bytes). */
+export const WSADATA_LAYOUT_WIN32 = {
+  size: 400,
+  wVersion: 0,
+  wHighVersion: 2,
+  szDescription: 4,
+  szSystemStatus: 4 + WSADESCRIPTION_LEN + 1,
+  iMaxSockets: 390,
+  iMaxUdpDg: 392,
+  lpVendorInfo: 396,
+  pointerSize: 4,
+} as const;
+
+/** The shape both `WSADATA` layouts share. */
+export type WsadataLayout = typeof WSADATA_LAYOUT_WIN64 | typeof WSADATA_LAYOUT_WIN32;
+
+/** `struct sockaddr_in`: 16 bytes; `sin_port` and `sin_addr` in network order. */
+export const SOCKADDR_IN_LAYOUT = {
+  size: 16,
+  sin_family: 0,
+  sin_port: 2,
+  sin_addr: 4,
+  sin_zero: 8,
+} as const;
+
+/** `struct sockaddr_in6`: 28 bytes. */
+export const SOCKADDR_IN6_LAYOUT = {
+  size: 28,
+  sin6_family: 0,
+  sin6_port: 2,
+  sin6_flowinfo: 4,
+  sin6_addr: 8,
+  sin6_scope_id: 24,
+} as const;
+
+/** `struct sockaddr`: a family and 14 bytes of address data (16 bytes). */
+export const SOCKADDR_LAYOUT = { size: 16, sa_family: 0, sa_data: 2 } as const;
+
+/** `struct timeval` on Windows: two `long`s, 32-bit even on x64 (8 bytes). */
+export const TIMEVAL_LAYOUT_WINDOWS = { size: 8, tv_sec: 0, tv_usec: 4, fieldSize: 4 } as const;
+
+/** `fd_set` on Windows x64: `u_int fd_count`, padding, `SOCKET fd_array[64]`. */
+export const FD_SET_LAYOUT_WIN64 = {
+  size: 8 + 8 * FD_SETSIZE,
+  fd_count: 0,
+  fd_array: 8,
+  socketSize: 8,
+} as const;
+
+/**
+ * How a platform's `sockaddr` family field looks: Windows and Linux have a
+ * 16-bit family; BSD and macOS a `uint8_t sin_len` then a `uint8_t` family.
+ * The family numbers are the platform's own (`AF_INET6` is 23, 10 or 30).
+ */
+export interface SockaddrAbi {
+  /** Which platform. */
+  readonly os: "windows" | "linux" | "darwin";
+  /** True where the family is a byte preceded by a length byte. */
+  readonly hasSinLen: boolean;
+  /** The platform's `AF_INET`. */
+  readonly AF_INET: number;
+  /** The platform's `AF_INET6`. */
+  readonly AF_INET6: number;
+}
+
+/** Windows: 16-bit family, `AF_INET6` = 23. */
+export const WINDOWS_SOCKADDR_ABI: SockaddrAbi = {
+  os: "windows",
+  hasSinLen: false,
+  AF_INET: 2,
+  AF_INET6: 23,
+};
+
+// ---------------------------------------------------------------------------
+// The structs, with C field names.
+
+/** `WSADATA`: what `WSAStartup` tells about the Winsock implementation. */
+export class WSADATA {
+  /** The version the program will use: major in the low byte. */
+  wVersion = 0;
+  /** The highest version the library supports. */
+  wHighVersion = 0;
+  /** Ignored since Winsock 2. */
+  iMaxSockets = 0;
+  /** Ignored since Winsock 2. */
+  iMaxUdpDg = 0;
+  /** Ignored since Winsock 2 (a pointer; its address). */
+  lpVendorInfo = 0n;
+  /** E.g. `"WinSock 2.0"`. */
+  szDescription = "";
+  /** E.g. `"Running"`. */
+  szSystemStatus = "";
+}
+
+/** `struct in_addr`: an IPv4 address in network byte order. */
+export class in_addr {
+  /** `S_un.S_addr`: the address as the `u_long` C stores (network order). */
+  S_un: { S_addr: number } = { S_addr: 0 };
+}
+
+/** `struct sockaddr_in` (`SOCKADDR_IN`): an IPv4 address and port. */
+export class sockaddr_in {
+  /** `AF_INET`. */
+  sin_family = 0;
+  /** The port in network order: assign `htons(port)`. */
+  sin_port = 0;
+  /** The address in network order: assign `inet_addr("127.0.0.1")`. */
+  sin_addr: in_addr = new in_addr();
+  /** Eight bytes of padding. */
+  sin_zero: Uint8Array = new Uint8Array(8);
+}
+
+/** `struct in6_addr`: 16 bytes. */
+export class in6_addr {
+  /** The address bytes. */
+  s6_addr: Uint8Array = new Uint8Array(16);
+}
+
+/** `struct sockaddr_in6`: an IPv6 address and port. */
+export class sockaddr_in6 {
+  /** `AF_INET6`. */
+  sin6_family = 0;
+  /** The port in network order. */
+  sin6_port = 0;
+  /** Flow information. */
+  sin6_flowinfo = 0;
+  /** The address. */
+  sin6_addr: in6_addr = new in6_addr();
+  /** Scope (interface) id. */
+  sin6_scope_id = 0;
+}
+
+/** Either socket address the façade accepts where C takes a `sockaddr*`. */
+export type SOCKADDR = sockaddr_in | sockaddr_in6;
+
+/** `struct timeval`: a timeout for `select`. */
+export class timeval {
+  /** Seconds. */
+  tv_sec = 0;
+  /** Microseconds. */
+  tv_usec = 0;
+}
+
+/** `fd_set` as Windows has it: a count and up to `FD_SETSIZE` (64) sockets. */
+export class fd_set {
+  /** How many entries of `fd_array` are in use. */
+  fd_count = 0;
+  /** The sockets. */
+  fd_array: BigUint64Array = new BigUint64Array(FD_SETSIZE);
+}
+
+/**
+ * `sizeof(x)` for the structs the façade passes by pointer, as C's `sizeof`.
+ *
+ * @example
+ * ```ts
+ * import { sizeof, sockaddr_in } from "./structs.ts";
+ * console.log(sizeof(new sockaddr_in())); // 16
+ * ```
+ */
+export function sizeof(struct: SOCKADDR | WSADATA | timeval | fd_set): number {
+  if (struct instanceof sockaddr_in) return SOCKADDR_IN_LAYOUT.size;
+  if (struct instanceof sockaddr_in6) return SOCKADDR_IN6_LAYOUT.size;
+  if (struct instanceof WSADATA) return WSADATA_LAYOUT_WIN64.size;
+  if (struct instanceof timeval) return TIMEVAL_LAYOUT_WINDOWS.size;
+  return FD_SET_LAYOUT_WIN64.size;
+}
+
+// ---------------------------------------------------------------------------
+// Checks shared by the encoders and decoders.
+
+function need(bytes: Uint8Array, size: number, what: string): DataView {
+  if (!(bytes instanceof Uint8Array)) {
+    throw new WinsockError(WSAEFAULT, `${what}: not a Uint8Array`);
+  }
+  if (bytes.byteLength < size) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `${what}: buffer of ${bytes.byteLength} bytes, needs ${size}`,
+    );
+  }
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+function uint(value: unknown, bits: 8 | 16 | 32, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value >= 2 ** bits) {
+    throw new WinsockError(
+      WSAEINVAL,
+      `${what}: ${String(value)} is not a ${bits}-bit unsigned integer`,
+    );
+  }
+  return value;
+}
+
+function cString(bytes: Uint8Array, offset: number, capacity: number): string {
+  const field = bytes.subarray(offset, offset + capacity);
+  const end = field.indexOf(0);
+  let text = "";
+  for (const b of end < 0 ? field : field.subarray(0, end)) text += String.fromCharCode(b);
+  return text;
+}
+
+function putCString(bytes: Uint8Array, offset: number, capacity: number, text: string): void {
+  const field = bytes.subarray(offset, offset + capacity);
+  field.fill(0);
+  const n = Math.min(text.length, capacity - 1);
+  for (let i = 0; i < n; i++) field[i] = text.charCodeAt(i) & 0xff;
+}
+
+// ---------------------------------------------------------------------------
+// WSADATA
+
+/**
+ * Decodes a `WSADATA` as `WSAStartup` filled it.
+ *
+ * @example
+ * ```ts
+ * import { decodeWSADATA, encodeWSADATA, WSADATA } from "./structs.ts";
+ * const d = new WSADATA();
+ * d.wVersion = 0x0202;
+ * d.szDescription = "WinSock 2.0";
+ * console.log(decodeWSADATA(encodeWSADATA(d)).szDescription); // "WinSock 2.0"
+ * ```
+ */
+export function decodeWSADATA(
+  bytes: Uint8Array,
+  layout: WsadataLayout = WSADATA_LAYOUT_WIN64,
+): WSADATA {
+  const view = need(bytes, layout.size, "WSADATA");
+  const d = new WSADATA();
+  d.wVersion = view.getUint16(layout.wVersion, true);
+  d.wHighVersion = view.getUint16(layout.wHighVersion, true);
+  d.iMaxSockets = view.getUint16(layout.iMaxSockets, true);
+  d.iMaxUdpDg = view.getUint16(layout.iMaxUdpDg, true);
+  d.lpVendorInfo = layout.pointerSize === 8
+    ? view.getBigUint64(layout.lpVendorInfo, true)
+    : BigInt(view.getUint32(layout.lpVendorInfo, true));
+  d.szDescription = cString(bytes, layout.szDescription, WSADESCRIPTION_LEN + 1);
+  d.szSystemStatus = cString(bytes, layout.szSystemStatus, WSASYS_STATUS_LEN + 1);
+  return d;
+}
+
+/**
+ * Encodes a `WSADATA` (the emulated backends fill one as `WSAStartup` would).
+ *
+ * @example
+ * ```ts
+ * import { encodeWSADATA, WSADATA } from "./structs.ts";
+ * console.log(encodeWSADATA(new WSADATA()).byteLength); // 408
+ * ```
+ */
+export function encodeWSADATA(
+  d: WSADATA,
+  layout: WsadataLayout = WSADATA_LAYOUT_WIN64,
+  bytes: Uint8Array = new Uint8Array(layout.size),
+): Uint8Array {
+  const view = need(bytes, layout.size, "WSADATA");
+  view.setUint16(layout.wVersion, uint(d.wVersion, 16, "wVersion"), true);
+  view.setUint16(layout.wHighVersion, uint(d.wHighVersion, 16, "wHighVersion"), true);
+  view.setUint16(layout.iMaxSockets, uint(d.iMaxSockets, 16, "iMaxSockets"), true);
+  view.setUint16(layout.iMaxUdpDg, uint(d.iMaxUdpDg, 16, "iMaxUdpDg"), true);
+  if (layout.pointerSize === 8) view.setBigUint64(layout.lpVendorInfo, d.lpVendorInfo, true);
+  else view.setUint32(layout.lpVendorInfo, Number(d.lpVendorInfo & 0xffff_ffffn), true);
+  putCString(bytes, layout.szDescription, WSADESCRIPTION_LEN + 1, d.szDescription);
+  putCString(bytes, layout.szSystemStatus, WSASYS_STATUS_LEN + 1, d.szSystemStatus);
+  return bytes;
+}
+
+// ---------------------------------------------------------------------------
+// sockaddr_in / sockaddr_in6
+
+function putFamily(view: DataView, abi: SockaddrAbi, family: number, size: number): void {
+  if (abi.hasSinLen) {
+    view.setUint8(0, size);
+    view.setUint8(1, family);
+  } else {
+    view.setUint16(0, family, true);
+  }
+}
+
+/**
+ * Encodes a `sockaddr_in` or `sockaddr_in6` into the platform's bytes,
+ * translating the Winsock family number to the platform's own.
+ *
+ * @example
+ * ```ts
+ * import { encodeSockaddr, sockaddr_in } from "./structs.ts";
+ * import { htons, inet_addr } from "./helpers.ts";
+ * const si = new sockaddr_in();
+ * si.sin_family = 2; // AF_INET
+ * si.sin_port = htons(12345);
+ * si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+ * console.log(encodeSockaddr(si)); // Uint8Array(16) [2, 0, 48, 57, 127, 0, 0, 1, 0, ...]
+ * ```
+ */
+export function encodeSockaddr(
+  addr: SOCKADDR,
+  abi: SockaddrAbi = WINDOWS_SOCKADDR_ABI,
+): Uint8Array {
+  if (addr instanceof sockaddr_in) {
+    if (addr.sin_family !== AF_INET) {
+      throw new WinsockError(WSAEAFNOSUPPORT, `sockaddr_in: sin_family ${addr.sin_family}`);
+    }
+    const L = SOCKADDR_IN_LAYOUT;
+    const bytes = new Uint8Array(L.size);
+    const view = new DataView(bytes.buffer);
+    putFamily(view, abi, abi.AF_INET, L.size);
+    view.setUint16(L.sin_port, uint(addr.sin_port, 16, "sin_port"), true);
+    view.setUint32(L.sin_addr, uint(addr.sin_addr?.S_un?.S_addr, 32, "sin_addr"), true);
+    return bytes;
+  }
+  if (addr instanceof sockaddr_in6) {
+    if (addr.sin6_family !== AF_INET6) {
+      throw new WinsockError(WSAEAFNOSUPPORT, `sockaddr_in6: sin6_family ${addr.sin6_family}`);
+    }
+    const L = SOCKADDR_IN6_LAYOUT;
+    const bytes = new Uint8Array(L.size);
+    const view = new DataView(bytes.buffer);
+    putFamily(view, abi, abi.AF_INET6, L.size);
+    view.setUint16(L.sin6_port, uint(addr.sin6_port, 16, "sin6_port"), true);
+    view.setUint32(L.sin6_flowinfo, uint(addr.sin6_flowinfo, 32, "sin6_flowinfo"), true);
+    const a = addr.sin6_addr?.s6_addr;
+    if (!(a instanceof Uint8Array) || a.byteLength !== 16) {
+      throw new WinsockError(WSAEINVAL, "sockaddr_in6: sin6_addr must be 16 bytes");
+    }
+    bytes.set(a, L.sin6_addr);
+    view.setUint32(L.sin6_scope_id, uint(addr.sin6_scope_id, 32, "sin6_scope_id"), true);
+    return bytes;
+  }
+  throw new WinsockError(WSAEFAULT, "not a sockaddr_in or sockaddr_in6");
+}
+
+/**
+ * Decodes the `sockaddr` bytes a call such as `accept` or `getpeername`
+ * filled (`length` is what the call wrote to its `int *namelen`).
+ *
+ * @example
+ * ```ts
+ * import { decodeSockaddr, sockaddr_in } from "./structs.ts";
+ * const a = decodeSockaddr(new Uint8Array([2, 0, 48, 57, 127, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0]));
+ * console.log(a instanceof sockaddr_in); // true
+ * ```
+ */
+export function decodeSockaddr(
+  bytes: Uint8Array,
+  abi: SockaddrAbi = WINDOWS_SOCKADDR_ABI,
+  length: number = bytes?.byteLength,
+): SOCKADDR {
+  const view = need(bytes, 2, "sockaddr");
+  if (!Number.isInteger(length) || length < 2 || length > bytes.byteLength) {
+    throw new WinsockError(WSAEFAULT, `sockaddr: length ${length} outside the buffer`);
+  }
+  const family = abi.hasSinLen ? view.getUint8(1) : view.getUint16(0, true);
+  if (family === abi.AF_INET) {
+    const L = SOCKADDR_IN_LAYOUT;
+    if (length < L.size) {
+      throw new WinsockError(WSAEFAULT, `sockaddr_in: ${length} bytes, needs 16`);
+    }
+    const a = new sockaddr_in();
+    a.sin_family = AF_INET;
+    a.sin_port = view.getUint16(L.sin_port, true);
+    a.sin_addr.S_un.S_addr = view.getUint32(L.sin_addr, true);
+    a.sin_zero = bytes.slice(L.sin_zero, L.size);
+    return a;
+  }
+  if (family === abi.AF_INET6) {
+    const L = SOCKADDR_IN6_LAYOUT;
+    if (length < L.size) {
+      throw new WinsockError(WSAEFAULT, `sockaddr_in6: ${length} bytes, needs 28`);
+    }
+    const a = new sockaddr_in6();
+    a.sin6_family = AF_INET6;
+    a.sin6_port = view.getUint16(L.sin6_port, true);
+    a.sin6_flowinfo = view.getUint32(L.sin6_flowinfo, true);
+    a.sin6_addr.s6_addr = bytes.slice(L.sin6_addr, L.sin6_addr + 16);
+    a.sin6_scope_id = view.getUint32(L.sin6_scope_id, true);
+    return a;
+  }
+  throw new WinsockError(WSAEAFNOSUPPORT, `sockaddr: address family ${family}`);
+}
+
+// ---------------------------------------------------------------------------
+// timeval and fd_set (Windows layouts)
+
+/**
+ * Encodes a Windows `timeval` (two 32-bit `long`s).
+ *
+ * @example
+ * ```ts
+ * import { encodeTimeval, timeval } from "./structs.ts";
+ * const t = new timeval();
+ * t.tv_usec = 500_000;
+ * console.log(encodeTimeval(t).byteLength); // 8
+ * ```
+ */
+export function encodeTimeval(t: timeval): Uint8Array {
+  const L = TIMEVAL_LAYOUT_WINDOWS;
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(L.tv_sec, uint(t.tv_sec, 32, "tv_sec") | 0, true);
+  view.setInt32(L.tv_usec, uint(t.tv_usec, 32, "tv_usec") | 0, true);
+  return bytes;
+}
+
+/**
+ * Decodes a Windows `timeval`.
+ *
+ * @example
+ * ```ts
+ * import { decodeTimeval } from "./structs.ts";
+ * console.log(decodeTimeval(new Uint8Array([1, 0, 0, 0, 0, 0, 0, 0])).tv_sec); // 1
+ * ```
+ */
+export function decodeTimeval(bytes: Uint8Array): timeval {
+  const L = TIMEVAL_LAYOUT_WINDOWS;
+  const view = need(bytes, L.size, "timeval");
+  const t = new timeval();
+  t.tv_sec = view.getInt32(L.tv_sec, true);
+  t.tv_usec = view.getInt32(L.tv_usec, true);
+  return t;
+}
+
+/**
+ * Encodes a Windows `fd_set` (520 bytes on x64).
+ *
+ * @example
+ * ```ts
+ * import { encodeFdSet, fd_set } from "./structs.ts";
+ * const set = new fd_set();
+ * set.fd_array[0] = 0x1a4n;
+ * set.fd_count = 1;
+ * console.log(encodeFdSet(set).byteLength); // 520
+ * ```
+ */
+export function encodeFdSet(set: fd_set): Uint8Array {
+  const L = FD_SET_LAYOUT_WIN64;
+  const count = uint(set.fd_count, 32, "fd_count");
+  if (count > FD_SETSIZE || set.fd_array.length < count) {
+    throw new WinsockError(WSAEINVAL, `fd_set: fd_count ${count} exceeds FD_SETSIZE ${FD_SETSIZE}`);
+  }
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setUint32(L.fd_count, count, true);
+  for (let i = 0; i < count; i++) {
+    view.setBigUint64(L.fd_array + i * L.socketSize, set.fd_array[i] as SOCKET, true);
+  }
+  return bytes;
+}
+
+/**
+ * Decodes a Windows `fd_set` as `select` left it.
+ *
+ * @example
+ * ```ts
+ * import { decodeFdSet, encodeFdSet, fd_set } from "./structs.ts";
+ * console.log(decodeFdSet(encodeFdSet(new fd_set())).fd_count); // 0
+ * ```
+ */
+export function decodeFdSet(bytes: Uint8Array): fd_set {
+  const L = FD_SET_LAYOUT_WIN64;
+  const view = need(bytes, L.size, "fd_set");
+  const set = new fd_set();
+  set.fd_count = view.getUint32(L.fd_count, true);
+  if (set.fd_count > FD_SETSIZE) {
+    throw new WinsockError(WSAEFAULT, `fd_set: fd_count ${set.fd_count} exceeds FD_SETSIZE`);
+  }
+  for (let i = 0; i < set.fd_count; i++) {
+    set.fd_array[i] = view.getBigUint64(L.fd_array + i * L.socketSize, true);
+  }
+  return set;
+}

@@ -1,0 +1,298 @@
+/**
+ * The typed façade: the Winsock API with C names and C semantics. Calls
+ * return what C returns (`0`, `SOCKET_ERROR`, `INVALID_SOCKET`, a count) and
+ * set the code `WSAGetLastError()` reads; the calls that block in C
+ * (`accept`, `connect`, `recv`, `send`) return Promises. Every length handed
+ * in is checked against its buffer before any backend sees it.
+ *
+ * @module
+ */
+
+import type { BackendName, SocketBackend } from "./backend.ts";
+import { INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
+import {
+  isWinsockError,
+  WinsockError,
+  WSAEFAULT,
+  WSAEINVAL,
+  WSAENOTSOCK,
+  WSANOTINITIALISED,
+} from "./errors.ts";
+import { sizeof, type SOCKADDR, sockaddr_in6, SOCKADDR_IN_LAYOUT, WSADATA } from "./structs.ts";
+
+/** An `int *` out-parameter, such as `accept`'s `addrlen`. */
+export interface IntRef {
+  /** The `int` it points to. */
+  value: number;
+}
+
+function checkLength(buf: Uint8Array, len: number, what: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) {
+    throw new WinsockError(WSAEFAULT, `${what}: buf is not a Uint8Array`);
+  }
+  if (typeof len !== "number" || !Number.isInteger(len) || len < 0) {
+    throw new WinsockError(WSAEINVAL, `${what}: len ${String(len)} is not a length`);
+  }
+  if (len > buf.byteLength) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `${what}: len ${len} exceeds the ${buf.byteLength}-byte buffer`,
+    );
+  }
+  return buf.subarray(0, len);
+}
+
+function checkSocket(s: SOCKET): SOCKET {
+  if (typeof s !== "bigint" || s === INVALID_SOCKET || s < 0n) {
+    throw new WinsockError(WSAENOTSOCK, `not a SOCKET: ${String(s)}`);
+  }
+  return s;
+}
+
+function checkNameLength(name: SOCKADDR, namelen: number): void {
+  if (name === null || typeof name !== "object") {
+    throw new WinsockError(WSAEFAULT, "name is not a sockaddr");
+  }
+  if (!Number.isInteger(namelen) || namelen < sizeof(name)) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `namelen ${namelen} is less than sizeof the address (${sizeof(name)})`,
+    );
+  }
+}
+
+function copyOut(
+  address: SOCKADDR,
+  name: SOCKADDR | null | undefined,
+  namelen: IntRef | null | undefined,
+) {
+  if (!name) return;
+  Object.assign(name, address);
+  if (namelen) namelen.value = sizeof(address);
+}
+
+function checkOutName(name: SOCKADDR | null | undefined, namelen: IntRef | null | undefined): void {
+  if (!name) return;
+  if (!namelen || !Number.isInteger(namelen.value) || namelen.value < SOCKADDR_IN_LAYOUT.size) {
+    throw new WinsockError(WSAEFAULT, `namelen ${namelen?.value} is too small for a sockaddr`);
+  }
+  if (name instanceof sockaddr_in6 && namelen.value < sizeof(name)) {
+    throw new WinsockError(WSAEFAULT, `namelen ${namelen.value} is too small for a sockaddr_in6`);
+  }
+}
+
+/**
+ * Winsock, as a C programmer knows it, over one backend.
+ *
+ * @example
+ * ```ts
+ * import { MAKEWORD, openWinsock, WSADATA } from "../mod.ts";
+ * const ws = openWinsock({ backend: "deno" });
+ * const data = new WSADATA();
+ * console.log(ws.WSAStartup(MAKEWORD(2, 2), data), data.szDescription); // 0 "WinSock 2.0"
+ * ws.WSACleanup();
+ * ```
+ */
+export class Winsock {
+  #backend: SocketBackend;
+  #lastError = 0;
+  #startups = 0;
+
+  /** Wraps a backend; use `openWinsock` to pick one. */
+  constructor(backend: SocketBackend) {
+    this.#backend = backend;
+  }
+
+  /** Which backend carries the calls. */
+  get backend(): BackendName {
+    return this.#backend.name;
+  }
+
+  #fail(e: unknown): void {
+    if (!isWinsockError(e)) throw e;
+    this.#lastError = e.code;
+  }
+
+  #call<T>(failed: T, call: () => T): T {
+    try {
+      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+      return call();
+    } catch (e) {
+      this.#fail(e);
+      return failed;
+    }
+  }
+
+  async #wait<T>(failed: T, call: () => Promise<T>): Promise<T> {
+    try {
+      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+      return await call();
+    } catch (e) {
+      this.#fail(e);
+      return failed;
+    }
+  }
+
+  /**
+   * `int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)`: returns 0
+   * and fills `lpWSAData`, or returns the error code itself.
+   */
+  WSAStartup(wVersionRequested: number, lpWSAData: WSADATA): number {
+    if (!(lpWSAData instanceof WSADATA)) return WSAEFAULT;
+    try {
+      Object.assign(lpWSAData, this.#backend.startup(wVersionRequested & 0xffff));
+      this.#startups++;
+      return 0;
+    } catch (e) {
+      if (!isWinsockError(e)) throw e;
+      return e.code;
+    }
+  }
+
+  /** `int WSACleanup(void)`: the last call closes every socket left open. */
+  WSACleanup(): number {
+    return this.#call(SOCKET_ERROR, () => {
+      if (--this.#startups === 0) this.#backend.cleanup();
+      return 0;
+    });
+  }
+
+  /** `int WSAGetLastError(void)`: the code of the last call that failed. */
+  WSAGetLastError(): number {
+    return this.#lastError;
+  }
+
+  /** `void WSASetLastError(int iError)`. */
+  WSASetLastError(iError: number): void {
+    this.#lastError = iError;
+  }
+
+  /** `SOCKET socket(int af, int type, int protocol)`: `INVALID_SOCKET` on failure. */
+  socket(af: number, type: number, protocol: number): SOCKET {
+    return this.#call(INVALID_SOCKET, () => this.#backend.socket(af, type, protocol));
+  }
+
+  /** `int bind(SOCKET s, const sockaddr *name, int namelen)`. */
+  bind(s: SOCKET, name: SOCKADDR, namelen: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      checkNameLength(name, namelen);
+      this.#backend.bind(checkSocket(s), name);
+      return 0;
+    });
+  }
+
+  /** `int listen(SOCKET s, int backlog)`. */
+  listen(s: SOCKET, backlog: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      this.#backend.listen(checkSocket(s), backlog);
+      return 0;
+    });
+  }
+
+  /**
+   * `SOCKET accept(SOCKET s, sockaddr *addr, int *addrlen)`: resolves with the
+   * client's socket and fills `addr` (both may be null), or `INVALID_SOCKET`.
+   */
+  accept(s: SOCKET, addr?: SOCKADDR | null, addrlen?: IntRef | null): Promise<SOCKET> {
+    return this.#wait(INVALID_SOCKET, async () => {
+      checkOutName(addr, addrlen);
+      const { socket, address } = await this.#backend.accept(checkSocket(s));
+      copyOut(address, addr, addrlen);
+      return socket;
+    });
+  }
+
+  /** `int connect(SOCKET s, const sockaddr *name, int namelen)`. */
+  connect(s: SOCKET, name: SOCKADDR, namelen: number): Promise<number> {
+    return this.#wait(SOCKET_ERROR, async () => {
+      checkNameLength(name, namelen);
+      await this.#backend.connect(checkSocket(s), name);
+      return 0;
+    });
+  }
+
+  /**
+   * `int recv(SOCKET s, char *buf, int len, int flags)`: at most `len` bytes
+   * into `buf`; resolves with the count, 0 when the peer closed, or
+   * `SOCKET_ERROR`. A `len` beyond `buf` fails with `WSAEFAULT` before any
+   * system call.
+   */
+  recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Promise<number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const target = checkLength(buf, len, "recv");
+      return this.#backend.recv(checkSocket(s), target, flags);
+    });
+  }
+
+  /** `int send(SOCKET s, const char *buf, int len, int flags)`: resolves with `len` or `SOCKET_ERROR`. */
+  send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Promise<number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const source = checkLength(buf, len, "send");
+      return this.#backend.send(checkSocket(s), source, flags);
+    });
+  }
+
+  /** `int shutdown(SOCKET s, int how)`: `SD_RECEIVE`, `SD_SEND` or `SD_BOTH`. */
+  shutdown(s: SOCKET, how: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      this.#backend.shutdown(checkSocket(s), how);
+      return 0;
+    });
+  }
+
+  /** `int closesocket(SOCKET s)`. */
+  closesocket(s: SOCKET): number {
+    return this.#call(SOCKET_ERROR, () => {
+      this.#backend.closesocket(checkSocket(s));
+      return 0;
+    });
+  }
+
+  /** `int getpeername(SOCKET s, sockaddr *name, int *namelen)`. */
+  getpeername(s: SOCKET, name: SOCKADDR, namelen: IntRef): number {
+    return this.#call(SOCKET_ERROR, () => {
+      checkOutName(name, namelen);
+      copyOut(this.#backend.getpeername(checkSocket(s)), name, namelen);
+      return 0;
+    });
+  }
+
+  /** `int getsockname(SOCKET s, sockaddr *name, int *namelen)`. */
+  getsockname(s: SOCKET, name: SOCKADDR, namelen: IntRef): number {
+    return this.#call(SOCKET_ERROR, () => {
+      checkOutName(name, namelen);
+      copyOut(this.#backend.getsockname(checkSocket(s)), name, namelen);
+      return 0;
+    });
+  }
+
+  /** `int setsockopt(SOCKET s, int level, int optname, const char *optval, int optlen)`. */
+  setsockopt(
+    s: SOCKET,
+    level: number,
+    optname: number,
+    optval: Uint8Array,
+    optlen: number,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const value = checkLength(optval, optlen, "setsockopt");
+      this.#backend.setsockopt(checkSocket(s), level, optname, value);
+      return 0;
+    });
+  }
+
+  /** `int getsockopt(SOCKET s, int level, int optname, char *optval, int *optlen)`. */
+  getsockopt(
+    s: SOCKET,
+    level: number,
+    optname: number,
+    optval: Uint8Array,
+    optlen: IntRef,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const target = checkLength(optval, optlen?.value, "getsockopt");
+      optlen.value = this.#backend.getsockopt(checkSocket(s), level, optname, target);
+      return 0;
+    });
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * Winsock socket programming from TypeScript: the `ws2_32.dll` API with its C
+ * names and C semantics, over real Winsock on Windows (Deno FFI) and over
+ * Deno's own sockets elsewhere.
+ *
+ * @example
+ * ```ts
+ * import { AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SOCK_STREAM, WSADATA } from "./mod.ts";
+ * const ws = openWinsock({ backend: "deno" });
+ * const wsaData = new WSADATA();
+ * if (ws.WSAStartup(MAKEWORD(2, 2), wsaData) === 0) {
+ *   const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+ *   console.log(s > 0n); // true
+ *   ws.closesocket(s);
+ *   ws.WSACleanup();
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export * from "./lib/constants.ts";
+export * from "./lib/errors.ts";
+export * from "./lib/helpers.ts";
+export * from "./lib/structs.ts";
+export { type IntRef, Winsock } from "./lib/winsock.ts";
+export {
+  type BackendName,
+  emulateWSAStartup,
+  HIGHEST_VERSION,
+  type SocketBackend,
+} from "./lib/backend.ts";
+export { BACKEND_CHOICES, type BackendChoice, openWinsock, resolveBackend } from "./lib/open.ts";

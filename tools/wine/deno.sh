@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# tools/wine/deno.sh - run the Windows build of Deno under Wine, e.g.
+#   bash tools/wine/deno.sh eval 'console.log(Deno.build.os)'   # -> windows
+# All arguments go to deno.exe; stdin/stdout/stderr and the exit code are
+# passed through (exec). setup.sh runs first and is silent when cached.
+#
+# Inside, the Windows Deno sees: the current directory as Z:\..., Unix
+# absolute paths ("/tmp/x") resolve on Z: too, and
+#   WINSOCK_TS_PEERS = Z:/.../peers  (the tutorial peer .exe files)
+# Overridable: WINSOCK_TS_CACHE, DENO_WIN_VERSION, WINEDEBUG (e.g.
+# WINEDEBUG=+winsock for Wine's socket trace).
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+bash "$here/setup.sh" || exit 1
+
+cache="${WINSOCK_TS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/winsock-ts}"
+cache="$(cd "$cache" && pwd)"   # absolute, for the Z: path below
+exe="$cache/deno-${DENO_WIN_VERSION:-2.9.6}/deno.exe"
+
+export WINEPREFIX="$cache/prefix" WINEARCH=win64
+export WINEDEBUG="${WINEDEBUG:--all}"                            # quiet Wine
+export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"   # no Mono/Gecko
+export WINSOCK_TS_PEERS="Z:$cache/peers"
+export DENO_NO_UPDATE_CHECK=1
+# A Linux DENO_DIR would be shared with (and mangled by) the Windows Deno;
+# without it Deno uses its own cache inside the prefix (%LOCALAPPDATA%\deno).
+unset DENO_DIR
+
+if [ -x /usr/lib/wine/wine64 ]; then wine=/usr/lib/wine/wine64; else wine="$(command -v wine64 || command -v wine)"; fi
+exec "$wine" "$exe" "$@"
