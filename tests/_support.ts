@@ -1,0 +1,161 @@
+/**
+ * Test support: the backends to test here, real processes of the tutorial
+ * programs, and a few socket chores with deadlines so a broken program fails
+ * a test instead of hanging it.
+ */
+
+import type { BackendName } from "../mod.ts";
+
+const ROOT = new URL("../", import.meta.url);
+
+/**
+ * The backends this run tests: `WINSOCK_TS_BACKENDS` (comma-separated) when
+ * set, else winsock and deno on Windows, posix and deno elsewhere.
+ */
+export function testBackends(): BackendName[] {
+  const chosen = Deno.env.get("WINSOCK_TS_BACKENDS");
+  if (chosen) return chosen.split(",").map((b) => b.trim()) as BackendName[];
+  return Deno.build.os === "windows" ? ["winsock", "deno"] : ["posix", "deno"];
+}
+
+/** Rejects with `what` if `promise` has not settled within `ms`. */
+export async function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A loopback port nobody listens on right now. */
+export function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Connects to 127.0.0.1:`port`, retrying while the program starts up. */
+export async function connectWhenListening(port: number, ms = 20_000): Promise<Deno.TcpConn> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      return await Deno.connect({ hostname: "127.0.0.1", port });
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}
+
+/** Reads exactly `n` bytes (fails on EOF or after the deadline). */
+export async function readExactly(conn: Deno.Conn, n: number, ms = 10_000): Promise<Uint8Array> {
+  const out = new Uint8Array(n);
+  let got = 0;
+  while (got < n) {
+    const r = await deadline(conn.read(out.subarray(got)), ms, `reading ${n} bytes (got ${got})`);
+    if (r === null) throw new Error(`EOF after ${got} of ${n} bytes`);
+    got += r;
+  }
+  return out;
+}
+
+/** Resolves with null when the peer closes, or the bytes if it sends any. */
+export async function readEnd(conn: Deno.Conn, ms = 10_000): Promise<Uint8Array | null> {
+  const buf = new Uint8Array(64);
+  const r = await deadline(conn.read(buf), ms, "waiting for the peer to close");
+  return r === null ? null : buf.subarray(0, r);
+}
+
+/** Writes all of `bytes`. */
+export async function writeAll(conn: Deno.Conn, bytes: Uint8Array): Promise<void> {
+  let sent = 0;
+  while (sent < bytes.byteLength) sent += await conn.write(bytes.subarray(sent));
+}
+
+/** A running tutorial program: stdin to write, stdout read line by line. */
+export class Program {
+  readonly child: Deno.ChildProcess;
+  #stdin: WritableStreamDefaultWriter<Uint8Array>;
+  #lines: string[] = [];
+  #partial = "";
+  #waiters: (() => void)[] = [];
+  #stdoutDone: Promise<void>;
+  #stderr: Promise<string>;
+
+  constructor(file: string, args: string[], options: { ffi?: boolean } = {}) {
+    const permissions = ["--allow-net=127.0.0.1", ...(options.ffi === false ? [] : ["--allow-ffi"])];
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", ...permissions, file, ...args],
+      cwd: ROOT,
+      stdin: "piped",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#stdin = this.child.stdin.getWriter();
+    this.#stdoutDone = this.#pump();
+    this.#stderr = new Response(this.child.stderr).text();
+  }
+
+  async #pump(): Promise<void> {
+    for await (const text of this.child.stdout.pipeThrough(new TextDecoderStream())) {
+      const parts = (this.#partial + text).split("\n");
+      this.#partial = parts.pop() as string;
+      this.#lines.push(...parts.map((l) => l.replace(/\r$/, "")));
+      this.#waiters.splice(0).forEach((w) => w());
+    }
+    if (this.#partial) this.#lines.push(this.#partial);
+    this.#partial = "";
+    this.#waiters.splice(0).forEach((w) => w());
+  }
+
+  /** The next line the program prints. */
+  async line(ms = 10_000): Promise<string> {
+    const until = Date.now() + ms;
+    while (this.#lines.length === 0) {
+      const done = await Promise.race([
+        new Promise<boolean>((r) => this.#waiters.push(() => r(false))),
+        this.#stdoutDone.then(() => true),
+      ].map((p) => deadline(p, Math.max(1, until - Date.now()), "a line from the program")));
+      if (done && this.#lines.length === 0) throw new Error("the program ended without that line");
+    }
+    return this.#lines.shift() as string;
+  }
+
+  /** Types text on the program's stdin. */
+  async type(text: string): Promise<void> {
+    await this.#stdin.write(new TextEncoder().encode(text));
+  }
+
+  /** Ends the program's stdin (EOF). */
+  async endInput(): Promise<void> {
+    await this.#stdin.close().catch(() => {});
+  }
+
+  /** Waits for the program to exit; resolves with its code, the rest of stdout and stderr. */
+  async exit(ms = 15_000): Promise<{ code: number; rest: string[]; stderr: string }> {
+    await this.endInput();
+    const status = await deadline(this.child.status, ms, "the program to exit");
+    await this.#stdoutDone;
+    return { code: status.code, rest: this.#lines.splice(0), stderr: await this.#stderr };
+  }
+
+  /** Kills the program if it still runs (for test clean-up). */
+  async kill(): Promise<void> {
+    try {
+      this.child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await this.exit().catch(() => {});
+  }
+}
+
+/** Encodes text as the given wire encoding would (test side, independent of lib/text.ts). */
+export const GREETING: Record<"utf-8" | "gbk", number[]> = {
+  "utf-8": [...new TextEncoder().encode("服务器链接成功"), 0],
+  gbk: [0xb7, 0xfe, 0xce, 0xf1, 0xc6, 0xf7, 0xc1, 0xb4, 0xbd, 0xd3, 0xb3, 0xc9, 0xb9, 0xa6, 0],
+};

@@ -1,0 +1,153 @@
+/**
+ * server.ts as a user sees it: a real process, a plain TCP client, the bytes
+ * on the wire and the lines printed, on every backend and both encodings.
+ */
+
+import assert from "node:assert/strict";
+import {
+  connectWhenListening,
+  freePort,
+  GREETING,
+  Program,
+  readEnd,
+  readExactly,
+  testBackends,
+  writeAll,
+} from "./_support.ts";
+
+/** Test-side text on the wire: hand-written GBK bytes, so lib/text.ts is not checking itself. */
+const WIRE = {
+  "utf-8": {
+    你好: new TextEncoder().encode("你好"),
+    好: new TextEncoder().encode("好"),
+  },
+  gbk: { 你好: new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]), 好: new Uint8Array([0xba, 0xc3]) },
+} as const;
+
+const ascii = (s: string) => new TextEncoder().encode(s);
+
+function concat(...parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
+}
+
+for (const backend of testBackends()) {
+  for (const encoding of ["utf-8", "gbk"] as const) {
+    Deno.test(`server.ts [${backend}, ${encoding}]: greeting, lockstep in 50-byte reads, split character, client leaves → exit 0`, async () => {
+      const port = freePort();
+      const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`, "--encoding", encoding]);
+      let conn: Deno.TcpConn | undefined;
+      try {
+        conn = await connectWhenListening(port);
+        assert.deepEqual([...await readExactly(conn, GREETING[encoding].length)], GREETING[encoding]);
+        assert.equal(await server.line(), "客户端链接成功");
+
+        await writeAll(conn, ascii("hello"));
+        assert.equal(await server.line(), "客户端说:\t5  hello");
+        await server.type("你好 extra\n"); // two tokens: one per turn, as scanf("%s")
+        assert.deepEqual(await readExactly(conn, WIRE[encoding].你好.length), WIRE[encoding].你好);
+
+        // 49 'a', then 好 straddling byte 50, then 60 'z': three reads of at most 50 bytes.
+        const hao = WIRE[encoding].好;
+        await writeAll(conn, concat(ascii("a".repeat(49)), hao, ascii("z".repeat(60))));
+        assert.equal(await server.line(), `客户端说:\t50  ${"a".repeat(49)}`);
+        assert.deepEqual(await readExactly(conn, 5), ascii("extra"));
+        await server.type("one\n");
+        assert.equal(await server.line(), `客户端说:\t50  好${"z".repeat(50 - (hao.length - 1))}`);
+        assert.deepEqual(await readExactly(conn, 3), ascii("one"));
+        const rest = 49 + hao.length + 60 - 100;
+        await server.type("two\n");
+        assert.equal(await server.line(), `客户端说:\t${rest}  ${"z".repeat(rest)}`);
+        assert.deepEqual(await readExactly(conn, 3), ascii("two"));
+
+        conn.close();
+        conn = undefined;
+        assert.equal(await server.line(), "链接中断、客户端下线");
+        const { code, rest: more, stderr } = await server.exit();
+        assert.deepEqual([code, more, stderr], [0, [], ""]);
+      } finally {
+        conn?.close();
+        await server.kill();
+      }
+    });
+  }
+
+  Deno.test(`server.ts [${backend}]: stdin at EOF ends the conversation with exit 0`, async () => {
+    const port = freePort();
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    const conn = await connectWhenListening(port);
+    try {
+      await readExactly(conn, GREETING["utf-8"].length);
+      assert.equal(await server.line(), "客户端链接成功");
+      await writeAll(conn, ascii("bye"));
+      assert.equal(await server.line(), "客户端说:\t3  bye");
+      await server.endInput();
+      assert.equal(await readEnd(conn), null, "the server closes the connection");
+      const { code, rest, stderr } = await server.exit();
+      assert.deepEqual([code, rest, stderr], [0, [], ""]);
+    } finally {
+      conn.close();
+      await server.kill();
+    }
+  });
+
+  Deno.test(`server.ts [${backend}]: a taken port names 10048 WSAEADDRINUSE and exits 1`, async () => {
+    const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+    const port = (holder.addr as Deno.NetAddr).port;
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    try {
+      const { code, rest, stderr } = await server.exit();
+      assert.deepEqual(rest, ["绑定错误: 10048 WSAEADDRINUSE: Address already in use. 地址已被使用。"]);
+      assert.deepEqual([code, stderr], [1, ""]);
+    } finally {
+      holder.close();
+      await server.kill();
+    }
+  });
+
+  Deno.test(`server.ts [${backend}]: a client that resets names 10054 WSAECONNRESET and exits 1`, async () => {
+    const port = freePort();
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    try {
+      const conn = await connectWhenListening(port);
+      assert.equal(await server.line(), "客户端链接成功");
+      await new Promise((r) => setTimeout(r, 300)); // the greeting arrives, unread
+      conn.close(); // closing with unread data sends RST
+      const { code, rest, stderr } = await server.exit();
+      assert.deepEqual(rest, ["出错了: 10054 WSAECONNRESET: Connection reset by peer. 连接被对方重置。"]);
+      assert.deepEqual([code, stderr], [1, ""]);
+    } finally {
+      await server.kill();
+    }
+  });
+}
+
+Deno.test("server.ts: --port notaport prints usage and exits 2, no stack trace", async () => {
+  const { code, rest, stderr } = await new Program("server.ts", ["--port", "notaport"]).exit();
+  assert.equal(code, 2);
+  assert.deepEqual(rest, []);
+  assert.match(stderr, /--port: "notaport" is not a port \(1-65535\)/);
+  assert.match(stderr, /Usage: deno run/);
+  assert.doesNotMatch(stderr, /\bat .*:\d+:\d+/);
+});
+
+Deno.test("server.ts: --host 127,0,0,1 (the tutorial's typo) is refused with INADDR_NONE named", async () => {
+  const { code, stderr } = await new Program("server.ts", ["--host", "127,0,0,1"]).exit();
+  assert.equal(code, 2);
+  assert.match(stderr, /INADDR_NONE/);
+});
+
+if (Deno.build.os !== "windows") {
+  Deno.test("server.ts: --backend winsock without ws2_32.dll is one clear error, exit 1", async () => {
+    const { code, rest, stderr } = await new Program("server.ts", ["--backend", "winsock"]).exit();
+    assert.equal(code, 1);
+    assert.deepEqual(rest, []);
+    assert.match(stderr, /^Cannot load Winsock \(ws2_32\.dll\): there is no ws2_32\.dll on/);
+    assert.doesNotMatch(stderr, /\bat .*:\d+:\d+/);
+  });
+}
