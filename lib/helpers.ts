@@ -176,7 +176,8 @@ function parseIPv6(text: string): Uint8Array | null {
   const words: number[] = [];
   for (let i = 0; i < all.length; i++) {
     const g = all[i];
-    if (i === all.length - 1 && g.includes(".")) {
+    // A dotted IPv4 tail must end the text: not before a trailing "::" ("1.2.3.4::").
+    if (i === all.length - 1 && g.includes(".") && (halves.length === 1 || tail.length > 0)) {
       const v4 = parseIPv4Strict(g);
       if (!v4) return null;
       words.push((v4[0] << 8) | v4[1], (v4[2] << 8) | v4[3]);

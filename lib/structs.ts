@@ -242,11 +242,34 @@ function cString(bytes: Uint8Array, offset: number, capacity: number): string {
   return text;
 }
 
-function putCString(bytes: Uint8Array, offset: number, capacity: number, text: string): void {
+function putCString(
+  bytes: Uint8Array,
+  offset: number,
+  capacity: number,
+  text: string,
+  what: string,
+): void {
+  // A `char[capacity]` holds capacity - 1 single-byte chars and the NUL.
+  if (
+    typeof text !== "string" || text.length > capacity - 1 ||
+    text.split("").some((c) => c.charCodeAt(0) > 0xff)
+  ) {
+    throw new WinsockError(
+      WSAEINVAL,
+      `${what}: not a string of at most ${capacity - 1} single-byte chars`,
+    );
+  }
   const field = bytes.subarray(offset, offset + capacity);
   field.fill(0);
-  const n = Math.min(text.length, capacity - 1);
-  for (let i = 0; i < n; i++) field[i] = text.charCodeAt(i) & 0xff;
+  for (let i = 0; i < text.length; i++) field[i] = text.charCodeAt(i);
+}
+
+/** A C `long`, as `timeval` has it on Windows: 0 to 2^31 - 1 (negative is refused). */
+function long(value: unknown, what: string): number {
+  if (typeof value !== "number" || !Number.isInteger(value) || value < 0 || value > 0x7fff_ffff) {
+    throw new WinsockError(WSAEINVAL, `${what}: ${String(value)} is not in 0..2147483647`);
+  }
+  return value;
 }
 
 // ---------------------------------------------------------------------------
@@ -301,10 +324,20 @@ export function encodeWSADATA(
   view.setUint16(layout.wHighVersion, uint(d.wHighVersion, 16, "wHighVersion"), true);
   view.setUint16(layout.iMaxSockets, uint(d.iMaxSockets, 16, "iMaxSockets"), true);
   view.setUint16(layout.iMaxUdpDg, uint(d.iMaxUdpDg, 16, "iMaxUdpDg"), true);
-  if (layout.pointerSize === 8) view.setBigUint64(layout.lpVendorInfo, d.lpVendorInfo, true);
-  else view.setUint32(layout.lpVendorInfo, Number(d.lpVendorInfo & 0xffff_ffffn), true);
-  putCString(bytes, layout.szDescription, WSADESCRIPTION_LEN + 1, d.szDescription);
-  putCString(bytes, layout.szSystemStatus, WSASYS_STATUS_LEN + 1, d.szSystemStatus);
+  const vendor = d.lpVendorInfo;
+  if (typeof vendor !== "bigint" || vendor < 0n || vendor >= 1n << BigInt(8 * layout.pointerSize)) {
+    throw new WinsockError(WSAEINVAL, `lpVendorInfo: ${String(vendor)} is not a pointer`);
+  }
+  if (layout.pointerSize === 8) view.setBigUint64(layout.lpVendorInfo, vendor, true);
+  else view.setUint32(layout.lpVendorInfo, Number(vendor), true);
+  putCString(bytes, layout.szDescription, WSADESCRIPTION_LEN + 1, d.szDescription, "szDescription");
+  putCString(
+    bytes,
+    layout.szSystemStatus,
+    WSASYS_STATUS_LEN + 1,
+    d.szSystemStatus,
+    "szSystemStatus",
+  );
   return bytes;
 }
 
@@ -439,8 +472,8 @@ export function encodeTimeval(t: timeval): Uint8Array {
   const L = TIMEVAL_LAYOUT_WINDOWS;
   const bytes = new Uint8Array(L.size);
   const view = new DataView(bytes.buffer);
-  view.setInt32(L.tv_sec, uint(t.tv_sec, 32, "tv_sec") | 0, true);
-  view.setInt32(L.tv_usec, uint(t.tv_usec, 32, "tv_usec") | 0, true);
+  view.setInt32(L.tv_sec, long(t.tv_sec, "tv_sec"), true);
+  view.setInt32(L.tv_usec, long(t.tv_usec, "tv_usec"), true);
   return bytes;
 }
 
