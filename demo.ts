@@ -1,0 +1,83 @@
+/**
+ * `deno task demo`: starts the tutorial's server and client as two real
+ * processes on loopback and plays a short conversation, showing both sides.
+ * Each program reads one token from its stdin per turn, exactly as it would
+ * from a person typing.
+ *
+ *     deno run --allow-run --allow-read --allow-net=127.0.0.1 demo.ts [--backend deno] [--encoding gbk]
+ *
+ * @module
+ */
+
+import { parseArgs, styleText } from "node:util";
+
+const SERVER_SAYS = ["欢迎光临", "再见"];
+const CLIENT_SAYS = ["你好，服务器", "hello,winsock"];
+
+const { values } = parseArgs({
+  args: Deno.args,
+  options: {
+    backend: { type: "string", default: "auto" },
+    encoding: { type: "string", default: "utf-8" },
+  },
+});
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** Waits until the server has bound the port: binding it ourselves then fails. */
+async function serverBound(port: number): Promise<void> {
+  for (let tries = 0; tries < 300; tries++) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) break;
+      throw e;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
+}
+
+const port = `${freePort()}`;
+const flags = ["--port", port, "--backend", values.backend, "--encoding", values.encoding];
+
+function start(file: string, tokens: string[], label: string, color: "cyan" | "magenta") {
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["run", "--quiet", "--allow-net=127.0.0.1", "--allow-ffi", file, ...flags],
+    cwd: new URL(".", import.meta.url),
+    stdin: "piped",
+    stdout: "piped",
+    stderr: "inherit",
+  }).spawn();
+  const writer = child.stdin.getWriter();
+  writer.write(new TextEncoder().encode(tokens.join("\n") + "\n")).then(() => writer.close());
+  const shown = (async () => {
+    let partial = "";
+    for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
+      const lines = (partial + text).split("\n");
+      partial = lines.pop() as string;
+      for (const line of lines) console.log(`${styleText(color, label)} ${line}`);
+    }
+  })();
+  return { status: child.status, shown };
+}
+
+console.log(
+  styleText(
+    "bold",
+    `server.ts and client.ts on 127.0.0.1:${port} (${values.encoding} on the wire)`,
+  ),
+);
+console.log(styleText("dim", `server will type: ${SERVER_SAYS.join(" | ")}`));
+console.log(styleText("dim", `client will type: ${CLIENT_SAYS.join(" | ")}, then end its input`));
+const server = start("server.ts", SERVER_SAYS, "[server]", "cyan");
+await serverBound(Number(port)); // as a person would wait for the server before starting the client
+const client = start("client.ts", CLIENT_SAYS, "[client]", "magenta");
+const [s, c] = await Promise.all([server.status, client.status, server.shown, client.shown]);
+console.log(styleText("bold", `server exited ${s.code}, client exited ${c.code}`));
+Deno.exit(s.code || c.code);
