@@ -65,6 +65,13 @@ export const WS2_32_SYMBOLS = {
   },
   /** int WSAPoll(LPWSAPOLLFD fdArray, ULONG fds, INT timeout); */
   WSAPoll: { parameters: ["buffer", "u32", "i32"], result: "i32" },
+  /** `WSAPoll` on a worker thread, for readiness waits; its error code is never read. */
+  WSAPoll_wait: {
+    name: "WSAPoll",
+    parameters: ["buffer", "u32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
   /** u_short htons(u_short hostshort); */
   htons: { parameters: ["u16"], result: "u16" },
   /** u_short ntohs(u_short netshort); */

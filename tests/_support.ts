@@ -4,7 +4,22 @@
  * a test instead of hanging it.
  */
 
-import type { BackendName } from "../mod.ts";
+import {
+  AF_INET,
+  type BackendName,
+  htons,
+  inet_addr,
+  IPPROTO_TCP,
+  MAKEWORD,
+  openWinsock,
+  sizeof,
+  SO_LINGER,
+  SOCK_STREAM,
+  sockaddr_in,
+  type SOCKET,
+  SOL_SOCKET,
+  WSADATA,
+} from "../mod.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -88,7 +103,10 @@ export class Program {
   #stderr: Promise<string>;
 
   constructor(file: string, args: string[], options: { ffi?: boolean } = {}) {
-    const permissions = ["--allow-net=127.0.0.1", ...(options.ffi === false ? [] : ["--allow-ffi"])];
+    const permissions = [
+      "--allow-net=127.0.0.1",
+      ...(options.ffi === false ? [] : ["--allow-ffi"]),
+    ];
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...permissions, file, ...args],
       cwd: ROOT,
@@ -159,3 +177,39 @@ export const GREETING: Record<"utf-8" | "gbk", number[]> = {
   "utf-8": [...new TextEncoder().encode("服务器链接成功"), 0],
   gbk: [0xb7, 0xfe, 0xce, 0xf1, 0xc6, 0xf7, 0xc1, 0xb4, 0xbd, 0xd3, 0xb3, 0xc9, 0xb9, 0xa6, 0],
 };
+
+/** The backend that can send a real RST (SO_LINGER {1, 0}): winsock on Windows, posix elsewhere. */
+export const NATIVE_BACKEND: BackendName = Deno.build.os === "windows" ? "winsock" : "posix";
+
+/** True under Wine (set by tools/wine/deno.sh). */
+export const UNDER_WINE: boolean = Deno.env.get("WINSOCK_TS_UNDER_WINE") === "1";
+
+/**
+ * Connects to 127.0.0.1:`port` as a client, lets `settleMs` pass (so what
+ * the server sends arrives unread), then closes with SO_LINGER {1, 0}: a RST.
+ * Deno's own `conn.close()` does not reset, so this uses the native façade.
+ */
+export async function connectAndReset(port: number, settleMs: number, ms = 20_000): Promise<void> {
+  const ws = openWinsock({ backend: NATIVE_BACKEND });
+  ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+  const si = new sockaddr_in();
+  si.sin_family = AF_INET;
+  si.sin_port = htons(port);
+  si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+  const until = Date.now() + ms;
+  let s: SOCKET;
+  for (;;) {
+    s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    if (await ws.connect(s, si, sizeof(si)) === 0) break;
+    ws.closesocket(s);
+    if (Date.now() > until) throw new Error(`connect: ${ws.WSAGetLastError()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, settleMs));
+  const linger = new Uint8Array([1, 0, 0, 0]); // struct linger { u_short l_onoff = 1; u_short l_linger = 0; }
+  if (ws.setsockopt(s, SOL_SOCKET, SO_LINGER, linger, 4) !== 0) {
+    throw new Error(`setsockopt(SO_LINGER): ${ws.WSAGetLastError()}`);
+  }
+  ws.closesocket(s);
+  ws.WSACleanup();
+}

@@ -7,18 +7,31 @@ import assert from "node:assert/strict";
 import { freePort, GREETING, Program, readExactly, testBackends, writeAll } from "./_support.ts";
 
 const ascii = (s: string) => new TextEncoder().encode(s);
-const NIHAO = { "utf-8": new TextEncoder().encode("你好"), gbk: new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]) };
+const NIHAO = {
+  "utf-8": new TextEncoder().encode("你好"),
+  gbk: new Uint8Array([0xc4, 0xe3, 0xba, 0xc3]),
+};
 
 for (const backend of testBackends()) {
   for (const encoding of ["utf-8", "gbk"] as const) {
     Deno.test(`client.ts [${backend}, ${encoding}]: greeting printed, tokens sent in lockstep, server leaves → exit 0`, async () => {
       const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
       const port = (listener.addr as Deno.NetAddr).port;
-      const client = new Program("client.ts", ["--backend", backend, "--port", `${port}`, "--encoding", encoding]);
+      const client = new Program("client.ts", [
+        "--backend",
+        backend,
+        "--port",
+        `${port}`,
+        "--encoding",
+        encoding,
+      ]);
       try {
         const conn = await listener.accept();
         await writeAll(conn, new Uint8Array(GREETING[encoding]));
-        assert.equal(await client.line(), `服务器说:\t${GREETING[encoding].length}  服务器链接成功`);
+        assert.equal(
+          await client.line(),
+          `服务器说:\t${GREETING[encoding].length}  服务器链接成功`,
+        );
         await client.type("你好\thi\n");
         assert.deepEqual(await readExactly(conn, NIHAO[encoding].length), NIHAO[encoding]);
         await writeAll(conn, ascii("x".repeat(70)));
@@ -41,7 +54,9 @@ for (const backend of testBackends()) {
   Deno.test(`client.ts [${backend}]: a closed port names 10061 WSAECONNREFUSED and exits 1`, async () => {
     const client = new Program("client.ts", ["--backend", backend, "--port", `${freePort()}`]);
     const { code, rest, stderr } = await client.exit();
-    assert.deepEqual(rest, ["链接服务器失败: 10061 WSAECONNREFUSED: Connection refused. 连接被拒绝。"]);
+    assert.deepEqual(rest, [
+      "链接服务器失败: 10061 WSAECONNREFUSED: Connection refused. 连接被拒绝。",
+    ]);
     assert.deepEqual([code, stderr], [1, ""]);
   });
 }

@@ -5,6 +5,7 @@
 
 import assert from "node:assert/strict";
 import {
+  connectAndReset,
   connectWhenListening,
   freePort,
   GREETING,
@@ -12,6 +13,7 @@ import {
   readEnd,
   readExactly,
   testBackends,
+  UNDER_WINE,
   writeAll,
 } from "./_support.ts";
 
@@ -40,11 +42,21 @@ for (const backend of testBackends()) {
   for (const encoding of ["utf-8", "gbk"] as const) {
     Deno.test(`server.ts [${backend}, ${encoding}]: greeting, lockstep in 50-byte reads, split character, client leaves → exit 0`, async () => {
       const port = freePort();
-      const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`, "--encoding", encoding]);
+      const server = new Program("server.ts", [
+        "--backend",
+        backend,
+        "--port",
+        `${port}`,
+        "--encoding",
+        encoding,
+      ]);
       let conn: Deno.TcpConn | undefined;
       try {
         conn = await connectWhenListening(port);
-        assert.deepEqual([...await readExactly(conn, GREETING[encoding].length)], GREETING[encoding]);
+        assert.deepEqual(
+          [...await readExactly(conn, GREETING[encoding].length)],
+          GREETING[encoding],
+        );
         assert.equal(await server.line(), "客户端链接成功");
 
         await writeAll(conn, ascii("hello"));
@@ -102,7 +114,9 @@ for (const backend of testBackends()) {
     const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
     try {
       const { code, rest, stderr } = await server.exit();
-      assert.deepEqual(rest, ["绑定错误: 10048 WSAEADDRINUSE: Address already in use. 地址已被使用。"]);
+      assert.deepEqual(rest, [
+        "绑定错误: 10048 WSAEADDRINUSE: Address already in use. 地址已被使用。",
+      ]);
       assert.deepEqual([code, stderr], [1, ""]);
     } finally {
       holder.close();
@@ -110,20 +124,25 @@ for (const backend of testBackends()) {
     }
   });
 
-  Deno.test(`server.ts [${backend}]: a client that resets names 10054 WSAECONNRESET and exits 1`, async () => {
-    const port = freePort();
-    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
-    try {
-      const conn = await connectWhenListening(port);
-      assert.equal(await server.line(), "客户端链接成功");
-      await new Promise((r) => setTimeout(r, 300)); // the greeting arrives, unread
-      conn.close(); // closing with unread data sends RST
-      const { code, rest, stderr } = await server.exit();
-      assert.deepEqual(rest, ["出错了: 10054 WSAECONNRESET: Connection reset by peer. 连接被对方重置。"]);
-      assert.deepEqual([code, stderr], [1, ""]);
-    } finally {
-      await server.kill();
-    }
+  Deno.test({
+    name: `server.ts [${backend}]: a client that resets names 10054 WSAECONNRESET and exits 1`,
+    // Under Wine, Deno's own sockets see a reset as an orderly close (Wine consumes the error).
+    ignore: backend === "deno" && UNDER_WINE,
+    async fn() {
+      const port = freePort();
+      const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+      try {
+        await connectAndReset(port, 300); // the greeting arrives and stays unread
+        const { code, rest, stderr } = await server.exit();
+        assert.deepEqual(rest, [
+          "客户端链接成功",
+          "出错了: 10054 WSAECONNRESET: Connection reset by peer. 连接被对方重置。",
+        ]);
+        assert.deepEqual([code, stderr], [1, ""]);
+      } finally {
+        await server.kill();
+      }
+    },
   });
 }
 

@@ -14,13 +14,15 @@
 import type { SocketBackend } from "../backend.ts";
 import {
   FIONBIO,
+  POLLERR,
+  POLLRDNORM,
   INVALID_SOCKET,
   SO_ERROR,
   type SOCKET,
   SOCKET_ERROR,
   SOL_SOCKET,
 } from "../constants.ts";
-import { WinsockError, WSAEINTR, WSAENOTSOCK, WSAEWOULDBLOCK } from "../errors.ts";
+import { WinsockError, WSAECONNRESET, WSAEINTR, WSAENOTSOCK, WSAEWOULDBLOCK } from "../errors.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
   decodeSockaddr,
@@ -68,32 +70,50 @@ export function createWinsockBackend(): SocketBackend {
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
-  /** Waits until `s` is readable (or writable), in slices, until it is closed. */
-  async function ready(s: SOCKET, writable: boolean): Promise<void> {
+  /**
+   * Waits until `s` is readable, in slices, until it is closed; resolves with
+   * `WSAPoll`'s `revents` (`WSAPOLLFD` is `SOCKET fd; SHORT events; SHORT revents`).
+   */
+  async function readable(s: SOCKET): Promise<number> {
+    const pollfd = new Uint8Array(16);
+    const view = new DataView(pollfd.buffer);
+    for (;;) {
+      view.setBigUint64(0, s, true);
+      view.setInt16(8, POLLRDNORM, true);
+      view.setInt16(10, 0, true);
+      const n = await ws.WSAPoll_wait(pollfd, 1, WAIT_SLICE_MS);
+      if (!open.has(s)) throw new WinsockError(WSAEINTR, "closesocket while waiting");
+      if (n !== 0) return view.getInt16(10, true); // ready, or an error the retried call reports
+    }
+  }
+
+  /** Waits until `s` is writable (or its connect failed), in slices, until it is closed. */
+  async function writable(s: SOCKET): Promise<void> {
     const one = new fd_set();
     one.fd_array[0] = s;
     one.fd_count = 1;
     for (;;) {
+      const n = await ws.select_wait(0, null, encodeFdSet(one), encodeFdSet(one), timeoutBytes);
       if (!open.has(s)) throw new WinsockError(WSAEINTR, "closesocket while waiting");
-      const wait = encodeFdSet(one);
-      const except = encodeFdSet(one);
-      const n = await ws.select_wait(
-        0,
-        writable ? null : wait,
-        writable ? wait : null,
-        except,
-        timeoutBytes,
-      );
       if (n !== 0) return; // ready, or an error the retried call will report
     }
   }
 
-  /** Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`. */
-  async function retry<T>(s: SOCKET, writable: boolean, attempt: () => T | undefined): Promise<T> {
+  /**
+   * Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`; the
+   * call sees the `revents` of the last wait for reading (0 before any).
+   */
+  async function retry<T>(
+    s: SOCKET,
+    write: boolean,
+    attempt: (revents: number) => T | undefined,
+  ): Promise<T> {
+    let revents = 0;
     for (;;) {
-      const result = attempt();
+      const result = attempt(revents);
       if (result !== undefined) return result;
-      await ready(s, writable);
+      if (write) await writable(s);
+      else revents = await readable(s);
     }
   }
 
@@ -162,16 +182,22 @@ export function createWinsockBackend(): SocketBackend {
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      await ready(s, true);
+      await writable(s);
       const err = new Int32Array(1);
       const len = new Int32Array([4]);
       check(ws.getsockopt(s, SOL_SOCKET, SO_ERROR, err, len), "getsockopt(SO_ERROR)");
       if (err[0] !== 0) throw new WinsockError(err[0], "connect");
     },
     recv(s, buf, flags) {
-      return retry(s, false, () => {
+      return retry(s, false, (revents) => {
         const n = ws.recv(known(s), buf, buf.byteLength, flags);
-        return n === SOCKET_ERROR ? wouldBlock("recv") : n;
+        if (n === SOCKET_ERROR) return wouldBlock("recv");
+        // Wine consumes a reset while it polls: recv then says 0 though WSAPoll said POLLERR
+        // without POLLRDNORM. Windows itself returns WSAECONNRESET from recv there.
+        if (n === 0 && buf.byteLength > 0 && (revents & (POLLERR | POLLRDNORM)) === POLLERR) {
+          throw new WinsockError(WSAECONNRESET, "recv (reset seen by WSAPoll)");
+        }
+        return n;
       });
     },
     async send(s, buf, flags) {

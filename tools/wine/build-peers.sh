@@ -17,8 +17,9 @@ cc=x86_64-w64-mingw32-gcc
 if ! command -v "$cc" >/dev/null; then
   echo "build-peers: installing gcc-mingw-w64-x86-64" >&2
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  { $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
-      $sudo apt-get install -y -qq --no-install-recommends gcc-mingw-w64-x86-64 >/dev/null; } \
+  apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq)  # env: sudo drops vars
+  { "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends \
+      gcc-mingw-w64-x86-64 >/dev/null; } \
     || { echo "build-peers: ERROR: cannot install gcc-mingw-w64-x86-64" >&2; exit 1; }
 fi
 

@@ -22,7 +22,12 @@ export WINEPREFIX="$cache/prefix" WINEARCH=win64
 export WINEDEBUG="${WINEDEBUG:--all}"                            # quiet Wine
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"   # no Mono/Gecko
 export WINSOCK_TS_PEERS="Z:$cache/peers"
+export WINSOCK_TS_UNDER_WINE=1   # tests note the few places where Wine differs from Windows
 export DENO_NO_UPDATE_CHECK=1
+# Deno 2.9 links/copies itself to %LOCALAPPDATA%\deno\node_compat_bin\node.exe
+# on each run; under Wine the final rename fails and every run leaves a
+# 93 MB node.exe.tmp-<pid> behind. We don't need the `node` shim.
+export DENO_DISABLE_NODE_SHIM=1
 # A Linux DENO_DIR would be shared with (and mangled by) the Windows Deno;
 # without it Deno uses its own cache inside the prefix (%LOCALAPPDATA%\deno).
 unset DENO_DIR

@@ -8,8 +8,9 @@
  * SystemFunction036), which Wine implements with the host's CSPRNG.
  *
  * Build (done by tools/wine/setup.sh):
- *   x86_64-w64-mingw32-gcc -shared -O2 -s -o bcryptprimitives.dll \
- *       processprng.c -ladvapi32
+ *   x86_64-w64-mingw32-gcc -shared -O2 -s -nostdlib -Wl,--entry,DllMain \
+ *       -o bcryptprimitives.dll processprng.c -ladvapi32
+ * (-nostdlib: no C runtime, the only import is advapi32.dll).
  * and copy the result to $WINEPREFIX/drive_c/windows/system32/.
  */
 #include <windows.h>

@@ -32,6 +32,11 @@ prefix="$cache/prefix"
 say() { echo "wine-setup: $*" >&2; }
 die() { echo "wine-setup: ERROR: $*" >&2; exit 1; }
 
+mkdir -p "$cache"
+# Serialise concurrent first runs (flock is in util-linux, always on Debian).
+exec 9>"$cache/.lock"
+flock 9
+
 # --- 1. apt packages, only if a tool is missing -----------------------------
 # wine64 = 64-bit loader (/usr/lib/wine/wine64); wine = launcher scripts;
 # gcc-mingw-w64-x86-64 = cross compiler for the DLL and the C peers.
@@ -39,24 +44,19 @@ die() { echo "wine-setup: ERROR: $*" >&2; exit 1; }
 missing=()
 [ -x /usr/lib/wine/wine64 ] || command -v wine64 >/dev/null || missing+=(wine64 wine)
 command -v x86_64-w64-mingw32-gcc >/dev/null || missing+=(gcc-mingw-w64-x86-64)
-command -v npm >/dev/null || missing+=(npm)
+[ -s "$exe" ] || command -v npm >/dev/null || missing+=(npm)  # only to download
 if [ ${#missing[@]} -gt 0 ]; then
   say "installing apt packages: ${missing[*]}"
   sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  { $sudo apt-get update -qq && $sudo apt-get install -y -qq --no-install-recommends \
-      "${missing[@]}" libgnutls30 >/dev/null; } || die "apt-get install ${missing[*]} failed"
+  apt=($sudo env DEBIAN_FRONTEND=noninteractive apt-get -qq)  # env: sudo drops vars
+  { "${apt[@]}" update && "${apt[@]}" install -y --no-install-recommends \
+      "${missing[@]}" >/dev/null; } || die "apt-get install ${missing[*]} failed"
 fi
 
 # Pick the 64-bit loader directly (the /usr/bin/wine script would nag about
 # wine32 unless WINEDEBUG contains -all). deno.sh uses the same logic.
 if [ -x /usr/lib/wine/wine64 ]; then wine=/usr/lib/wine/wine64; else wine="$(command -v wine64 || command -v wine)"; fi
 if [ -x /usr/lib/wine/wineserver ]; then wineserver=/usr/lib/wine/wineserver; else wineserver=wineserver; fi
-
-mkdir -p "$cache"
-# Serialise concurrent first runs (flock is in util-linux, always on Debian).
-exec 9>"$cache/.lock"
-flock 9
 
 export WINEPREFIX="$prefix" WINEARCH=win64 WINEDEBUG="${WINEDEBUG:--all}"
 export WINEDLLOVERRIDES="${WINEDLLOVERRIDES:-mscoree,mshtml=}"  # no Mono/Gecko prompts
@@ -66,8 +66,8 @@ if [ ! -s "$exe" ]; then
   say "fetching @deno/win32-x64@$ver from npm"
   tmp="$(mktemp -d "$cache/.dl.XXXXXX")"
   trap 'rm -rf "$tmp"' EXIT
-  (cd "$tmp" && npm pack --silent "@deno/win32-x64@$ver" >/dev/null) \
-    || die "npm pack @deno/win32-x64@$ver failed"
+  (cd "$tmp" && npm pack --loglevel=error "@deno/win32-x64@$ver" >/dev/null 2>npm.log) \
+    || { tail -n 20 "$tmp/npm.log" >&2; die "npm pack @deno/win32-x64@$ver failed"; }
   tar -xzf "$tmp"/*.tgz -C "$tmp" package/deno.exe || die "deno.exe not in the npm tarball"
   # Exactly one NUL-terminated "VirtualAlloc2" must exist (the GetProcAddress
   # name; deno.exe does not import it by name). Overwrite its last byte.
@@ -95,7 +95,8 @@ if [ ! -f "$prefix/.winsock-ts-ready" ]; then
   rm -rf "$prefix"
   # wineboot prints a harmless "failed to open ...syswow64\rundll32.exe"
   # (no 32-bit Wine installed): keep its output in a log, show it on failure.
-  "$wine" wineboot -i >"$cache/wineboot.log" 2>&1 || { cat "$cache/wineboot.log" >&2; die "wineboot -i failed"; }
+  # 9>&-: the wineserver daemon forked here must not inherit our lock fd.
+  "$wine" wineboot -i >"$cache/wineboot.log" 2>&1 9>&- || { cat "$cache/wineboot.log" >&2; die "wineboot -i failed"; }
   # wineboot returns before wineserver has flushed the registry; wait for it.
   "$wineserver" -w
   [ -f "$prefix/system.reg" ] || die "wineboot did not create $prefix/system.reg"
