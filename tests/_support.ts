@@ -213,3 +213,19 @@ export async function connectAndReset(port: number, settleMs: number, ms = 20_00
   ws.closesocket(s);
   ws.WSACleanup();
 }
+
+/** Waits until something has bound 127.0.0.1:`port` (binding it ourselves fails). */
+export async function waitUntilBound(port: number, ms = 20_000): Promise<void> {
+  const until = Date.now() + ms;
+  for (;;) {
+    try {
+      Deno.listen({ hostname: "127.0.0.1", port }).close();
+    } catch (e) {
+      if (e instanceof Deno.errors.AddrInUse) break;
+      throw e;
+    }
+    if (Date.now() > until) throw new Error(`nothing bound port ${port}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
+}
