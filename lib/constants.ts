@@ -12,7 +12,7 @@ export type SOCKET = bigint;
 /** `INVALID_SOCKET`: `(SOCKET)(~0)`, all 64 bits set. */
 export const INVALID_SOCKET: SOCKET = 0xffff_ffff_ffff_ffffn;
 /** `SOCKET_ERROR`: the `-1` most Winsock calls return on failure. */
-export const SOCKET_ERROR = -1;
+export const SOCKET_ERROR: number = -1;
 
 /** `AF_UNSPEC`: unspecified address family. */
 export const AF_UNSPEC = 0;
