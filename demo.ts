@@ -54,14 +54,24 @@ function start(file: string, tokens: string[], label: string, color: "cyan" | "m
     stdout: "piped",
     stderr: "inherit",
   }).spawn();
+  // A program reads one token after each line it prints with "说:". Typing it only once that line
+  // is shown keeps the two programs' lines in the order they happened.
   const writer = child.stdin.getWriter();
-  writer.write(new TextEncoder().encode(tokens.join("\n") + "\n")).then(() => writer.close());
+  const typeNext = (line: string) => {
+    if (!line.includes("说:")) return;
+    const token = tokens.shift();
+    if (token === undefined) writer.close().catch(() => {});
+    else writer.write(new TextEncoder().encode(token + "\n")).catch(() => {});
+  };
   const shown = (async () => {
     let partial = "";
     for await (const text of child.stdout.pipeThrough(new TextDecoderStream())) {
       const lines = (partial + text).split("\n");
       partial = lines.pop() as string;
-      for (const line of lines) console.log(`${styleText(color, label)} ${line}`);
+      for (const line of lines) {
+        console.log(`${styleText(color, label)} ${line}`);
+        typeNext(line);
+      }
     }
   })();
   return { status: child.status, shown };

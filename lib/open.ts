@@ -6,6 +6,7 @@
 
 import type { BackendName } from "./backend.ts";
 import { createDenoBackend } from "./backends/deno.ts";
+import { createPosixBackend } from "./backends/posix.ts";
 import { createWinsockBackend } from "./backends/winsock.ts";
 import { Winsock } from "./winsock.ts";
 
@@ -20,8 +21,8 @@ function ffiAllowed(): boolean {
 }
 
 /**
- * Which backend `auto` means here: winsock on Windows when FFI is allowed,
- * else deno.
+ * Which backend `auto` means here: when FFI is allowed, winsock on Windows
+ * and posix on Linux and macOS; deno otherwise.
  *
  * @example
  * ```ts
@@ -31,7 +32,9 @@ function ffiAllowed(): boolean {
  */
 export function resolveBackend(choice: BackendChoice = "auto"): BackendName {
   if (choice !== "auto") return choice;
-  if (Deno.build.os === "windows" && ffiAllowed()) return "winsock";
+  const os = Deno.build.os;
+  if (os === "windows" && ffiAllowed()) return "winsock";
+  if ((os === "linux" || os === "darwin") && ffiAllowed()) return "posix";
   return "deno";
 }
 
@@ -51,6 +54,8 @@ export function openWinsock(options: { backend?: BackendChoice } = {}): Winsock 
   switch (name) {
     case "winsock":
       return new Winsock(createWinsockBackend());
+    case "posix":
+      return new Winsock(createPosixBackend());
     case "deno":
       return new Winsock(createDenoBackend());
     default:

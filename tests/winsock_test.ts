@@ -61,11 +61,10 @@ async function pair(ws: Winsock): Promise<[SOCKET, SOCKET, SOCKET]> {
   const { s: listener, port } = listening(ws);
   const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   const si = loopback(port);
-  const [rc, accepted] = await Promise.all([
-    ws.connect(client, si, sizeof(si)),
-    ws.accept(listener, null, null),
-  ]);
+  // Deadlines: a broken layout must fail the test, not hang it.
+  const rc = await deadline(ws.connect(client, si, sizeof(si)), 10_000, "connect");
   assert.equal(rc, 0, `connect: ${ws.WSAGetLastError()}`);
+  const accepted = await deadline(ws.accept(listener, null, null), 10_000, "accept");
   assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
   return [client, accepted, listener];
 }
@@ -215,11 +214,8 @@ for (const backend of testBackends()) {
     const native = started(NATIVE_BACKEND);
     const rude = native.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     const si = loopback(port);
-    const [rc, server] = await Promise.all([
-      native.connect(rude, si, sizeof(si)),
-      ws.accept(listener),
-    ]);
-    assert.equal(rc, 0);
+    assert.equal(await deadline(native.connect(rude, si, sizeof(si)), 10_000, "connect"), 0);
+    const server = await deadline(ws.accept(listener), 10_000, "accept");
     // Unread data in its receive buffer and SO_LINGER {1, 0}: closing sends RST on every stack.
     assert.equal(await ws.send(server, new Uint8Array([1]), 1, 0), 1);
     await new Promise((r) => setTimeout(r, 100));

@@ -14,9 +14,9 @@
 import type { SocketBackend } from "../backend.ts";
 import {
   FIONBIO,
+  INVALID_SOCKET,
   POLLERR,
   POLLRDNORM,
-  INVALID_SOCKET,
   SO_ERROR,
   type SOCKET,
   SOCKET_ERROR,

@@ -1,0 +1,397 @@
+/**
+ * The **posix** backend: the BSD sockets of Linux and macOS through libc,
+ * with Winsock's values and error codes.
+ *
+ * The design is the winsock backend's: every socket is put in non-blocking
+ * mode (`fcntl(O_NONBLOCK)`), and each call is made synchronously on the JS
+ * thread, with `errno` read right after it. Only when a call would block
+ * (`EAGAIN`) does it wait, with `poll` on a worker thread, for the socket to
+ * become ready, then try again. A wait lasts at most 200 ms at a time, so
+ * closing the socket (the waiting call then fails with `WSAEINTR`) or ending
+ * the program never hangs on it.
+ *
+ * What is translated: address families and `sockaddr` layouts, socket
+ * options (and `struct linger`), `MSG_*` and `SD_*` values, and every
+ * `errno` (also `SO_ERROR`'s) to the WSA code Windows gives for the same
+ * cause (`posix_abi.ts`). A few calls that succeed on Linux but fail on
+ * Windows fail as on Windows: `listen` and `getsockname` on an unbound
+ * socket (`WSAEINVAL`), `recv` after `shutdown(SD_RECEIVE)` and `send` after
+ * `shutdown(SD_SEND)` (`WSAESHUTDOWN`), a second `connect` (`WSAEISCONN`),
+ * and every `recv` after a reset (`WSAECONNRESET`, where Linux says 0 once it
+ * has reported the reset). A send never raises `SIGPIPE`.
+ *
+ * @module
+ */
+
+import { emulateWSAStartup, type SocketBackend } from "../backend.ts";
+import {
+  AF_INET,
+  AF_INET6,
+  MSG_OOB,
+  MSG_PEEK,
+  MSG_WAITALL,
+  SD_RECEIVE,
+  SD_SEND,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+  type SOCKET,
+} from "../constants.ts";
+import {
+  isWinsockError,
+  WinsockError,
+  WSAEAFNOSUPPORT,
+  WSAECONNRESET,
+  WSAEFAULT,
+  WSAEINTR,
+  WSAEINVAL,
+  WSAENOPROTOOPT,
+  WSAENOTSOCK,
+  WSAEOPNOTSUPP,
+  WSAESHUTDOWN,
+  WSAESOCKTNOSUPPORT,
+  WSASYSCALLFAILURE,
+} from "../errors.ts";
+import { type Libc, openLibc } from "../../ffi/libc.ts";
+import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
+import {
+  errnoToWsa,
+  LINGER_LAYOUT_POSIX,
+  LINGER_LAYOUT_WINDOWS,
+  POLLFD_LAYOUT,
+  type PosixAbi,
+  posixAbi,
+  type SockoptTranslation,
+} from "./posix_abi.ts";
+
+/** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
+const SOCKADDR_STORAGE_SIZE = 128;
+/** How long one readiness wait lasts before it looks again (ms). */
+const WAIT_SLICE_MS = 200;
+/** Winsock's `MSG_DONTROUTE` (not in `constants.ts`). */
+const WINSOCK_MSG_DONTROUTE = 0x4;
+
+/** A socket this backend opened. */
+interface PosixSocket {
+  readonly fd: number;
+  /** Set by `closesocket`: a call waiting on it ends with `WSAEINTR`. */
+  closed: boolean;
+  /** `shutdown(SD_SEND or SD_BOTH)` succeeded. */
+  sendShut: boolean;
+  /** `shutdown(SD_RECEIVE or SD_BOTH)` succeeded. */
+  recvShut: boolean;
+  /** A recv failed with `WSAECONNRESET`: later ones fail so too, as on Windows (Linux says 0). */
+  reset: boolean;
+}
+
+/**
+ * Creates the posix backend; throws a clear `Error` where libc cannot be
+ * loaded (not Linux or macOS, or no `--allow-ffi`).
+ *
+ * @example
+ * ```ts ignore
+ * import { createPosixBackend } from "./posix.ts";
+ * console.log(createPosixBackend().name); // "posix" (on Linux or macOS, with --allow-ffi)
+ * ```
+ */
+export function createPosixBackend(abi: PosixAbi = posixAbi()): SocketBackend {
+  const c: Libc = openLibc();
+  const open = new Map<SOCKET, PosixSocket>();
+  /** Where a send keeps quiet instead of raising SIGPIPE: a flag, or SO_NOSIGPIPE. */
+  const noSignal = abi.SO_NOSIGPIPE ? 0 : abi.MSG_NOSIGNAL;
+  const msgFlags: [number, number][] = [
+    [MSG_OOB, abi.MSG_OOB],
+    [MSG_PEEK, abi.MSG_PEEK],
+    [WINSOCK_MSG_DONTROUTE, abi.MSG_DONTROUTE],
+    [MSG_WAITALL, abi.MSG_WAITALL],
+  ];
+
+  /** The calling thread's `errno`: read it right after the call that failed. */
+  function errno(): number {
+    return new Deno.UnsafePointerView(c.__errno_location()!).getInt32();
+  }
+
+  function error(code: number, what: string): WinsockError {
+    const wsa = errnoToWsa(abi, code);
+    return wsa === undefined
+      ? new WinsockError(WSASYSCALLFAILURE, `${what}: errno ${code}`)
+      : new WinsockError(wsa, what);
+  }
+
+  function check(rc: number, what: string): void {
+    if (rc === -1) throw error(errno(), what);
+  }
+
+  /** After a failed call: `undefined` if it would block (wait, then retry), else throws. */
+  function wouldBlock(what: string): undefined {
+    const code = errno();
+    const { EAGAIN, EWOULDBLOCK, EINTR } = abi.errno;
+    if (code !== EAGAIN && code !== EWOULDBLOCK && code !== EINTR) throw error(code, what);
+    return undefined;
+  }
+
+  function fcntl(fd: number, cmd: number, arg: number): number {
+    const a = BigInt(arg); // in the third register and in the first stack slot: see ffi/libc.ts
+    return c.fcntl(fd, cmd, a, 0n, 0n, 0n, 0n, 0n, a);
+  }
+
+  /** Non-blocking, not inherited by child processes, and (macOS) no SIGPIPE. */
+  function prepare(fd: number): void {
+    check(fcntl(fd, abi.F_SETFD, abi.FD_CLOEXEC), "fcntl(F_SETFD)");
+    const flags = fcntl(fd, abi.F_GETFL, 0);
+    check(flags, "fcntl(F_GETFL)");
+    check(fcntl(fd, abi.F_SETFL, flags | abi.O_NONBLOCK), "fcntl(F_SETFL, O_NONBLOCK)");
+    if (abi.SO_NOSIGPIPE) {
+      const on = new Int32Array([1]);
+      check(c.setsockopt(fd, abi.SOL_SOCKET, abi.SO_NOSIGPIPE, on, 4), "setsockopt(SO_NOSIGPIPE)");
+    }
+  }
+
+  function adopt(fd: number): SOCKET {
+    try {
+      prepare(fd);
+    } catch (e) {
+      c.close(fd);
+      throw e;
+    }
+    const s = BigInt(fd);
+    open.set(s, { fd, closed: false, sendShut: false, recvShut: false, reset: false });
+    return s;
+  }
+
+  function known(s: SOCKET): PosixSocket {
+    const sock = open.get(s);
+    if (!sock) throw new WinsockError(WSAENOTSOCK, `SOCKET ${s}`);
+    return sock;
+  }
+
+  /** Waits until `sock` is ready for `events`, in slices, until it is closed. */
+  async function ready(sock: PosixSocket, events: number): Promise<void> {
+    const pollfd = new Uint8Array(POLLFD_LAYOUT.size);
+    const view = new DataView(pollfd.buffer);
+    view.setInt32(POLLFD_LAYOUT.fd, sock.fd, true);
+    view.setInt16(POLLFD_LAYOUT.events, events, true);
+    for (;;) {
+      if (sock.closed) throw new WinsockError(WSAEINTR, "closesocket while waiting");
+      const n = await c.poll_wait(pollfd, 1, WAIT_SLICE_MS);
+      if (sock.closed) throw new WinsockError(WSAEINTR, "closesocket while waiting");
+      if (n > 0) return; // ready, or an error the retried call will report
+    }
+  }
+
+  /** Runs a non-blocking call until it does not return `EAGAIN`. */
+  async function retry<T>(
+    sock: PosixSocket,
+    events: number,
+    attempt: () => T | undefined,
+  ): Promise<T> {
+    for (;;) {
+      const result = attempt();
+      if (result !== undefined) return result;
+      await ready(sock, events);
+    }
+  }
+
+  function translateFlags(flags: number, what: string): number {
+    let native = 0, rest = flags;
+    for (const [winsock, posix] of msgFlags) {
+      if (flags & winsock) native |= posix;
+      rest &= ~winsock;
+    }
+    if (rest !== 0) throw new WinsockError(WSAEOPNOTSUPP, `${what}: flags 0x${rest.toString(16)}`);
+    return native;
+  }
+
+  function name(call: "getpeername" | "getsockname", sock: PosixSocket): SOCKADDR {
+    const bytes = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+    const len = new Uint32Array([bytes.byteLength]);
+    check(c[call](sock.fd, bytes, len), call);
+    return decodeSockaddr(bytes, abi.sockaddr, len[0]);
+  }
+
+  /** Winsock's answer for an unbound socket, where Linux and macOS report port 0. */
+  function boundName(sock: PosixSocket, what: string): SOCKADDR {
+    const addr = name("getsockname", sock);
+    const port = addr instanceof sockaddr_in ? addr.sin_port : addr.sin6_port;
+    if (port === 0) throw new WinsockError(WSAEINVAL, `${what}: socket not bound`);
+    return addr;
+  }
+
+  function sockopt(level: number, optname: number): SockoptTranslation {
+    const opt = abi.sockopts[level]?.[optname];
+    if (!opt) throw new WinsockError(WSAENOPROTOOPT, `option (${level}, ${optname})`);
+    return opt;
+  }
+
+  return {
+    name: "posix",
+    startup: emulateWSAStartup,
+    cleanup() {
+      for (const sock of open.values()) {
+        sock.closed = true;
+        c.close(sock.fd);
+      }
+      open.clear();
+    },
+    socket(af, type, protocol) {
+      const family = af === AF_INET
+        ? abi.sockaddr.AF_INET
+        : af === AF_INET6
+        ? abi.sockaddr.AF_INET6
+        : undefined;
+      if (family === undefined) throw new WinsockError(WSAEAFNOSUPPORT, `socket: family ${af}`);
+      const kind = type === SOCK_STREAM
+        ? abi.SOCK_STREAM
+        : type === SOCK_DGRAM
+        ? abi.SOCK_DGRAM
+        : undefined;
+      if (kind === undefined) throw new WinsockError(WSAESOCKTNOSUPPORT, `socket: type ${type}`);
+      const fd = c.socket(family, kind, protocol);
+      check(fd, "socket");
+      return adopt(fd);
+    },
+    bind(s, addr) {
+      const sock = known(s);
+      const bytes = encodeSockaddr(addr, abi.sockaddr);
+      check(c.bind(sock.fd, bytes, bytes.byteLength), "bind");
+    },
+    listen(s, backlog) {
+      const sock = known(s);
+      boundName(sock, "listen");
+      check(c.listen(sock.fd, backlog), "listen");
+    },
+    accept(s) {
+      const sock = known(s);
+      const bytes = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+      const len = new Uint32Array(1);
+      return retry(sock, abi.POLLIN, () => {
+        len[0] = bytes.byteLength;
+        const fd = c.accept(sock.fd, bytes, len);
+        if (fd === -1) return wouldBlock("accept");
+        const client = adopt(fd); // Linux's accept does not pass O_NONBLOCK on
+        return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
+      });
+    },
+    async connect(s, addr) {
+      const sock = known(s);
+      const bytes = encodeSockaddr(addr, abi.sockaddr);
+      if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) return;
+      const code = errno();
+      if (code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) throw error(code, "connect");
+      await ready(sock, abi.POLLOUT);
+      const err = new Int32Array(1);
+      const len = new Uint32Array([4]);
+      check(
+        c.getsockopt(sock.fd, abi.SOL_SOCKET, abi.SO_ERROR, err, len),
+        "getsockopt(SO_ERROR)",
+      );
+      if (err[0] !== 0) throw error(err[0], "connect");
+      // Linux marks the socket connected only at a second connect (else a third one would
+      // succeed again, where Windows says WSAEISCONN); macOS answers it with EISCONN.
+      if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) return;
+      const again = errno();
+      if (again !== abi.errno.EISCONN) throw error(again, "connect");
+    },
+    async recv(s, buf, flags) {
+      const sock = known(s);
+      const native = translateFlags(flags, "recv");
+      if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
+      if (sock.reset) throw new WinsockError(WSAECONNRESET, "recv");
+      // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits.
+      const all = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0;
+      let got = 0;
+      try {
+        do {
+          const rest = buf.subarray(got);
+          const n = await retry(sock, abi.POLLIN, () => {
+            const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
+            return n === -1 ? wouldBlock("recv") : n;
+          });
+          if (n === 0) break;
+          got += n;
+        } while (all && got < buf.byteLength);
+      } catch (e) {
+        if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
+        throw e;
+      }
+      return got;
+    },
+    async send(s, buf, flags) {
+      const sock = known(s);
+      const native = translateFlags(flags, "send") | noSignal;
+      if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
+      let sent = 0;
+      do {
+        const rest = buf.subarray(sent);
+        sent += await retry(sock, abi.POLLOUT, () => {
+          const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
+          return n === -1 ? wouldBlock("send") : n;
+        });
+      } while (sent < buf.byteLength);
+      return sent;
+    },
+    shutdown(s, how) {
+      const sock = known(s);
+      const native = [abi.SHUT_RD, abi.SHUT_WR, abi.SHUT_RDWR][how];
+      if (native === undefined) throw new WinsockError(WSAEINVAL, `shutdown: how ${how}`);
+      check(c.shutdown(sock.fd, native), "shutdown");
+      if (how !== SD_SEND) sock.recvShut = true;
+      if (how !== SD_RECEIVE) sock.sendShut = true;
+    },
+    closesocket(s) {
+      const sock = known(s);
+      sock.closed = true;
+      open.delete(s);
+      check(c.close(sock.fd), "closesocket");
+    },
+    getpeername: (s) => name("getpeername", known(s)),
+    getsockname: (s) => boundName(known(s), "getsockname"),
+    setsockopt(s, level, optname, optval) {
+      const sock = known(s);
+      const opt = sockopt(level, optname);
+      let value: Uint8Array;
+      if (opt.kind === "linger") {
+        if (optval.byteLength < LINGER_LAYOUT_WINDOWS.size) {
+          throw new WinsockError(WSAEFAULT, "setsockopt: optlen < sizeof(struct linger)");
+        }
+        const from = new DataView(optval.buffer, optval.byteOffset, optval.byteLength);
+        value = new Uint8Array(LINGER_LAYOUT_POSIX.size);
+        const to = new DataView(value.buffer);
+        to.setInt32(
+          LINGER_LAYOUT_POSIX.l_onoff,
+          from.getUint16(LINGER_LAYOUT_WINDOWS.l_onoff, true),
+          true,
+        );
+        to.setInt32(
+          LINGER_LAYOUT_POSIX.l_linger,
+          from.getUint16(LINGER_LAYOUT_WINDOWS.l_linger, true),
+          true,
+        );
+      } else {
+        if (optval.byteLength === 0) throw new WinsockError(WSAEFAULT, "setsockopt: optlen 0");
+        value = new Uint8Array(4); // a BOOL given as one char is widened to an int
+        value.set(optval.subarray(0, 4));
+      }
+      check(c.setsockopt(sock.fd, opt.level, opt.optname, value, value.byteLength), "setsockopt");
+    },
+    getsockopt(s, level, optname, optval) {
+      const sock = known(s);
+      const opt = sockopt(level, optname);
+      if (optval.byteLength < 4) throw new WinsockError(WSAEFAULT, "getsockopt: optlen < 4");
+      const value = new Int32Array(2);
+      const len = new Uint32Array([opt.kind === "linger" ? LINGER_LAYOUT_POSIX.size : 4]);
+      check(c.getsockopt(sock.fd, opt.level, opt.optname, value, len), "getsockopt");
+      const out = new DataView(optval.buffer, optval.byteOffset, optval.byteLength);
+      if (opt.kind === "linger") {
+        out.setUint16(LINGER_LAYOUT_WINDOWS.l_onoff, value[0], true);
+        out.setUint16(LINGER_LAYOUT_WINDOWS.l_linger, value[1], true);
+        return LINGER_LAYOUT_WINDOWS.size;
+      }
+      const isError = opt.level === abi.SOL_SOCKET && opt.optname === abi.SO_ERROR;
+      const code = isError && value[0] !== 0
+        ? errnoToWsa(abi, value[0]) ?? WSASYSCALLFAILURE
+        : value[0];
+      out.setInt32(0, code, true);
+      return 4;
+    },
+  };
+}

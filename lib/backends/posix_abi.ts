@@ -1,0 +1,505 @@
+/**
+ * The platform data of the **posix** backend, for Linux and macOS: the
+ * `sockaddr` layout, the constants whose values differ from Winsock's, the
+ * translation of Winsock socket options, and which WSA code each `errno`
+ * means. Data only; the values are those of the system headers (glibc's
+ * `<bits/socket.h>`, `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`,
+ * `<sys/errno.h>`), checked by `tests/posix_abi_test.ts`.
+ *
+ * @module
+ */
+
+import {
+  IPPROTO_TCP,
+  SO_ERROR,
+  SO_KEEPALIVE,
+  SO_LINGER,
+  SO_RCVBUF,
+  SO_REUSEADDR,
+  SO_SNDBUF,
+  SO_TYPE,
+  SOL_SOCKET,
+  TCP_NODELAY,
+} from "../constants.ts";
+import {
+  WSAEACCES,
+  WSAEADDRINUSE,
+  WSAEADDRNOTAVAIL,
+  WSAEAFNOSUPPORT,
+  WSAEALREADY,
+  WSAECONNABORTED,
+  WSAECONNREFUSED,
+  WSAECONNRESET,
+  WSAEDESTADDRREQ,
+  WSAEFAULT,
+  WSAEHOSTDOWN,
+  WSAEHOSTUNREACH,
+  WSAEINTR,
+  WSAEINVAL,
+  WSAEISCONN,
+  WSAEMFILE,
+  WSAEMSGSIZE,
+  WSAENETDOWN,
+  WSAENETRESET,
+  WSAENETUNREACH,
+  WSAENOBUFS,
+  WSAENOPROTOOPT,
+  WSAENOTCONN,
+  WSAENOTSOCK,
+  WSAEOPNOTSUPP,
+  WSAEPFNOSUPPORT,
+  WSAEPROTONOSUPPORT,
+  WSAEPROTOTYPE,
+  WSAESHUTDOWN,
+  WSAESOCKTNOSUPPORT,
+  WSAETIMEDOUT,
+  WSAETOOMANYREFS,
+  WSAEWOULDBLOCK,
+} from "../errors.ts";
+import type { SockaddrAbi } from "../structs.ts";
+
+/** Linux: 16-bit family, as on Windows; `AF_INET6` = 10. */
+export const LINUX_SOCKADDR_ABI: SockaddrAbi = {
+  os: "linux",
+  hasSinLen: false,
+  AF_INET: 2,
+  AF_INET6: 10,
+};
+
+/** macOS: a `uint8_t sin_len`, then a `uint8_t` family; `AF_INET6` = 30. */
+export const DARWIN_SOCKADDR_ABI: SockaddrAbi = {
+  os: "darwin",
+  hasSinLen: true,
+  AF_INET: 2,
+  AF_INET6: 30,
+};
+
+/** `struct pollfd`: `int fd; short events; short revents;` (8 bytes on both). */
+export const POLLFD_LAYOUT = { size: 8, fd: 0, events: 4, revents: 6 } as const;
+
+/** `struct linger` on Windows: `u_short l_onoff; u_short l_linger;` (4 bytes). */
+export const LINGER_LAYOUT_WINDOWS = { size: 4, l_onoff: 0, l_linger: 2 } as const;
+
+/** `struct linger` on Linux and macOS: `int l_onoff; int l_linger;` (8 bytes). */
+export const LINGER_LAYOUT_POSIX = { size: 8, l_onoff: 0, l_linger: 4 } as const;
+
+/** How an option's value is laid out: an `int`, or a `struct linger`. */
+export type SockoptKind = "int" | "linger";
+
+/** A Winsock option as the platform names it. */
+export interface SockoptTranslation {
+  /** The platform's level. */
+  readonly level: number;
+  /** The platform's option name. */
+  readonly optname: number;
+  /**
+   * `int` options take a 4-byte value everywhere; `linger` is
+   * `{ u_short l_onoff, l_linger }` (4 bytes) on Windows but
+   * `{ int l_onoff, l_linger }` (8 bytes) on Linux and macOS.
+   */
+  readonly kind: SockoptKind;
+}
+
+/** The `errno` names the backend translates. */
+export type ErrnoName =
+  | "EPERM"
+  | "EINTR"
+  | "EBADF"
+  | "ENOMEM"
+  | "EACCES"
+  | "EFAULT"
+  | "EINVAL"
+  | "ENFILE"
+  | "EMFILE"
+  | "EPIPE"
+  | "EAGAIN"
+  | "EWOULDBLOCK"
+  | "EINPROGRESS"
+  | "EALREADY"
+  | "ENOTSOCK"
+  | "EDESTADDRREQ"
+  | "EMSGSIZE"
+  | "EPROTOTYPE"
+  | "ENOPROTOOPT"
+  | "EPROTONOSUPPORT"
+  | "ESOCKTNOSUPPORT"
+  | "EOPNOTSUPP"
+  | "ENOTSUP"
+  | "EPFNOSUPPORT"
+  | "EAFNOSUPPORT"
+  | "EADDRINUSE"
+  | "EADDRNOTAVAIL"
+  | "ENETDOWN"
+  | "ENETUNREACH"
+  | "ENETRESET"
+  | "ECONNABORTED"
+  | "ECONNRESET"
+  | "ENOBUFS"
+  | "EISCONN"
+  | "ENOTCONN"
+  | "ESHUTDOWN"
+  | "ETOOMANYREFS"
+  | "ETIMEDOUT"
+  | "ECONNREFUSED"
+  | "EHOSTDOWN"
+  | "EHOSTUNREACH";
+
+/**
+ * What each `errno` means in Winsock: the code Windows gives for the same
+ * cause. Mostly the same name with `WSA` in front; the exceptions:
+ *
+ * - `EBADF` → `WSAENOTSOCK`: a descriptor that is not open is, to Winsock,
+ *   a `SOCKET` that is not a socket.
+ * - `EPIPE` → `WSAECONNRESET`: Linux and macOS say `EPIPE` for a send on a
+ *   connection the peer has reset, Windows `WSAECONNRESET`. (A send after
+ *   one's own `shutdown(SD_SEND)` never gets here: the backend answers
+ *   `WSAESHUTDOWN` itself, as Windows does.)
+ * - `EINPROGRESS` → `WSAEWOULDBLOCK`: a non-blocking `connect` under way is
+ *   `WSAEWOULDBLOCK` on Windows; `WSAEINPROGRESS` means a blocking
+ *   Winsock 1.1 call is in progress, which never happens here.
+ * - `EPERM` → `WSAEACCES`, `ENFILE` → `WSAEMFILE`, `ENOMEM` → `WSAENOBUFS`.
+ */
+export const ERRNO_MEANINGS: Readonly<Record<ErrnoName, number>> = {
+  EPERM: WSAEACCES,
+  EINTR: WSAEINTR,
+  EBADF: WSAENOTSOCK,
+  ENOMEM: WSAENOBUFS,
+  EACCES: WSAEACCES,
+  EFAULT: WSAEFAULT,
+  EINVAL: WSAEINVAL,
+  ENFILE: WSAEMFILE,
+  EMFILE: WSAEMFILE,
+  EPIPE: WSAECONNRESET,
+  EAGAIN: WSAEWOULDBLOCK,
+  EWOULDBLOCK: WSAEWOULDBLOCK,
+  EINPROGRESS: WSAEWOULDBLOCK,
+  EALREADY: WSAEALREADY,
+  ENOTSOCK: WSAENOTSOCK,
+  EDESTADDRREQ: WSAEDESTADDRREQ,
+  EMSGSIZE: WSAEMSGSIZE,
+  EPROTOTYPE: WSAEPROTOTYPE,
+  ENOPROTOOPT: WSAENOPROTOOPT,
+  EPROTONOSUPPORT: WSAEPROTONOSUPPORT,
+  ESOCKTNOSUPPORT: WSAESOCKTNOSUPPORT,
+  EOPNOTSUPP: WSAEOPNOTSUPP,
+  ENOTSUP: WSAEOPNOTSUPP,
+  EPFNOSUPPORT: WSAEPFNOSUPPORT,
+  EAFNOSUPPORT: WSAEAFNOSUPPORT,
+  EADDRINUSE: WSAEADDRINUSE,
+  EADDRNOTAVAIL: WSAEADDRNOTAVAIL,
+  ENETDOWN: WSAENETDOWN,
+  ENETUNREACH: WSAENETUNREACH,
+  ENETRESET: WSAENETRESET,
+  ECONNABORTED: WSAECONNABORTED,
+  ECONNRESET: WSAECONNRESET,
+  ENOBUFS: WSAENOBUFS,
+  EISCONN: WSAEISCONN,
+  ENOTCONN: WSAENOTCONN,
+  ESHUTDOWN: WSAESHUTDOWN,
+  ETOOMANYREFS: WSAETOOMANYREFS,
+  ETIMEDOUT: WSAETIMEDOUT,
+  ECONNREFUSED: WSAECONNREFUSED,
+  EHOSTDOWN: WSAEHOSTDOWN,
+  EHOSTUNREACH: WSAEHOSTUNREACH,
+};
+
+/** One platform's numbers. */
+export interface PosixAbi {
+  /** Which platform. */
+  readonly os: "linux" | "darwin";
+  /** The `sockaddr` layout and family numbers. */
+  readonly sockaddr: SockaddrAbi;
+  /** `SOCK_STREAM`. */
+  readonly SOCK_STREAM: number;
+  /** `SOCK_DGRAM`. */
+  readonly SOCK_DGRAM: number;
+  /** `SOL_SOCKET`. */
+  readonly SOL_SOCKET: number;
+  /** `SO_REUSEADDR`. */
+  readonly SO_REUSEADDR: number;
+  /** `SO_KEEPALIVE`. */
+  readonly SO_KEEPALIVE: number;
+  /** `SO_LINGER` (on macOS its `l_linger` counts clock ticks). */
+  readonly SO_LINGER: number;
+  /** `SO_SNDBUF`. */
+  readonly SO_SNDBUF: number;
+  /** `SO_RCVBUF`. */
+  readonly SO_RCVBUF: number;
+  /** `SO_ERROR`: the pending error, as an `errno`. */
+  readonly SO_ERROR: number;
+  /** `SO_TYPE`. */
+  readonly SO_TYPE: number;
+  /** `SO_NOSIGPIPE` (macOS), set on every socket; 0 where there is none. */
+  readonly SO_NOSIGPIPE: number;
+  /** `TCP_NODELAY` at level `IPPROTO_TCP` (6 on both). */
+  readonly TCP_NODELAY: number;
+  /** `MSG_OOB`. */
+  readonly MSG_OOB: number;
+  /** `MSG_PEEK`. */
+  readonly MSG_PEEK: number;
+  /** `MSG_DONTROUTE`. */
+  readonly MSG_DONTROUTE: number;
+  /** `MSG_WAITALL`. */
+  readonly MSG_WAITALL: number;
+  /**
+   * `MSG_NOSIGNAL`: a send to a reset peer fails with `EPIPE` instead of
+   * raising `SIGPIPE`. Used only where there is no `SO_NOSIGPIPE` (Linux).
+   */
+  readonly MSG_NOSIGNAL: number;
+  /** `F_SETFD` for `fcntl`. */
+  readonly F_SETFD: number;
+  /** `FD_CLOEXEC`: the descriptor is not inherited by programs this one starts. */
+  readonly FD_CLOEXEC: number;
+  /** `F_GETFL` for `fcntl`. */
+  readonly F_GETFL: number;
+  /** `F_SETFL` for `fcntl`. */
+  readonly F_SETFL: number;
+  /** `O_NONBLOCK`. */
+  readonly O_NONBLOCK: number;
+  /** `POLLIN`. */
+  readonly POLLIN: number;
+  /** `POLLOUT`. */
+  readonly POLLOUT: number;
+  /** `POLLERR`. */
+  readonly POLLERR: number;
+  /** `POLLHUP`. */
+  readonly POLLHUP: number;
+  /** `POLLNVAL`. */
+  readonly POLLNVAL: number;
+  /** `SHUT_RD`. */
+  readonly SHUT_RD: number;
+  /** `SHUT_WR`. */
+  readonly SHUT_WR: number;
+  /** `SHUT_RDWR`. */
+  readonly SHUT_RDWR: number;
+  /** `SOMAXCONN` (Winsock's `0x7fffffff` is clamped by the kernel anyway). */
+  readonly SOMAXCONN: number;
+  /** The numbers of the `errno` names. */
+  readonly errno: Readonly<Record<ErrnoName, number>>;
+  /** Winsock `[level][optname]` → the platform's option; absent: not supported. */
+  readonly sockopts: Readonly<Record<number, Readonly<Record<number, SockoptTranslation>>>>;
+}
+
+/** Linux (x86-64 and arm64: the generic numbers). */
+export const LINUX_ABI: PosixAbi = {
+  os: "linux",
+  sockaddr: LINUX_SOCKADDR_ABI,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  SOL_SOCKET: 1,
+  SO_REUSEADDR: 2,
+  SO_KEEPALIVE: 9,
+  SO_LINGER: 13,
+  SO_SNDBUF: 7,
+  SO_RCVBUF: 8,
+  SO_ERROR: 4,
+  SO_TYPE: 3,
+  SO_NOSIGPIPE: 0,
+  TCP_NODELAY: 1,
+  MSG_OOB: 0x1,
+  MSG_PEEK: 0x2,
+  MSG_DONTROUTE: 0x4,
+  MSG_WAITALL: 0x100,
+  MSG_NOSIGNAL: 0x4000,
+  F_SETFD: 2,
+  FD_CLOEXEC: 1,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  O_NONBLOCK: 0o4000,
+  POLLIN: 0x1,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  SHUT_RD: 0,
+  SHUT_WR: 1,
+  SHUT_RDWR: 2,
+  SOMAXCONN: 4096,
+  errno: {
+    EPERM: 1,
+    EINTR: 4,
+    EBADF: 9,
+    ENOMEM: 12,
+    EACCES: 13,
+    EFAULT: 14,
+    EINVAL: 22,
+    ENFILE: 23,
+    EMFILE: 24,
+    EPIPE: 32,
+    EAGAIN: 11,
+    EWOULDBLOCK: 11,
+    EINPROGRESS: 115,
+    EALREADY: 114,
+    ENOTSOCK: 88,
+    EDESTADDRREQ: 89,
+    EMSGSIZE: 90,
+    EPROTOTYPE: 91,
+    ENOPROTOOPT: 92,
+    EPROTONOSUPPORT: 93,
+    ESOCKTNOSUPPORT: 94,
+    EOPNOTSUPP: 95,
+    ENOTSUP: 95,
+    EPFNOSUPPORT: 96,
+    EAFNOSUPPORT: 97,
+    EADDRINUSE: 98,
+    EADDRNOTAVAIL: 99,
+    ENETDOWN: 100,
+    ENETUNREACH: 101,
+    ENETRESET: 102,
+    ECONNABORTED: 103,
+    ECONNRESET: 104,
+    ENOBUFS: 105,
+    EISCONN: 106,
+    ENOTCONN: 107,
+    ESHUTDOWN: 108,
+    ETOOMANYREFS: 109,
+    ETIMEDOUT: 110,
+    ECONNREFUSED: 111,
+    EHOSTDOWN: 112,
+    EHOSTUNREACH: 113,
+  },
+  sockopts: {
+    [SOL_SOCKET]: {
+      [SO_REUSEADDR]: { level: 1, optname: 2, kind: "int" },
+      [SO_KEEPALIVE]: { level: 1, optname: 9, kind: "int" },
+      [SO_LINGER]: { level: 1, optname: 13, kind: "linger" },
+      [SO_SNDBUF]: { level: 1, optname: 7, kind: "int" },
+      [SO_RCVBUF]: { level: 1, optname: 8, kind: "int" },
+      [SO_ERROR]: { level: 1, optname: 4, kind: "int" },
+      [SO_TYPE]: { level: 1, optname: 3, kind: "int" },
+    },
+    [IPPROTO_TCP]: {
+      [TCP_NODELAY]: { level: 6, optname: 1, kind: "int" },
+    },
+  },
+};
+
+/**
+ * macOS (x86-64 and arm64). Its socket options keep the BSD numbers Winsock
+ * copied; its `errno`s from 35 on are the BSD ones Winsock added 10000 to.
+ */
+export const DARWIN_ABI: PosixAbi = {
+  os: "darwin",
+  sockaddr: DARWIN_SOCKADDR_ABI,
+  SOCK_STREAM: 1,
+  SOCK_DGRAM: 2,
+  SOL_SOCKET: 0xffff,
+  SO_REUSEADDR: 0x0004,
+  SO_KEEPALIVE: 0x0008,
+  SO_LINGER: 0x0080,
+  SO_SNDBUF: 0x1001,
+  SO_RCVBUF: 0x1002,
+  SO_ERROR: 0x1007,
+  SO_TYPE: 0x1008,
+  SO_NOSIGPIPE: 0x1022,
+  TCP_NODELAY: 1,
+  MSG_OOB: 0x1,
+  MSG_PEEK: 0x2,
+  MSG_DONTROUTE: 0x4,
+  MSG_WAITALL: 0x40,
+  MSG_NOSIGNAL: 0x80000,
+  F_SETFD: 2,
+  FD_CLOEXEC: 1,
+  F_GETFL: 3,
+  F_SETFL: 4,
+  O_NONBLOCK: 0x4,
+  POLLIN: 0x1,
+  POLLOUT: 0x4,
+  POLLERR: 0x8,
+  POLLHUP: 0x10,
+  POLLNVAL: 0x20,
+  SHUT_RD: 0,
+  SHUT_WR: 1,
+  SHUT_RDWR: 2,
+  SOMAXCONN: 128,
+  errno: {
+    EPERM: 1,
+    EINTR: 4,
+    EBADF: 9,
+    ENOMEM: 12,
+    EACCES: 13,
+    EFAULT: 14,
+    EINVAL: 22,
+    ENFILE: 23,
+    EMFILE: 24,
+    EPIPE: 32,
+    EAGAIN: 35,
+    EWOULDBLOCK: 35,
+    EINPROGRESS: 36,
+    EALREADY: 37,
+    ENOTSOCK: 38,
+    EDESTADDRREQ: 39,
+    EMSGSIZE: 40,
+    EPROTOTYPE: 41,
+    ENOPROTOOPT: 42,
+    EPROTONOSUPPORT: 43,
+    ESOCKTNOSUPPORT: 44,
+    EOPNOTSUPP: 102,
+    ENOTSUP: 45,
+    EPFNOSUPPORT: 46,
+    EAFNOSUPPORT: 47,
+    EADDRINUSE: 48,
+    EADDRNOTAVAIL: 49,
+    ENETDOWN: 50,
+    ENETUNREACH: 51,
+    ENETRESET: 52,
+    ECONNABORTED: 53,
+    ECONNRESET: 54,
+    ENOBUFS: 55,
+    EISCONN: 56,
+    ENOTCONN: 57,
+    ESHUTDOWN: 58,
+    ETOOMANYREFS: 59,
+    ETIMEDOUT: 60,
+    ECONNREFUSED: 61,
+    EHOSTDOWN: 64,
+    EHOSTUNREACH: 65,
+  },
+  sockopts: {
+    [SOL_SOCKET]: {
+      [SO_REUSEADDR]: { level: 0xffff, optname: 0x0004, kind: "int" },
+      [SO_KEEPALIVE]: { level: 0xffff, optname: 0x0008, kind: "int" },
+      // SO_LINGER_SEC: Winsock's l_linger counts seconds, macOS's SO_LINGER ticks.
+      [SO_LINGER]: { level: 0xffff, optname: 0x1080, kind: "linger" },
+      [SO_SNDBUF]: { level: 0xffff, optname: 0x1001, kind: "int" },
+      [SO_RCVBUF]: { level: 0xffff, optname: 0x1002, kind: "int" },
+      [SO_ERROR]: { level: 0xffff, optname: 0x1007, kind: "int" },
+      [SO_TYPE]: { level: 0xffff, optname: 0x1008, kind: "int" },
+    },
+    [IPPROTO_TCP]: {
+      [TCP_NODELAY]: { level: 6, optname: 1, kind: "int" },
+    },
+  },
+};
+
+/**
+ * The data for a platform; throws for one that is neither Linux nor macOS.
+ *
+ * @example
+ * ```ts
+ * import { posixAbi } from "./posix_abi.ts";
+ * console.log(posixAbi("darwin").sockaddr.AF_INET6); // 30
+ * ```
+ */
+export function posixAbi(os: string = Deno.build.os): PosixAbi {
+  if (os === "linux") return LINUX_ABI;
+  if (os === "darwin") return DARWIN_ABI;
+  throw new Error(`the posix backend runs on Linux and macOS, not ${os}`);
+}
+
+/**
+ * The WSA code an `errno` means on a platform, or `undefined` for one the
+ * table does not know.
+ *
+ * @example
+ * ```ts
+ * import { errnoToWsa, LINUX_ABI } from "./posix_abi.ts";
+ * console.log(errnoToWsa(LINUX_ABI, 98)); // 10048 (EADDRINUSE → WSAEADDRINUSE)
+ * ```
+ */
+export function errnoToWsa(abi: PosixAbi, errno: number): number | undefined {
+  for (const [name, value] of Object.entries(abi.errno)) {
+    if (value === errno) return ERRNO_MEANINGS[name as ErrnoName];
+  }
+  return undefined;
+}
