@@ -174,6 +174,21 @@ for (const backend of testBackends()) {
     ws.WSACleanup();
   });
 
+  test("listen on an unbound socket and accept on one not listening are 10022 WSAEINVAL", async () => {
+    const ws = started(backend);
+    const unbound = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    assert.equal(ws.listen(unbound, SOMAXCONN), SOCKET_ERROR);
+    assert.equal(ws.WSAGetLastError(), 10022);
+    const bound = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const si = loopback();
+    assert.equal(ws.bind(bound, si, sizeof(si)), 0);
+    assert.equal(await deadline(ws.accept(bound), 5_000, "accept"), INVALID_SOCKET);
+    assert.equal(ws.WSAGetLastError(), 10022);
+    ws.closesocket(unbound);
+    ws.closesocket(bound);
+    ws.WSACleanup();
+  });
+
   test("a closed or unknown SOCKET is 10038 WSAENOTSOCK", async () => {
     const ws = started(backend);
     const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
