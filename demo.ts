@@ -10,17 +10,30 @@
  */
 
 import { parseArgs, styleText } from "node:util";
+import { type BackendChoice, resolveBackend } from "./lib/open.ts";
 
 const SERVER_SAYS = ["欢迎光临", "再见"];
 const CLIENT_SAYS = ["你好，服务器", "hello,winsock"];
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    backend: { type: "string", default: "auto" },
-    encoding: { type: "string", default: "utf-8" },
-  },
-});
+function demoOptions() {
+  try {
+    return parseArgs({
+      args: Deno.args,
+      options: {
+        backend: { type: "string", default: "auto" },
+        encoding: { type: "string", default: "utf-8" },
+      },
+    }).values;
+  } catch (e) {
+    console.error(`demo.ts: ${e instanceof Error ? e.message : e}`);
+    console.error(
+      "Usage: deno task demo [--backend auto|winsock|posix|deno] [--encoding utf-8|gbk]",
+    );
+    Deno.exit(2);
+  }
+}
+
+const values = demoOptions();
 
 function freePort(): number {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
@@ -44,6 +57,7 @@ async function serverBound(port: number): Promise<void> {
 }
 
 const port = `${freePort()}`;
+const backend = resolveBackend(values.backend as BackendChoice, true); // both run with --allow-ffi
 const flags = ["--port", port, "--backend", values.backend, "--encoding", values.encoding];
 
 function start(file: string, tokens: string[], label: string, color: "cyan" | "magenta") {
@@ -80,7 +94,7 @@ function start(file: string, tokens: string[], label: string, color: "cyan" | "m
 console.log(
   styleText(
     "bold",
-    `server.ts and client.ts on 127.0.0.1:${port} (${values.encoding} on the wire)`,
+    `server.ts and client.ts on 127.0.0.1:${port}, ${backend} backend, ${values.encoding} on the wire`,
   ),
 );
 console.log(styleText("dim", `server will type: ${SERVER_SAYS.join(" | ")}`));

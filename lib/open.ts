@@ -30,11 +30,14 @@ function ffiAllowed(): boolean {
  * console.log(resolveBackend("deno")); // "deno"
  * ```
  */
-export function resolveBackend(choice: BackendChoice = "auto"): BackendName {
+export function resolveBackend(
+  choice: BackendChoice = "auto",
+  ffi: boolean = ffiAllowed(),
+): BackendName {
   if (choice !== "auto") return choice;
   const os = Deno.build.os;
-  if (os === "windows" && ffiAllowed()) return "winsock";
-  if ((os === "linux" || os === "darwin") && ffiAllowed()) return "posix";
+  if (os === "windows" && ffi) return "winsock";
+  if ((os === "linux" || os === "darwin") && ffi) return "posix";
   return "deno";
 }
 
