@@ -9,8 +9,10 @@ import {
   type BackendName,
   htons,
   inet_addr,
+  INVALID_SOCKET,
   IPPROTO_TCP,
   MAKEWORD,
+  ntohs,
   openWinsock,
   sizeof,
   SO_LINGER,
@@ -18,8 +20,11 @@ import {
   sockaddr_in,
   type SOCKET,
   SOL_SOCKET,
+  SOMAXCONN,
+  type Winsock,
   WSADATA,
 } from "../mod.ts";
+import assert from "node:assert/strict";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -192,10 +197,7 @@ export const UNDER_WINE: boolean = Deno.env.get("WINSOCK_TS_UNDER_WINE") === "1"
 export async function connectAndReset(port: number, settleMs: number, ms = 20_000): Promise<void> {
   const ws = openWinsock({ backend: NATIVE_BACKEND });
   ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
-  const si = new sockaddr_in();
-  si.sin_family = AF_INET;
-  si.sin_port = htons(port);
-  si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+  const si = loopback(port);
   const until = Date.now() + ms;
   let s: SOCKET;
   for (;;) {
@@ -228,4 +230,40 @@ export async function waitUntilBound(port: number, ms = 20_000): Promise<void> {
     await new Promise((r) => setTimeout(r, 50));
   }
   await new Promise((r) => setTimeout(r, 100)); // from bind to listen
+}
+
+/** `sockaddr_in` for 127.0.0.1:`port`, filled as the tutorial fills it. */
+export function loopback(port = 0): sockaddr_in {
+  const si = new sockaddr_in();
+  si.sin_family = AF_INET;
+  si.sin_port = htons(port);
+  si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+  return si;
+}
+
+/** A listening socket on an ephemeral loopback port, through the façade. */
+export function listening(ws: Winsock): { s: SOCKET; port: number } {
+  const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  assert.notEqual(s, INVALID_SOCKET, `socket: ${ws.WSAGetLastError()}`);
+  const si = loopback();
+  assert.equal(ws.bind(s, si, sizeof(si)), 0, `bind: ${ws.WSAGetLastError()}`);
+  assert.equal(ws.listen(s, SOMAXCONN), 0, `listen: ${ws.WSAGetLastError()}`);
+  const name = new sockaddr_in();
+  assert.equal(ws.getsockname(s, name, { value: sizeof(name) }), 0);
+  return { s, port: ntohs(name.sin_port) };
+}
+
+/**
+ * A connected pair through the façade: [client, accepted, listener]. With
+ * deadlines: a broken layout must fail a test, not hang it.
+ */
+export async function pair(ws: Winsock): Promise<[SOCKET, SOCKET, SOCKET]> {
+  const { s: listener, port } = listening(ws);
+  const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  const si = loopback(port);
+  const rc = await deadline(ws.connect(client, si, sizeof(si)), 10_000, "connect");
+  assert.equal(rc, 0, `connect: ${ws.WSAGetLastError()}`);
+  const accepted = await deadline(ws.accept(listener, null, null), 10_000, "accept");
+  assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
+  return [client, accepted, listener];
 }

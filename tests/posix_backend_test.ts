@@ -8,8 +8,6 @@ import assert from "node:assert/strict";
 import {
   AF_INET,
   AF_INET6,
-  htons,
-  inet_addr,
   inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
@@ -46,6 +44,7 @@ import {
   WSAESHUTDOWN,
 } from "../mod.ts";
 import { LIBC_PATHS } from "../ffi/libc.ts";
+import { listening, loopback, pair } from "./_support.ts";
 
 const POSIX = Deno.build.os === "linux" || Deno.build.os === "darwin";
 
@@ -54,14 +53,6 @@ function started(): Winsock {
   assert.equal(ws.backend, "posix");
   assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
   return ws;
-}
-
-function loopback(port = 0): sockaddr_in {
-  const si = new sockaddr_in();
-  si.sin_family = AF_INET;
-  si.sin_port = htons(port);
-  si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-  return si;
 }
 
 function tcp(ws: Winsock): SOCKET {
@@ -75,28 +66,6 @@ function localName(ws: Winsock, s: SOCKET): sockaddr_in {
   const name = new sockaddr_in();
   assert.equal(ws.getsockname(s, name, { value: sizeof(name) }), 0);
   return name;
-}
-
-function listening(ws: Winsock): { s: SOCKET; port: number } {
-  const s = tcp(ws);
-  const si = loopback();
-  assert.equal(ws.bind(s, si, sizeof(si)), 0);
-  assert.equal(ws.listen(s, SOMAXCONN), 0);
-  return { s, port: ntohs(localName(ws, s).sin_port) };
-}
-
-/** A connected pair: [client, accepted, listener]. */
-async function pair(ws: Winsock): Promise<[SOCKET, SOCKET, SOCKET]> {
-  const { s: listener, port } = listening(ws);
-  const client = tcp(ws);
-  const si = loopback(port);
-  const [rc, accepted] = await Promise.all([
-    ws.connect(client, si, sizeof(si)),
-    ws.accept(listener, null, null),
-  ]);
-  assert.equal(rc, 0, `connect: ${ws.WSAGetLastError()}`);
-  assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
-  return [client, accepted, listener];
 }
 
 function failsWith(ws: Winsock, rc: number | bigint, code: number): void {

@@ -8,65 +8,36 @@ import assert from "node:assert/strict";
 import {
   AF_INET,
   type BackendName,
-  htons,
-  inet_addr,
   inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
   MAKEWORD,
-  ntohs,
   openWinsock,
   SD_SEND,
   sizeof,
   SO_LINGER,
   SOCK_STREAM,
   sockaddr_in,
-  type SOCKET,
   SOCKET_ERROR,
   SOL_SOCKET,
   SOMAXCONN,
   type Winsock,
   WSADATA,
 } from "../mod.ts";
-import { deadline, NATIVE_BACKEND, testBackends, UNDER_WINE } from "./_support.ts";
+import {
+  deadline,
+  listening,
+  loopback,
+  NATIVE_BACKEND,
+  pair,
+  testBackends,
+  UNDER_WINE,
+} from "./_support.ts";
 
 function started(backend: BackendName): Winsock {
   const ws = openWinsock({ backend });
   assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
   return ws;
-}
-
-function loopback(port = 0): sockaddr_in {
-  const si = new sockaddr_in();
-  si.sin_family = AF_INET;
-  si.sin_port = htons(port);
-  si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-  return si;
-}
-
-/** A listening socket on an ephemeral loopback port. */
-function listening(ws: Winsock): { s: SOCKET; port: number } {
-  const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  assert.notEqual(s, INVALID_SOCKET);
-  const si = loopback();
-  assert.equal(ws.bind(s, si, sizeof(si)), 0);
-  assert.equal(ws.listen(s, SOMAXCONN), 0);
-  const name = new sockaddr_in();
-  assert.equal(ws.getsockname(s, name, { value: sizeof(name) }), 0);
-  return { s, port: ntohs(name.sin_port) };
-}
-
-/** A connected pair: [client, server side]. */
-async function pair(ws: Winsock): Promise<[SOCKET, SOCKET, SOCKET]> {
-  const { s: listener, port } = listening(ws);
-  const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  const si = loopback(port);
-  // Deadlines: a broken layout must fail the test, not hang it.
-  const rc = await deadline(ws.connect(client, si, sizeof(si)), 10_000, "connect");
-  assert.equal(rc, 0, `connect: ${ws.WSAGetLastError()}`);
-  const accepted = await deadline(ws.accept(listener, null, null), 10_000, "accept");
-  assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
-  return [client, accepted, listener];
 }
 
 for (const backend of testBackends()) {
