@@ -108,6 +108,55 @@ for (const backend of testBackends()) {
     }
   });
 
+  Deno.test(`server.ts [${backend}]: a 64 KiB message arrives whole, in 50-byte reads, one per turn`, async () => {
+    const port = freePort();
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    const conn = await connectWhenListening(port);
+    try {
+      await readExactly(conn, GREETING["utf-8"].length);
+      assert.equal(await server.line(), "客户端链接成功");
+      const letters = "abcdefghijklmnopqrstuvwxyz";
+      const message = Array.from({ length: 65536 }, (_, i) => letters[(i * 7 + (i >> 9)) % 26])
+        .join("");
+      const turns = Math.ceil(65536 / 50);
+      await server.type("k\n".repeat(turns));
+      await writeAll(conn, ascii(message));
+      let received = "";
+      for (let turn = 0; turn < turns; turn++) {
+        const [, count, text] = /^客户端说:\t(\d+)  (.*)$/.exec(await server.line()) ?? [];
+        assert.equal(Number(count), Math.min(50, 65536 - received.length), `turn ${turn}`);
+        received += text;
+      }
+      assert.equal(received, message);
+      assert.deepEqual(await readExactly(conn, turns), ascii("k".repeat(turns)));
+      conn.close();
+      assert.equal(await server.line(), "链接中断、客户端下线");
+      assert.equal((await server.exit()).code, 0);
+    } finally {
+      try {
+        conn.close();
+      } catch { /* closed above */ }
+      await server.kill();
+    }
+  });
+
+  Deno.test(`server.ts [${backend}]: stdin closed from the start: first message printed, then exit 0`, async () => {
+    const port = freePort();
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    await server.endInput();
+    const conn = await connectWhenListening(port);
+    try {
+      await readExactly(conn, GREETING["utf-8"].length);
+      await writeAll(conn, ascii("hi"));
+      assert.equal(await readEnd(conn), null);
+      const { code, rest, stderr } = await server.exit();
+      assert.deepEqual([code, rest, stderr], [0, ["客户端链接成功", "客户端说:\t2  hi"], ""]);
+    } finally {
+      conn.close();
+      await server.kill();
+    }
+  });
+
   Deno.test(`server.ts [${backend}]: a taken port names 10048 WSAEADDRINUSE and exits 1`, async () => {
     const holder = Deno.listen({ hostname: "127.0.0.1", port: 0 });
     const port = (holder.addr as Deno.NetAddr).port;
