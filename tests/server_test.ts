@@ -123,7 +123,7 @@ for (const backend of testBackends()) {
       await writeAll(conn, ascii(message));
       let received = "";
       for (let turn = 0; turn < turns; turn++) {
-        const [, count, text] = /^客户端说:\t(\d+)  (.*)$/.exec(await server.line()) ?? [];
+        const [, count, text] = /^客户端说:\t(\d+) {2}(.*)$/.exec(await server.line()) ?? [];
         assert.equal(Number(count), Math.min(50, 65536 - received.length), `turn ${turn}`);
         received += text;
       }
