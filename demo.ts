@@ -10,6 +10,7 @@
  */
 
 import { parseArgs, styleText } from "node:util";
+import { freePort, waitUntilBound } from "./lib/loopback.ts";
 import { type BackendChoice, resolveBackend } from "./lib/open.ts";
 
 const SERVER_SAYS = ["欢迎光临", "再见"];
@@ -34,27 +35,6 @@ function demoOptions() {
 }
 
 const values = demoOptions();
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
-/** Waits until the server has bound the port: binding it ourselves then fails. */
-async function serverBound(port: number): Promise<void> {
-  for (let tries = 0; tries < 300; tries++) {
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-    } catch (e) {
-      if (e instanceof Deno.errors.AddrInUse) break;
-      throw e;
-    }
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
-}
 
 const port = `${freePort()}`;
 const backend = resolveBackend(values.backend as BackendChoice, true); // both run with --allow-ffi
@@ -100,7 +80,7 @@ console.log(
 console.log(styleText("dim", `server will type: ${SERVER_SAYS.join(" | ")}`));
 console.log(styleText("dim", `client will type: ${CLIENT_SAYS.join(" | ")}, then end its input`));
 const server = start("server.ts", SERVER_SAYS, "[server]", "cyan");
-await serverBound(Number(port)); // as a person would wait for the server before starting the client
+await waitUntilBound(Number(port), 15_000).catch(() => {}); // as a person would wait for the server before starting the client
 const client = start("client.ts", CLIENT_SAYS, "[client]", "magenta");
 const [s, c] = await Promise.all([server.status, client.status, server.shown, client.shown]);
 console.log(styleText("bold", `server exited ${s.code}, client exited ${c.code}`));

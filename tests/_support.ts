@@ -25,6 +25,7 @@ import {
   WSADATA,
 } from "../mod.ts";
 import assert from "node:assert/strict";
+export { freePort, waitUntilBound } from "../lib/loopback.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -49,14 +50,6 @@ export async function deadline<T>(promise: Promise<T>, ms: number, what: string)
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A loopback port nobody listens on right now. */
-export function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 /** Connects to 127.0.0.1:`port`, retrying while the program starts up. */
@@ -214,22 +207,6 @@ export async function connectAndReset(port: number, settleMs: number, ms = 20_00
   }
   ws.closesocket(s);
   ws.WSACleanup();
-}
-
-/** Waits until something has bound 127.0.0.1:`port` (binding it ourselves fails). */
-export async function waitUntilBound(port: number, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-    } catch (e) {
-      if (e instanceof Deno.errors.AddrInUse) break;
-      throw e;
-    }
-    if (Date.now() > until) throw new Error(`nothing bound port ${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
 }
 
 /** `sockaddr_in` for 127.0.0.1:`port`, filled as the tutorial fills it. */
