@@ -30,4 +30,10 @@ export {
   HIGHEST_VERSION,
   type SocketBackend,
 } from "./lib/backend.ts";
-export { BACKEND_CHOICES, type BackendChoice, openWinsock, resolveBackend } from "./lib/open.ts";
+export {
+  BACKEND_CHOICES,
+  type BackendChoice,
+  type OpenOptions,
+  openWinsock,
+  resolveBackend,
+} from "./lib/open.ts";

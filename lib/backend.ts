@@ -51,6 +51,12 @@ export interface SocketBackend {
   getsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): number;
 }
 
+/** How an FFI backend is made. */
+export interface BackendOptions {
+  /** Leave sockets blocking and call straight through, as C does (default false). */
+  blocking?: boolean;
+}
+
 /** What Winsock 2.2 answers in `wHighVersion`. */
 export const HIGHEST_VERSION: number = MAKEWORD(2, 2);
 

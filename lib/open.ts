@@ -41,6 +41,20 @@ export function resolveBackend(
   return "deno";
 }
 
+/** How to open the façade. */
+export interface OpenOptions {
+  /** Which backend (default `auto`). */
+  backend?: BackendChoice;
+  /**
+   * The raw synchronous path: sockets stay blocking and every call is one
+   * synchronous FFI call, exactly like the C; the Promises the façade returns
+   * are already settled, and the JS thread waits inside the call. For workers,
+   * benchmarks and programs that do one thing at a time. winsock and posix
+   * only (default `false`: non-blocking sockets and one readiness waiter).
+   */
+  blocking?: boolean;
+}
+
 /**
  * Opens the Winsock façade over the chosen backend. Throws a clear `Error`
  * when the backend cannot be loaded here (e.g. `winsock` off Windows).
@@ -52,14 +66,18 @@ export function resolveBackend(
  * console.log(ws.backend); // "deno"
  * ```
  */
-export function openWinsock(options: { backend?: BackendChoice } = {}): Winsock {
+export function openWinsock(options: OpenOptions = {}): Winsock {
   const name = resolveBackend(options.backend);
+  const blocking = options.blocking ?? false;
   switch (name) {
     case "winsock":
-      return new Winsock(createWinsockBackend());
+      return new Winsock(createWinsockBackend({ blocking }));
     case "posix":
-      return new Winsock(createPosixBackend());
+      return new Winsock(createPosixBackend({ blocking }));
     case "deno":
+      if (blocking) {
+        throw new Error("Blocking calls need FFI: use the winsock or posix backend");
+      }
       return new Winsock(createDenoBackend());
     default:
       throw new Error(`The ${name} backend is not available yet`);

@@ -23,7 +23,7 @@
  * @module
  */
 
-import { emulateWSAStartup, type SocketBackend } from "../backend.ts";
+import { type BackendOptions, emulateWSAStartup, type SocketBackend } from "../backend.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -93,7 +93,10 @@ interface PosixSocket {
  * console.log(createPosixBackend().name); // "posix" (on Linux or macOS, with --allow-ffi)
  * ```
  */
-export function createPosixBackend(abi: PosixAbi = posixAbi()): SocketBackend {
+export function createPosixBackend(
+  options: BackendOptions = {},
+  abi: PosixAbi = posixAbi(),
+): SocketBackend {
   const c: Libc = openLibc();
   const open = new Map<SOCKET, PosixSocket>();
   /** Where a send keeps quiet instead of raising SIGPIPE: a flag, or SO_NOSIGPIPE. */
@@ -134,12 +137,14 @@ export function createPosixBackend(abi: PosixAbi = posixAbi()): SocketBackend {
     return c.fcntl(fd, cmd, a, 0n, 0n, 0n, 0n, 0n, a);
   }
 
-  /** Non-blocking, not inherited by child processes, and (macOS) no SIGPIPE. */
+  /** Non-blocking (unless asked not to), not inherited by child processes, and (macOS) no SIGPIPE. */
   function prepare(fd: number): void {
     check(fcntl(fd, abi.F_SETFD, abi.FD_CLOEXEC), "fcntl(F_SETFD)");
-    const flags = fcntl(fd, abi.F_GETFL, 0);
-    check(flags, "fcntl(F_GETFL)");
-    check(fcntl(fd, abi.F_SETFL, flags | abi.O_NONBLOCK), "fcntl(F_SETFL, O_NONBLOCK)");
+    if (!options.blocking) {
+      const flags = fcntl(fd, abi.F_GETFL, 0);
+      check(flags, "fcntl(F_GETFL)");
+      check(fcntl(fd, abi.F_SETFL, flags | abi.O_NONBLOCK), "fcntl(F_SETFL, O_NONBLOCK)");
+    }
     if (abi.SO_NOSIGPIPE) {
       const on = new Int32Array([1]);
       check(c.setsockopt(fd, abi.SOL_SOCKET, abi.SO_NOSIGPIPE, on, 4), "setsockopt(SO_NOSIGPIPE)");

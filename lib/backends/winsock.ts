@@ -11,7 +11,7 @@
  * @module
  */
 
-import type { SocketBackend } from "../backend.ts";
+import type { BackendOptions, SocketBackend } from "../backend.ts";
 import {
   FIONBIO,
   INVALID_SOCKET,
@@ -50,7 +50,7 @@ const WAIT_SLICE_MS = 200;
  * console.log(createWinsockBackend().name); // "winsock" (on Windows, with --allow-ffi)
  * ```
  */
-export function createWinsockBackend(): SocketBackend {
+export function createWinsockBackend(options: BackendOptions = {}): SocketBackend {
   const ws: Ws2_32 = openWs2_32();
   const open = new Set<SOCKET>();
   const sliceTimeout = new timeval();
@@ -67,6 +67,7 @@ export function createWinsockBackend(): SocketBackend {
   }
 
   function setNonBlocking(s: SOCKET): void {
+    if (options.blocking) return;
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
