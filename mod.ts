@@ -28,7 +28,9 @@ export {
   type BackendName,
   emulateWSAStartup,
   HIGHEST_VERSION,
+  type SelectSets,
   type SocketBackend,
+  type WaitStats,
 } from "./lib/backend.ts";
 export {
   BACKEND_CHOICES,

@@ -15,6 +15,26 @@ import { type SOCKADDR, WSADATA } from "./structs.ts";
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
 export type BackendName = "winsock" | "posix" | "deno";
 
+/** The sockets `select` asks about, or (its answer) the ones found ready. */
+export interface SelectSets {
+  /** Readable: data, a pending connection, the peer's close, or a reset. */
+  read: SOCKET[];
+  /** Writable: connected, with room to send. */
+  write: SOCKET[];
+  /** Exceptional: out-of-band data, or a failed connect. */
+  except: SOCKET[];
+}
+
+/** The readiness waits (pending `poll`/`WSAPoll` calls) a backend has made. */
+export interface WaitStats {
+  /** Waits in flight now. */
+  pending: number;
+  /** The most ever in flight at once. */
+  peak: number;
+  /** Waits made in all. */
+  total: number;
+}
+
 /** What a backend provides. Every failing call throws a `WinsockError`. */
 export interface SocketBackend {
   /** Which backend this is. */
@@ -41,6 +61,14 @@ export interface SocketBackend {
   shutdown(s: SOCKET, how: number): void;
   /** `closesocket`: a call waiting on the socket ends with `WSAEINTR`. */
   closesocket(s: SOCKET): void;
+  /**
+   * `select`: resolves with the ready subset of `sets` (order kept) as soon
+   * as one socket is ready, or empty sets after `timeoutMs` (null: no limit;
+   * 0: just look). A socket it does not know throws `WSAENOTSOCK`.
+   */
+  select(sets: SelectSets, timeoutMs: number | null): Promise<SelectSets>;
+  /** The readiness waits so far (FFI backends; the deno backend has none). */
+  waitStats?(): WaitStats;
   /** `getpeername`. */
   getpeername(s: SOCKET): SOCKADDR;
   /** `getsockname`. */

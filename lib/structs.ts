@@ -192,6 +192,73 @@ export class fd_set {
 }
 
 /**
+ * `FD_ZERO(set)`: empties the set.
+ *
+ * @example
+ * ```ts
+ * import { FD_ZERO, fd_set } from "./structs.ts";
+ * const set = new fd_set();
+ * FD_ZERO(set);
+ * console.log(set.fd_count); // 0
+ * ```
+ */
+export function FD_ZERO(set: fd_set): void {
+  set.fd_count = 0;
+}
+
+/**
+ * `FD_SET(fd, set)`: adds a socket, as Windows' macro does: once, and only
+ * while the set has room (`FD_SETSIZE`, 64); a full set silently stays as it
+ * is, so check `set.fd_count < FD_SETSIZE` first.
+ *
+ * @example
+ * ```ts
+ * import { FD_ISSET, FD_SET, fd_set } from "./structs.ts";
+ * const set = new fd_set();
+ * FD_SET(0x1a4n, set);
+ * console.log(set.fd_count, FD_ISSET(0x1a4n, set)); // 1 true
+ * ```
+ */
+export function FD_SET(fd: SOCKET, set: fd_set): void {
+  if (FD_ISSET(fd, set) || set.fd_count >= FD_SETSIZE) return;
+  set.fd_array[set.fd_count++] = fd;
+}
+
+/**
+ * `FD_CLR(fd, set)`: removes a socket, keeping the others in order.
+ *
+ * @example
+ * ```ts
+ * import { FD_CLR, FD_SET, fd_set } from "./structs.ts";
+ * const set = new fd_set();
+ * FD_SET(0x1a4n, set);
+ * FD_CLR(0x1a4n, set);
+ * console.log(set.fd_count); // 0
+ * ```
+ */
+export function FD_CLR(fd: SOCKET, set: fd_set): void {
+  const count = Math.min(set.fd_count, FD_SETSIZE);
+  const at = set.fd_array.subarray(0, count).indexOf(fd);
+  if (at < 0) return;
+  set.fd_array.copyWithin(at, at + 1, count);
+  set.fd_count = count - 1;
+}
+
+/**
+ * `FD_ISSET(fd, set)`: whether the socket is in the set (after `select`:
+ * whether it is ready).
+ *
+ * @example
+ * ```ts
+ * import { FD_ISSET, fd_set } from "./structs.ts";
+ * console.log(FD_ISSET(0x1a4n, new fd_set())); // false
+ * ```
+ */
+export function FD_ISSET(fd: SOCKET, set: fd_set): boolean {
+  return set.fd_array.subarray(0, Math.min(set.fd_count, FD_SETSIZE)).includes(fd);
+}
+
+/**
  * `sizeof(x)` for the structs the façade passes by pointer, as C's `sizeof`.
  *
  * @example

@@ -8,8 +8,8 @@
  * @module
  */
 
-import type { BackendName, SocketBackend } from "./backend.ts";
-import { INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
+import type { BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
+import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import {
   isWinsockError,
   WinsockError,
@@ -18,7 +18,15 @@ import {
   WSAENOTSOCK,
   WSANOTINITIALISED,
 } from "./errors.ts";
-import { sizeof, type SOCKADDR, sockaddr_in6, SOCKADDR_IN_LAYOUT, WSADATA } from "./structs.ts";
+import {
+  fd_set,
+  sizeof,
+  type SOCKADDR,
+  sockaddr_in6,
+  SOCKADDR_IN_LAYOUT,
+  timeval,
+  WSADATA,
+} from "./structs.ts";
 
 /** An `int *` out-parameter, such as `accept`'s `addrlen`. */
 export interface IntRef {
@@ -81,6 +89,38 @@ function checkOutName(name: SOCKADDR | null | undefined, namelen: IntRef | null 
   }
 }
 
+/** The sockets of an `fd_set` (none for `null`), after checking it is one. */
+function fdSetSockets(set: fd_set | null | undefined, what: string): SOCKET[] {
+  if (set === null || set === undefined) return [];
+  if (!(set instanceof fd_set)) {
+    throw new WinsockError(WSAEFAULT, `select: ${what} is not an fd_set`);
+  }
+  const count = set.fd_count;
+  if (!Number.isInteger(count) || count < 0 || count > FD_SETSIZE) {
+    throw new WinsockError(WSAEINVAL, `select: ${what}.fd_count ${count} is not 0-${FD_SETSIZE}`);
+  }
+  return [...set.fd_array.subarray(0, count)].map(checkSocket);
+}
+
+/** A `timeval` as milliseconds (null waits for ever), refusing negative or broken values. */
+function timeoutMs(timeout: timeval | null | undefined): number | null {
+  if (timeout === null || timeout === undefined) return null;
+  if (!(timeout instanceof timeval)) throw new WinsockError(WSAEFAULT, "select: not a timeval");
+  const { tv_sec, tv_usec } = timeout;
+  if (![tv_sec, tv_usec].every((v) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) {
+    throw new WinsockError(WSAEINVAL, `select: timeval { ${tv_sec}, ${tv_usec} } is not a timeout`);
+  }
+  return tv_sec * 1000 + Math.ceil(tv_usec / 1000);
+}
+
+/** Leaves in `set` only the sockets in `ready`, as `select` does; returns how many. */
+function keepReady(set: fd_set | null | undefined, ready: SOCKET[]): number {
+  if (!set) return 0;
+  set.fd_array.set(ready);
+  set.fd_count = ready.length;
+  return ready.length;
+}
+
 /**
  * Winsock, as a C programmer knows it, over one backend.
  *
@@ -106,6 +146,15 @@ export class Winsock {
   /** Which backend carries the calls. */
   get backend(): BackendName {
     return this.#backend.name;
+  }
+
+  /**
+   * The readiness waits the backend has made: in flight now, the most at
+   * once, in all (`null` for the deno backend, which waits through Deno).
+   * A non-blocking FFI backend keeps one pending wait for all its sockets.
+   */
+  waitStats(): WaitStats | null {
+    return this.#backend.waitStats?.() ?? null;
   }
 
   #fail(e: unknown): void {
@@ -245,6 +294,55 @@ export class Winsock {
     return this.#call(SOCKET_ERROR, () => {
       this.#backend.closesocket(checkSocket(s));
       return 0;
+    });
+  }
+
+  /**
+   * `int select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+   * const timeval *timeout)`: resolves when a socket in the sets is ready
+   * (readable: data, a connection to accept, the peer's close or a reset;
+   * writable: room to send; except: a failed connect or out-of-band data),
+   * or when `timeout` has passed (null: no limit). Each set is left holding
+   * only its ready sockets; resolves with how many there are in all, 0 on
+   * timeout, or `SOCKET_ERROR`. `nfds` is ignored, as on Windows; no sets at
+   * all is `WSAEINVAL`.
+   *
+   * @example
+   * ```ts
+   * import { FD_ISSET, FD_SET, fd_set, MAKEWORD, openWinsock, timeval, WSADATA } from "../mod.ts";
+   * import { AF_INET, SOCK_STREAM } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const s = ws.socket(AF_INET, SOCK_STREAM, 0);
+   * const reads = new fd_set();
+   * FD_SET(s, reads);
+   * const none = new timeval(); // { 0, 0 }: just look
+   * console.log(await ws.select(0, reads, null, null, none), FD_ISSET(s, reads)); // 0 false
+   * ws.closesocket(s);
+   * ws.WSACleanup();
+   * ```
+   */
+  select(
+    nfds: number,
+    readfds: fd_set | null,
+    writefds: fd_set | null,
+    exceptfds: fd_set | null,
+    timeout: timeval | null,
+  ): Promise<number> {
+    void nfds;
+    return this.#wait(SOCKET_ERROR, async () => {
+      const asked: SelectSets = {
+        read: fdSetSockets(readfds, "readfds"),
+        write: fdSetSockets(writefds, "writefds"),
+        except: fdSetSockets(exceptfds, "exceptfds"),
+      };
+      const ms = timeoutMs(timeout);
+      if (asked.read.length + asked.write.length + asked.except.length === 0) {
+        throw new WinsockError(WSAEINVAL, "select: no sockets in any set");
+      }
+      const ready = await this.#backend.select(asked, ms);
+      return keepReady(readfds, ready.read) + keepReady(writefds, ready.write) +
+        keepReady(exceptfds, ready.except);
     });
   }
 

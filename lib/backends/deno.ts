@@ -269,6 +269,9 @@ export function createDenoBackend(): SocketBackend {
       close(get(s));
       sockets.delete(s);
     },
+    select() {
+      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
+    },
     getpeername(s) {
       return toAddress(connected(s).remoteAddr);
     },

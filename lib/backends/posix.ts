@@ -348,6 +348,9 @@ export function createPosixBackend(
       open.delete(s);
       check(c.close(sock.fd), "closesocket");
     },
+    select() {
+      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
+    },
     getpeername: (s) => name("getpeername", known(s)),
     getsockname: (s) => boundName(known(s), "getsockname"),
     setsockopt(s, level, optname, optval) {

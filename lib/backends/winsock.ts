@@ -22,7 +22,14 @@ import {
   SOCKET_ERROR,
   SOL_SOCKET,
 } from "../constants.ts";
-import { WinsockError, WSAECONNRESET, WSAEINTR, WSAENOTSOCK, WSAEWOULDBLOCK } from "../errors.ts";
+import {
+  WinsockError,
+  WSAECONNRESET,
+  WSAEINTR,
+  WSAENOTSOCK,
+  WSAEOPNOTSUPP,
+  WSAEWOULDBLOCK,
+} from "../errors.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
   decodeSockaddr,
@@ -219,6 +226,9 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     closesocket(s) {
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
+    },
+    select() {
+      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
     },
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
