@@ -72,6 +72,11 @@ export function libcSymbols(os: LibcOs) {
       parameters: ["i32", "i32", "i64", "i64", "i64", "i64", "i64", "i64", "i64"],
       result: "i32",
     },
+    /**
+     * int select(int nfds, fd_set *readfds, fd_set *writefds, fd_set *exceptfds,
+     *            struct timeval *timeout);
+     */
+    select: { parameters: ["i32", "buffer", "buffer", "buffer", "buffer"], result: "i32" },
     /** int poll(struct pollfd *fds, nfds_t nfds, int timeout); */
     poll: { parameters: ["buffer", os === "darwin" ? "u32" : "u64", "i32"], result: "i32" },
     /** `poll` on a worker thread, for readiness waits; its `errno` is never read. */

@@ -90,6 +90,8 @@ export const FD_SETSIZE = 64;
 export const POLLRDNORM = 0x0100;
 /** `POLLWRNORM` for `WSAPoll`. */
 export const POLLWRNORM = 0x0010;
+/** `POLLRDBAND` for `WSAPoll`: out-of-band data. */
+export const POLLRDBAND = 0x0200;
 /** `POLLERR` for `WSAPoll`. */
 export const POLLERR = 0x0001;
 /** `POLLHUP` for `WSAPoll`. */

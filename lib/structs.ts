@@ -81,6 +81,9 @@ export const SOCKADDR_LAYOUT = { size: 16, sa_family: 0, sa_data: 2 } as const;
 /** `struct timeval` on Windows: two `long`s, 32-bit even on x64 (8 bytes). */
 export const TIMEVAL_LAYOUT_WINDOWS = { size: 8, tv_sec: 0, tv_usec: 4, fieldSize: 4 } as const;
 
+/** `WSAPOLLFD` on Windows x64: `SOCKET fd; SHORT events; SHORT revents;` (16 bytes). */
+export const WSAPOLLFD_LAYOUT = { size: 16, fd: 0, fdSize: 8, events: 8, revents: 10 } as const;
+
 /** `fd_set` on Windows x64: `u_int fd_count`, padding, `SOCKET fd_array[64]`. */
 export const FD_SET_LAYOUT_WIN64 = {
   size: 8 + 8 * FD_SETSIZE,

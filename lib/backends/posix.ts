@@ -23,7 +23,12 @@
  * @module
  */
 
-import { type BackendOptions, emulateWSAStartup, type SocketBackend } from "../backend.ts";
+import {
+  type BackendOptions,
+  emulateWSAStartup,
+  type SelectSets,
+  type SocketBackend,
+} from "../backend.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -42,7 +47,6 @@ import {
   WSAEAFNOSUPPORT,
   WSAECONNRESET,
   WSAEFAULT,
-  WSAEINTR,
   WSAEINVAL,
   WSAENOPROTOOPT,
   WSAENOTSOCK,
@@ -53,20 +57,23 @@ import {
 } from "../errors.ts";
 import { type Libc, openLibc } from "../../ffi/libc.ts";
 import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
+import { inet_addr } from "../helpers.ts";
+import { Reactor, type WakeUp } from "../reactor.ts";
 import {
+  encodePosixFdSet,
+  encodePosixTimeval,
   errnoToWsa,
   LINGER_LAYOUT_POSIX,
   LINGER_LAYOUT_WINDOWS,
   POLLFD_LAYOUT,
   type PosixAbi,
   posixAbi,
+  posixFdIsSet,
   type SockoptTranslation,
 } from "./posix_abi.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
-/** How long one readiness wait lasts before it looks again (ms). */
-const WAIT_SLICE_MS = 200;
 /** Winsock's `MSG_DONTROUTE` (not in `constants.ts`). */
 const WINSOCK_MSG_DONTROUTE = 0x4;
 
@@ -169,21 +176,42 @@ export function createPosixBackend(
     return sock;
   }
 
-  /** Waits until `sock` is ready for `events`, in slices, until it is closed. */
-  async function ready(sock: PosixSocket, events: number): Promise<void> {
-    const pollfd = new Uint8Array(POLLFD_LAYOUT.size);
-    const view = new DataView(pollfd.buffer);
-    view.setInt32(POLLFD_LAYOUT.fd, sock.fd, true);
-    view.setInt16(POLLFD_LAYOUT.events, events, true);
-    for (;;) {
-      if (sock.closed) throw new WinsockError(WSAEINTR, "closesocket while waiting");
-      const n = await c.poll_wait(pollfd, 1, WAIT_SLICE_MS);
-      if (sock.closed) throw new WinsockError(WSAEINTR, "closesocket while waiting");
-      if (n > 0) return; // ready, or an error the retried call will report
+  const reactor = new Reactor({
+    layout: POLLFD_LAYOUT,
+    readable: abi.POLLIN,
+    poll: (fds, nfds, timeout) => c.poll_wait(fds, nfds, timeout),
+    openWakeUp,
+  });
+
+  /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
+  function openWakeUp(): WakeUp {
+    const fd = c.socket(abi.sockaddr.AF_INET, abi.SOCK_DGRAM, 0);
+    check(fd, "socket (wake-up)");
+    try {
+      prepare(fd);
+      const loopback = new sockaddr_in();
+      loopback.sin_family = AF_INET;
+      loopback.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+      const bytes = encodeSockaddr(loopback, abi.sockaddr);
+      check(c.bind(fd, bytes, bytes.byteLength), "bind (wake-up)");
+      const self = encodeSockaddr(name("getsockname", fd), abi.sockaddr);
+      check(c.connect(fd, self, self.byteLength), "connect (wake-up)");
+    } catch (e) {
+      c.close(fd);
+      throw e;
     }
+    const one = new Uint8Array(1), sink = new Uint8Array(64);
+    return {
+      fd: BigInt(fd),
+      wake: () => void c.send(fd, one, 1n, noSignal), // a full buffer is readable already
+      drain: () => {
+        while (c.recv(fd, sink, BigInt(sink.byteLength), 0) > 0);
+      },
+      close: () => void c.close(fd),
+    };
   }
 
-  /** Runs a non-blocking call until it does not return `EAGAIN`. */
+  /** Runs a non-blocking call until it does not return `EAGAIN`, waiting for `events` between. */
   async function retry<T>(
     sock: PosixSocket,
     events: number,
@@ -192,8 +220,30 @@ export function createPosixBackend(
     for (;;) {
       const result = attempt();
       if (result !== undefined) return result;
-      await ready(sock, events);
+      await reactor.wait([{ fd: BigInt(sock.fd), events }], null);
     }
+  }
+
+  /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
+  function selectNow(sets: { [K in keyof SelectSets]: PosixSocket[] }, ms: number | null) {
+    const fds = (list: PosixSocket[]) => list.map((sock) => sock.fd);
+    const read = encodePosixFdSet(fds(sets.read));
+    const write = encodePosixFdSet(fds(sets.write));
+    const except = encodePosixFdSet(fds(sets.except));
+    const all = [...sets.read, ...sets.write, ...sets.except];
+    const nfds = Math.max(...all.map((sock) => sock.fd)) + 1;
+    const n = c.select(nfds, read, write, except, ms === null ? null : encodePosixTimeval(ms));
+    if (n === -1) {
+      if (errno() !== abi.errno.EINTR) check(n, "select");
+      return { read: [], write: [], except: [] };
+    }
+    const ready = (list: PosixSocket[], bits: Uint8Array) =>
+      list.filter((sock) => posixFdIsSet(bits, sock.fd)).map((sock) => BigInt(sock.fd));
+    return {
+      read: ready(sets.read, read),
+      write: ready(sets.write, write),
+      except: ready(sets.except, except),
+    };
   }
 
   function translateFlags(flags: number, what: string): number {
@@ -206,16 +256,16 @@ export function createPosixBackend(
     return native;
   }
 
-  function name(call: "getpeername" | "getsockname", sock: PosixSocket): SOCKADDR {
+  function name(call: "getpeername" | "getsockname", fd: number): SOCKADDR {
     const bytes = new Uint8Array(SOCKADDR_STORAGE_SIZE);
     const len = new Uint32Array([bytes.byteLength]);
-    check(c[call](sock.fd, bytes, len), call);
+    check(c[call](fd, bytes, len), call);
     return decodeSockaddr(bytes, abi.sockaddr, len[0]);
   }
 
   /** Winsock's answer for an unbound socket, where Linux and macOS report port 0. */
   function boundName(sock: PosixSocket, what: string): SOCKADDR {
-    const addr = name("getsockname", sock);
+    const addr = name("getsockname", sock.fd);
     const port = addr instanceof sockaddr_in ? addr.sin_port : addr.sin6_port;
     if (port === 0) throw new WinsockError(WSAEINVAL, `${what}: socket not bound`);
     return addr;
@@ -231,6 +281,7 @@ export function createPosixBackend(
     name: "posix",
     startup: emulateWSAStartup,
     cleanup() {
+      reactor.close();
       for (const sock of open.values()) {
         sock.closed = true;
         c.close(sock.fd);
@@ -282,7 +333,7 @@ export function createPosixBackend(
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) return;
       const code = errno();
       if (code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) throw error(code, "connect");
-      await ready(sock, abi.POLLOUT);
+      await reactor.wait([{ fd: BigInt(sock.fd), events: abi.POLLOUT }], null);
       const err = new Int32Array(1);
       const len = new Uint32Array([4]);
       check(
@@ -346,12 +397,33 @@ export function createPosixBackend(
       const sock = known(s);
       sock.closed = true;
       open.delete(s);
+      reactor.cancel(s);
       check(c.close(sock.fd), "closesocket");
     },
-    select() {
-      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
+    async select(sets, timeoutMs) {
+      const socks = {
+        read: sets.read.map(known),
+        write: sets.write.map(known),
+        except: sets.except.map(known),
+      };
+      if (options.blocking) return selectNow(socks, timeoutMs);
+      const interests = [
+        ...socks.read.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLIN })),
+        ...socks.write.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLOUT })),
+        ...socks.except.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLPRI })),
+      ];
+      const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
+      for (;;) {
+        const ready = selectNow(socks, 0);
+        const left = until - performance.now();
+        if (ready.read.length + ready.write.length + ready.except.length > 0 || left <= 0) {
+          return ready;
+        }
+        await reactor.wait(interests, left === Infinity ? null : left);
+      }
     },
-    getpeername: (s) => name("getpeername", known(s)),
+    waitStats: () => reactor.stats(),
+    getpeername: (s) => name("getpeername", known(s).fd),
     getsockname: (s) => boundName(known(s), "getsockname"),
     setsockopt(s, level, optname, optval) {
       const sock = known(s);

@@ -22,6 +22,7 @@ import {
   TCP_NODELAY,
 } from "../constants.ts";
 import {
+  WinsockError,
   WSAEACCES,
   WSAEADDRINUSE,
   WSAEADDRNOTAVAIL,
@@ -75,7 +76,77 @@ export const DARWIN_SOCKADDR_ABI: SockaddrAbi = {
 };
 
 /** `struct pollfd`: `int fd; short events; short revents;` (8 bytes on both). */
-export const POLLFD_LAYOUT = { size: 8, fd: 0, events: 4, revents: 6 } as const;
+export const POLLFD_LAYOUT = { size: 8, fd: 0, fdSize: 4, events: 4, revents: 6 } as const;
+
+/**
+ * `fd_set` on Linux and macOS: a bit set of `FD_SETSIZE` (1024) descriptors,
+ * bit `fd % 8` of byte `fd / 8` on these little-endian machines (Linux packs
+ * the bits in `long`s, macOS in `int32_t`s: the same bytes).
+ */
+export const FD_SET_LAYOUT_POSIX = { size: 128, FD_SETSIZE: 1024 } as const;
+
+/**
+ * `struct timeval` on 64-bit Linux and macOS: `time_t tv_sec` (8 bytes), then
+ * `tv_usec` (a `long` on Linux, an `int32_t` and 4 bytes of padding on macOS:
+ * an `int32` at offset 8 with zeroed padding is right for both).
+ */
+export const TIMEVAL_LAYOUT_POSIX = { size: 16, tv_sec: 0, tv_usec: 8 } as const;
+
+/**
+ * Encodes a POSIX `fd_set` holding `fds`; a descriptor outside
+ * 0–`FD_SETSIZE - 1` is refused (`FD_SET` would write past the set).
+ *
+ * @example
+ * ```ts
+ * import { encodePosixFdSet } from "./posix_abi.ts";
+ * console.log(encodePosixFdSet([3, 9])[0], encodePosixFdSet([3, 9])[1]); // 8 2
+ * ```
+ */
+export function encodePosixFdSet(fds: readonly number[]): Uint8Array {
+  const bytes = new Uint8Array(FD_SET_LAYOUT_POSIX.size);
+  for (const fd of fds) {
+    if (!Number.isInteger(fd) || fd < 0 || fd >= FD_SET_LAYOUT_POSIX.FD_SETSIZE) {
+      throw new WinsockError(
+        WSAEINVAL,
+        `select: descriptor ${fd} is beyond FD_SETSIZE (${FD_SET_LAYOUT_POSIX.FD_SETSIZE})`,
+      );
+    }
+    bytes[fd >> 3] |= 1 << (fd & 7);
+  }
+  return bytes;
+}
+
+/**
+ * `FD_ISSET(fd, set)` on an encoded POSIX `fd_set` (false beyond its end).
+ *
+ * @example
+ * ```ts
+ * import { encodePosixFdSet, posixFdIsSet } from "./posix_abi.ts";
+ * console.log(posixFdIsSet(encodePosixFdSet([9]), 9)); // true
+ * ```
+ */
+export function posixFdIsSet(bytes: Uint8Array, fd: number): boolean {
+  if (fd < 0 || fd >= Math.min(bytes.byteLength * 8, FD_SET_LAYOUT_POSIX.FD_SETSIZE)) return false;
+  return (bytes[fd >> 3] & (1 << (fd & 7))) !== 0;
+}
+
+/**
+ * Encodes a POSIX `struct timeval` of `ms` milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { encodePosixTimeval } from "./posix_abi.ts";
+ * console.log(encodePosixTimeval(1500).byteLength); // 16
+ * ```
+ */
+export function encodePosixTimeval(ms: number): Uint8Array {
+  const L = TIMEVAL_LAYOUT_POSIX;
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setBigInt64(L.tv_sec, BigInt(Math.floor(ms / 1000)), true);
+  view.setInt32(L.tv_usec, Math.round((ms % 1000) * 1000), true);
+  return bytes;
+}
 
 /** `struct linger` on Windows: `u_short l_onoff; u_short l_linger;` (4 bytes). */
 export const LINGER_LAYOUT_WINDOWS = { size: 4, l_onoff: 0, l_linger: 2 } as const;
@@ -260,6 +331,8 @@ export interface PosixAbi {
   readonly POLLIN: number;
   /** `POLLOUT`. */
   readonly POLLOUT: number;
+  /** `POLLPRI` (out-of-band data). */
+  readonly POLLPRI: number;
   /** `POLLERR`. */
   readonly POLLERR: number;
   /** `POLLHUP`. */
@@ -308,6 +381,7 @@ export const LINUX_ABI: PosixAbi = {
   O_NONBLOCK: 0o4000,
   POLLIN: 0x1,
   POLLOUT: 0x4,
+  POLLPRI: 0x2,
   POLLERR: 0x8,
   POLLHUP: 0x10,
   POLLNVAL: 0x20,
@@ -405,6 +479,7 @@ export const DARWIN_ABI: PosixAbi = {
   O_NONBLOCK: 0x4,
   POLLIN: 0x1,
   POLLOUT: 0x4,
+  POLLPRI: 0x2,
   POLLERR: 0x8,
   POLLHUP: 0x10,
   POLLNVAL: 0x20,

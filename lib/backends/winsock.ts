@@ -4,48 +4,60 @@
  * Every socket is put in non-blocking mode (`ioctlsocket(FIONBIO)`), and each
  * call is made synchronously on the JS thread, so `WSAGetLastError()` is read
  * on the thread that made the call. Only when a call would block
- * (`WSAEWOULDBLOCK`) does it wait, with `select` on a worker thread, for the
- * socket to become ready, then try again. A wait lasts at most 200 ms at a
- * time, so closing the socket or ending the program never hangs on it.
+ * (`WSAEWOULDBLOCK`) does the socket wait for readiness, in the backend's one
+ * `WSAPoll` on a worker thread (`../reactor.ts`), then the call is tried again.
+ * Closing a socket ends its waits at once with `WSAEINTR`.
+ *
+ * With `{ blocking: true }` sockets stay blocking and every call is one
+ * synchronous call into ws2_32, exactly as in C.
  *
  * @module
  */
 
-import type { BackendOptions, SocketBackend } from "../backend.ts";
+import type { BackendOptions, SelectSets, SocketBackend } from "../backend.ts";
 import {
+  AF_INET,
   FIONBIO,
   INVALID_SOCKET,
+  IPPROTO_UDP,
   POLLERR,
+  POLLRDBAND,
   POLLRDNORM,
+  POLLWRNORM,
   SO_ERROR,
+  SOCK_DGRAM,
   type SOCKET,
   SOCKET_ERROR,
   SOL_SOCKET,
 } from "../constants.ts";
 import {
   WinsockError,
+  WSAECONNREFUSED,
   WSAECONNRESET,
-  WSAEINTR,
   WSAENOTSOCK,
-  WSAEOPNOTSUPP,
   WSAEWOULDBLOCK,
 } from "../errors.ts";
+import { inet_addr } from "../helpers.ts";
+import { Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
+  decodeFdSet,
   decodeSockaddr,
   decodeWSADATA,
   encodeFdSet,
   encodeSockaddr,
   encodeTimeval,
   fd_set,
+  sockaddr_in,
   timeval,
   WSADATA_LAYOUT_WIN64,
+  WSAPOLLFD_LAYOUT,
 } from "../structs.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
-/** How long one readiness wait lasts before it looks again (ms). */
-const WAIT_SLICE_MS = 200;
+/** How often a connect in progress is looked at, whatever WSAPoll says (ms). */
+const CONNECT_LOOK_MS = 500;
 
 /**
  * Creates the winsock backend; throws a clear `Error` where ws2_32.dll
@@ -60,9 +72,6 @@ const WAIT_SLICE_MS = 200;
 export function createWinsockBackend(options: BackendOptions = {}): SocketBackend {
   const ws: Ws2_32 = openWs2_32();
   const open = new Set<SOCKET>();
-  const sliceTimeout = new timeval();
-  sliceTimeout.tv_usec = WAIT_SLICE_MS * 1000;
-  const timeoutBytes = encodeTimeval(sliceTimeout);
 
   /** Throws the thread's last error, read right after the failed call. */
   function fail(what: string): never {
@@ -78,51 +87,81 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
-  /**
-   * Waits until `s` is readable, in slices, until it is closed; resolves with
-   * `WSAPoll`'s `revents` (`WSAPOLLFD` is `SOCKET fd; SHORT events; SHORT revents`).
-   */
-  async function readable(s: SOCKET): Promise<number> {
-    const pollfd = new Uint8Array(16);
-    const view = new DataView(pollfd.buffer);
-    for (;;) {
-      view.setBigUint64(0, s, true);
-      view.setInt16(8, POLLRDNORM, true);
-      view.setInt16(10, 0, true);
-      const n = await ws.WSAPoll_wait(pollfd, 1, WAIT_SLICE_MS);
-      if (!open.has(s)) throw new WinsockError(WSAEINTR, "closesocket while waiting");
-      if (n !== 0) return view.getInt16(10, true); // ready, or an error the retried call reports
+  const reactor = new Reactor({
+    layout: WSAPOLLFD_LAYOUT,
+    readable: POLLRDNORM,
+    poll: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
+    openWakeUp,
+  });
+
+  /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
+  function openWakeUp(): WakeUp {
+    const s = BigInt(ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
+    if (s === INVALID_SOCKET) fail("socket (wake-up)");
+    try {
+      check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket (wake-up)");
+      const loopback = new sockaddr_in();
+      loopback.sin_family = AF_INET;
+      loopback.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+      const bytes = encodeSockaddr(loopback);
+      check(ws.bind(s, bytes, bytes.byteLength), "bind (wake-up)");
+      const self = encodeSockaddr(name("getsockname", s));
+      check(ws.connect(s, self, self.byteLength), "connect (wake-up)");
+    } catch (e) {
+      ws.closesocket(s);
+      throw e;
     }
+    const one = new Uint8Array(1), sink = new Uint8Array(64);
+    return {
+      fd: s,
+      wake: () => void ws.send(s, one, 1, 0), // a full buffer is readable already
+      drain: () => {
+        while (ws.recv(s, sink, sink.byteLength, 0) > 0);
+      },
+      close: () => void ws.closesocket(s),
+    };
   }
 
-  /** Waits until `s` is writable (or its connect failed), in slices, until it is closed. */
-  async function writable(s: SOCKET): Promise<void> {
-    const one = new fd_set();
-    one.fd_array[0] = s;
-    one.fd_count = 1;
-    for (;;) {
-      const n = await ws.select_wait(0, null, encodeFdSet(one), encodeFdSet(one), timeoutBytes);
-      if (!open.has(s)) throw new WinsockError(WSAEINTR, "closesocket while waiting");
-      if (n !== 0) return; // ready, or an error the retried call will report
-    }
-  }
-
   /**
-   * Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`; the
-   * call sees the `revents` of the last wait for reading (0 before any).
+   * Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`,
+   * waiting for `events` between; the call sees the `revents` of the last
+   * wait (0 before any).
    */
   async function retry<T>(
     s: SOCKET,
-    write: boolean,
+    events: number,
     attempt: (revents: number) => T | undefined,
   ): Promise<T> {
     let revents = 0;
     for (;;) {
       const result = attempt(revents);
       if (result !== undefined) return result;
-      if (write) await writable(s);
-      else revents = await readable(s);
+      revents = await reactor.wait([{ fd: s, events }], null);
     }
+  }
+
+  /** One `select` with Windows `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
+  function selectNow(sets: SelectSets, ms: number | null): SelectSets {
+    const encode = (list: SOCKET[]) => {
+      const set = new fd_set();
+      set.fd_array.set(list);
+      set.fd_count = list.length;
+      return encodeFdSet(set);
+    };
+    const read = encode(sets.read), write = encode(sets.write), except = encode(sets.except);
+    let timeout = null;
+    if (ms !== null) {
+      const t = new timeval();
+      t.tv_sec = Math.floor(ms / 1000);
+      t.tv_usec = Math.round((ms % 1000) * 1000);
+      timeout = encodeTimeval(t);
+    }
+    check(ws.select(0, read, write, except, timeout), "select");
+    const ready = (bytes: Uint8Array) => {
+      const set = decodeFdSet(bytes);
+      return [...set.fd_array.subarray(0, set.fd_count)];
+    };
+    return { read: ready(read), write: ready(write), except: ready(except) };
   }
 
   function wouldBlock(what: string): undefined {
@@ -152,6 +191,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       return decodeWSADATA(bytes);
     },
     cleanup() {
+      reactor.close();
       open.clear();
       check(ws.WSACleanup(), "WSACleanup");
     },
@@ -177,7 +217,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     accept(s) {
       const bytes = new Uint8Array(SOCKADDR_STORAGE_SIZE);
       const len = new Int32Array(1);
-      return retry(s, false, () => {
+      return retry(s, POLLRDNORM, () => {
         len[0] = bytes.byteLength;
         const client = BigInt(ws.accept(known(s), bytes, len));
         if (client === INVALID_SOCKET) return wouldBlock("accept");
@@ -190,14 +230,21 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      await writable(s);
+      // Done when select says writable (connected) or exceptional (failed). Windows before
+      // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
+      for (;;) {
+        await reactor.wait([{ fd: s, events: POLLWRNORM }], CONNECT_LOOK_MS);
+        const done = selectNow({ read: [], write: [s], except: [s] }, 0);
+        if (done.write.length > 0) return;
+        if (done.except.length > 0) break;
+      }
       const err = new Int32Array(1);
       const len = new Int32Array([4]);
       check(ws.getsockopt(s, SOL_SOCKET, SO_ERROR, err, len), "getsockopt(SO_ERROR)");
-      if (err[0] !== 0) throw new WinsockError(err[0], "connect");
+      throw new WinsockError(err[0] || WSAECONNREFUSED, "connect");
     },
     recv(s, buf, flags) {
-      return retry(s, false, (revents) => {
+      return retry(s, POLLRDNORM, (revents) => {
         const n = ws.recv(known(s), buf, buf.byteLength, flags);
         if (n === SOCKET_ERROR) return wouldBlock("recv");
         // Wine consumes a reset while it polls: recv then says 0 though WSAPoll said POLLERR
@@ -212,7 +259,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       let sent = 0;
       while (sent < buf.byteLength || buf.byteLength === 0) {
         const rest = buf.subarray(sent);
-        sent += await retry(s, true, () => {
+        sent += await retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
           return n === SOCKET_ERROR ? wouldBlock("send") : n;
         });
@@ -224,12 +271,29 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       check(ws.shutdown(s, how), "shutdown");
     },
     closesocket(s) {
+      reactor.cancel(s);
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
     },
-    select() {
-      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
+    async select(sets, timeoutMs) {
+      for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
+      if (options.blocking) return selectNow(sets, timeoutMs);
+      const interests = [
+        ...sets.read.map((fd) => ({ fd, events: POLLRDNORM })),
+        ...sets.write.map((fd) => ({ fd, events: POLLWRNORM })),
+        ...sets.except.map((fd) => ({ fd, events: POLLRDBAND })),
+      ];
+      const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
+      for (;;) {
+        const ready = selectNow(sets, 0);
+        const left = until - performance.now();
+        if (ready.read.length + ready.write.length + ready.except.length > 0 || left <= 0) {
+          return ready;
+        }
+        await reactor.wait(interests, left === Infinity ? null : left);
+      }
     },
+    waitStats: () => reactor.stats(),
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
     setsockopt(s, level, optname, optval) {
