@@ -155,6 +155,7 @@ export class Reactor {
   async #run(): Promise<void> {
     this.#polling = true;
     try {
+      await null; // the waits a caller starts in one go (one per socket) share the first poll
       while (this.#waiters.size > 0) await this.#once();
     } catch (e) {
       for (const w of this.#waiters) {
