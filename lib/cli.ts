@@ -23,6 +23,16 @@ export interface TutorialOptions {
   encoding: WireEncoding;
 }
 
+/** A whole-number flag one program adds (e.g. `clients.ts --count`). */
+export interface CountFlag {
+  /** Its value when not given. */
+  default: number;
+  /** The largest value it takes (the smallest is 1). */
+  max: number;
+  /** One line of usage text. */
+  help: string;
+}
+
 /** A bad flag or value: the program prints usage and exits 2. */
 export class UsageError extends Error {
   override name = "UsageError";
@@ -37,7 +47,11 @@ export class UsageError extends Error {
  * console.log(usage("server.ts", "listen on"));
  * ```
  */
-export function usage(program: string, verb: string): string {
+export function usage(
+  program: string,
+  verb: string,
+  counts: Record<string, CountFlag> = {},
+): string {
   return [
     `Usage: deno run --allow-net=127.0.0.1 [--allow-ffi] ${program} [options]`,
     "",
@@ -47,6 +61,9 @@ export function usage(program: string, verb: string): string {
     `  --backend <name>     ${BACKEND_CHOICES.join(" | ")} (default auto)`,
     `  --encoding <name>    text on the wire: ${WIRE_ENCODINGS.join(" | ")} (default utf-8;`,
     "                       the tutorial's Windows builds speak gbk)",
+    ...Object.entries(counts).map(([name, flag]) =>
+      `  ${`--${name} <1-${flag.max}>`.padEnd(21)}${flag.help} (default ${flag.default})`
+    ),
     "  --help               show this help",
   ].join("\n");
 }
@@ -61,7 +78,11 @@ export function usage(program: string, verb: string): string {
  * console.log(parseTutorialArgs(["--port", "8080"])); // { host: "127.0.0.1", port: 8080, … }
  * ```
  */
-export function parseTutorialArgs(args: string[]): TutorialOptions | "help" {
+export function parseTutorialArgs<K extends string = never>(
+  args: string[],
+  counts: Record<K, CountFlag> = {} as Record<K, CountFlag>,
+): (TutorialOptions & Record<NoInfer<K>, number>) | "help" {
+  const countNames = Object.keys(counts) as K[];
   let values;
   try {
     ({ values } = parseArgs({
@@ -74,6 +95,7 @@ export function parseTutorialArgs(args: string[]): TutorialOptions | "help" {
         backend: { type: "string", default: "auto" },
         encoding: { type: "string", default: "utf-8" },
         help: { type: "boolean", default: false },
+        ...Object.fromEntries(countNames.map((name) => [name, { type: "string" as const }])),
       },
     }));
   } catch (e) {
@@ -99,11 +121,22 @@ export function parseTutorialArgs(args: string[]): TutorialOptions | "help" {
       `--host: "${values.host}" is not an IPv4 address (inet_addr returns INADDR_NONE)`,
     );
   }
+  const numbers = {} as Record<K, number>;
+  for (const name of countNames) {
+    const given = (values as Record<string, unknown>)[name] as string | undefined;
+    const { default: fallback, max } = counts[name];
+    const value = given === undefined ? fallback : Number(given);
+    if (given !== undefined && (!/^[0-9]{1,9}$/.test(given) || value < 1 || value > max)) {
+      throw new UsageError(`--${name}: "${given}" is not a number from 1 to ${max}`);
+    }
+    numbers[name] = value;
+  }
   return {
     host: values.host,
     port: Number(values.port),
     backend: values.backend as BackendChoice,
     encoding: encoding as WireEncoding,
+    ...numbers,
   };
 }
 
@@ -117,15 +150,19 @@ export function parseTutorialArgs(args: string[]): TutorialOptions | "help" {
  * const { host, port } = tutorialOptions("client.ts", "connect to");
  * ```
  */
-export function tutorialOptions(program: string, verb: string): TutorialOptions {
+export function tutorialOptions<K extends string = never>(
+  program: string,
+  verb: string,
+  counts: Record<K, CountFlag> = {} as Record<K, CountFlag>,
+): TutorialOptions & Record<NoInfer<K>, number> {
   try {
-    const parsed = parseTutorialArgs(Deno.args);
+    const parsed = parseTutorialArgs(Deno.args, counts);
     if (parsed !== "help") return parsed;
-    console.log(usage(program, verb));
+    console.log(usage(program, verb, counts));
     Deno.exit(0);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
-    console.error(`${program}: ${e.message}\n\n${usage(program, verb)}`);
+    console.error(`${program}: ${e.message}\n\n${usage(program, verb, counts)}`);
     Deno.exit(2);
   }
 }

@@ -122,22 +122,28 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     };
   }
 
-  /**
-   * Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`,
-   * waiting for `events` between; the call sees the `revents` of the last
-   * wait (0 before any).
-   */
-  async function retry<T>(
-    s: SOCKET,
-    events: number,
-    attempt: (revents: number) => T | undefined,
-  ): Promise<T> {
-    let revents = 0;
+  /** Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`, waiting for `events` between. */
+  async function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Promise<T> {
     for (;;) {
-      const result = attempt(revents);
+      const result = attempt();
       if (result !== undefined) return result;
-      revents = await reactor.wait([{ fd: s, events }], null);
+      await reactor.wait([{ fd: s, events }], null);
     }
+  }
+
+  /**
+   * Whether `WSAPoll` (asked now, on the JS thread) reports an error on `s`.
+   * Wine's `recv` returns 0 for a reset once a poll or select has seen it,
+   * where Windows returns `WSAECONNRESET`; WSAPoll still tells the two apart
+   * (`POLLERR | POLLHUP` after a reset, `POLLHUP` after an orderly close).
+   */
+  function resetSeen(s: SOCKET): boolean {
+    const pollfd = new Uint8Array(WSAPOLLFD_LAYOUT.size);
+    const view = new DataView(pollfd.buffer);
+    view.setBigUint64(WSAPOLLFD_LAYOUT.fd, s, true);
+    view.setInt16(WSAPOLLFD_LAYOUT.events, POLLRDNORM, true);
+    return ws.WSAPoll(pollfd, 1, 0) === 1 &&
+      (view.getInt16(WSAPOLLFD_LAYOUT.revents, true) & POLLERR) !== 0;
   }
 
   /** One `select` with Windows `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
@@ -244,13 +250,11 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       throw new WinsockError(err[0] || WSAECONNREFUSED, "connect");
     },
     recv(s, buf, flags) {
-      return retry(s, POLLRDNORM, (revents) => {
+      return retry(s, POLLRDNORM, () => {
         const n = ws.recv(known(s), buf, buf.byteLength, flags);
         if (n === SOCKET_ERROR) return wouldBlock("recv");
-        // Wine consumes a reset while it polls: recv then says 0 though WSAPoll said POLLERR
-        // without POLLRDNORM. Windows itself returns WSAECONNRESET from recv there.
-        if (n === 0 && buf.byteLength > 0 && (revents & (POLLERR | POLLRDNORM)) === POLLERR) {
-          throw new WinsockError(WSAECONNRESET, "recv (reset seen by WSAPoll)");
+        if (n === 0 && buf.byteLength > 0 && resetSeen(s)) {
+          throw new WinsockError(WSAECONNRESET, "recv (a reset, as WSAPoll reports it)");
         }
         return n;
       });

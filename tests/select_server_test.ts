@@ -1,0 +1,163 @@
+/**
+ * select_server.ts, a real process: 60 clients (clients.ts, a real process)
+ * at once, each getting exactly its own bytes back, while a silent client
+ * and a client that resets mid-message disturb nobody; and the 64-socket
+ * limit of an fd_set, told to the client beyond it.
+ */
+
+import assert from "node:assert/strict";
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  MAKEWORD,
+  ntohs,
+  openWinsock,
+  sizeof,
+  SO_LINGER,
+  SOCK_STREAM,
+  SOCKET_ERROR,
+  SOL_SOCKET,
+  WSADATA,
+} from "../mod.ts";
+import {
+  connectWhenListening,
+  freePort,
+  loopback,
+  NATIVE_BACKEND,
+  Program,
+  readExactly,
+  testBackends,
+  UNDER_WINE,
+  writeAll,
+} from "./_support.ts";
+
+const encoder = new TextEncoder();
+const GREETING = encoder.encode("服务器链接成功\0");
+
+async function startServer(backend: string, port: number): Promise<Program> {
+  const server = new Program("select_server.ts", ["--port", `${port}`, "--backend", backend]);
+  assert.equal(await server.line(20_000), `select 服务器已启动: 127.0.0.1:${port}`);
+  return server;
+}
+
+/** Connects through the native backend, sends half a message, then resets (SO_LINGER {1, 0}). */
+async function resetMidMessage(port: number): Promise<number> {
+  const ws = openWinsock({ backend: NATIVE_BACKEND });
+  ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+  const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  const si = loopback(port);
+  assert.equal(await ws.connect(s, si, sizeof(si)), 0, `connect: ${ws.WSAGetLastError()}`);
+  const hello = new Uint8Array(GREETING.byteLength);
+  assert.equal(await ws.recv(s, hello, hello.byteLength, 0), GREETING.byteLength);
+  const name = loopback();
+  ws.getsockname(s, name, { value: sizeof(name) });
+  const half = encoder.encode("半条消息").subarray(0, 7); // ends inside a character
+  assert.equal(await ws.send(s, half, half.byteLength, 0), half.byteLength);
+  await new Promise((r) => setTimeout(r, 100));
+  const linger = new Uint8Array([1, 0, 0, 0]); // { l_onoff = 1, l_linger = 0 }: close resets
+  assert.notEqual(ws.setsockopt(s, SOL_SOCKET, SO_LINGER, linger, 4), SOCKET_ERROR);
+  ws.closesocket(s);
+  ws.WSACleanup();
+  return ntohs(name.sin_port);
+}
+
+/** The server's lines until `done` says there are enough (with a deadline per line). */
+async function linesUntil(server: Program, done: (lines: string[]) => boolean) {
+  const lines: string[] = [];
+  while (!done(lines)) lines.push(await server.line(20_000));
+  return lines;
+}
+
+for (const backend of testBackends()) {
+  Deno.test(`select_server [${backend}]: 60 clients at once each get their own bytes back; a silent and a resetting client disturb nobody`, async () => {
+    const port = await freePort();
+    const server = await startServer(backend, port);
+    let silent: Deno.TcpConn | undefined;
+    try {
+      silent = await connectWhenListening(port);
+      assert.deepEqual(await readExactly(silent, GREETING.byteLength), GREETING);
+
+      const clients = new Program("clients.ts", [
+        "--port",
+        `${port}`,
+        "--backend",
+        backend,
+        "--count",
+        "60",
+        "--messages",
+        "3",
+      ]);
+      const resetPort = await resetMidMessage(port);
+      const ran = await clients.exit(60_000);
+      assert.equal(ran.code, 0, ran.rest.join("\n") + ran.stderr);
+      assert.deepEqual(ran.rest, ["60 个客户端同时在线, 各收发 3 条消息: 每个字节都回到了发送者"]);
+
+      // What the server printed: 62 arrivals, 60 clients left, the resetting one dropped.
+      const peer = (line: string) => /127\.0\.0\.1:(\d+)/.exec(line)?.[1];
+      const lines = await linesUntil(
+        server,
+        (ls) => ls.filter((l) => / 下线$| 出错了: /.test(l)).length === 61,
+      );
+      const arrivals = lines.filter((l) => l.startsWith("客户端链接成功: 127.0.0.1:"));
+      assert.equal(arrivals.length, 62, "60 clients, the silent one and the resetting one");
+      const said = new Map<string, string>();
+      for (const line of lines) {
+        const m = /^客户端 127\.0\.0\.1:(\d+) 说:\t(\d+) {2}(.*)$/.exec(line);
+        if (m) said.set(m[1], (said.get(m[1]) ?? "") + m[3]);
+      }
+      const resetLine = lines.find((l) => peer(l) === `${resetPort}` && / 下线$| 出错了: /.test(l));
+      assert.ok(resetLine, "the resetting client was dropped");
+      if (UNDER_WINE && backend === "deno") assert.match(resetLine, / 下线$| 10054 /); // Deno under Wine: EOF
+      else assert.match(resetLine, /出错了: 10054 WSAECONNRESET/);
+      said.delete(`${resetPort}`); // its half message, if the server got it before the reset
+      const seen = new Set<number>();
+      for (const [port, text] of said) {
+        const i = Number(/^客户端(\d+)的/.exec(text)?.[1]);
+        const expected = [0, 1, 2].map((j) => `客户端${i}的第${j}条消息`).join("");
+        assert.equal(text, expected, `what 127.0.0.1:${port} said`);
+        seen.add(i);
+      }
+      assert.equal(seen.size, 60, "each of the 60 clients on its own connection");
+
+      // The silent client is still served.
+      const hello = encoder.encode("还在吗");
+      await writeAll(silent, hello);
+      assert.deepEqual(await readExactly(silent, hello.byteLength), hello);
+    } finally {
+      silent?.close();
+      await server.kill();
+    }
+  });
+
+  Deno.test(`select_server [${backend}]: the client beyond FD_SETSIZE (64 sockets) is told so and closed`, async () => {
+    const port = await freePort();
+    const server = await startServer(backend, port);
+    const conns: Deno.TcpConn[] = [];
+    try {
+      for (let i = 0; i < 63; i++) {
+        const conn = await connectWhenListening(port);
+        conns.push(conn);
+        assert.deepEqual(await readExactly(conn, GREETING.byteLength), GREETING);
+      }
+      const extra = await connectWhenListening(port);
+      conns.push(extra);
+      const told = await new Response(extra.readable).text(); // all of it, up to the close
+      assert.equal(
+        told,
+        "服务器已满: 一个 fd_set 最多 64 个 socket\0",
+      );
+      const lines = await linesUntil(server, (ls) => ls.some((l) => l.includes("被拒绝")));
+      assert.match(lines.at(-1)!, /fd_set 已满 \(FD_SETSIZE = 64, 含监听socket\)。更多客户端请用/);
+      const hello = encoder.encode("hello");
+      await writeAll(conns[62], hello);
+      assert.deepEqual(await readExactly(conns[62], hello.byteLength), hello);
+    } finally {
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch { /* read to its end, closed already */ }
+      }
+      await server.kill();
+    }
+  });
+}
