@@ -22,6 +22,14 @@ export const WS2_32_SYMBOLS = {
   WSAGetLastError: { parameters: [], result: "i32" },
   /** SOCKET socket(int af, int type, int protocol); */
   socket: { parameters: ["i32", "i32", "i32"], result: "usize" },
+  /**
+   * SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW lpProtocolInfo,
+   *                   GROUP g, DWORD dwFlags);
+   */
+  WSASocketW: {
+    parameters: ["i32", "i32", "i32", "pointer", "u32", "u32"],
+    result: "usize",
+  },
   /** int bind(SOCKET s, const struct sockaddr *name, int namelen); */
   bind: { parameters: ["usize", "buffer", "i32"], result: "i32" },
   /** int listen(SOCKET s, int backlog); */

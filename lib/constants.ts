@@ -86,6 +86,10 @@ export const WSASYS_STATUS_LEN = 128;
 /** `FD_SETSIZE` on Windows: an `fd_set` holds at most 64 sockets. */
 export const FD_SETSIZE = 64;
 
+/** `WSA_FLAG_OVERLAPPED` for `WSASocketW`: what `socket()` gives. */
+export const WSA_FLAG_OVERLAPPED = 0x01;
+/** `WSA_FLAG_NO_HANDLE_INHERIT` for `WSASocketW`: child processes do not inherit the socket. */
+export const WSA_FLAG_NO_HANDLE_INHERIT = 0x80;
 /** `POLLRDNORM` for `WSAPoll`. */
 export const POLLRDNORM = 0x0100;
 /** `POLLWRNORM` for `WSAPoll`. */

@@ -29,6 +29,8 @@ import {
   type SOCKET,
   SOCKET_ERROR,
   SOL_SOCKET,
+  WSA_FLAG_NO_HANDLE_INHERIT,
+  WSA_FLAG_OVERLAPPED,
 } from "../constants.ts";
 import {
   WinsockError,
@@ -82,6 +84,16 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     if (rc === SOCKET_ERROR) fail(what);
   }
 
+  /**
+   * `socket()`, but not inherited by child processes (as the posix backend's
+   * `FD_CLOEXEC`): `WSASocketW` with `socket()`'s own flag plus
+   * `WSA_FLAG_NO_HANDLE_INHERIT`.
+   */
+  function newSocket(af: number, type: number, protocol: number): SOCKET {
+    const flags = WSA_FLAG_OVERLAPPED | WSA_FLAG_NO_HANDLE_INHERIT;
+    return BigInt(ws.WSASocketW(af, type, protocol, null, 0, flags));
+  }
+
   function setNonBlocking(s: SOCKET): void {
     if (options.blocking) return;
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
@@ -96,7 +108,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
 
   /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
   function openWakeUp(): WakeUp {
-    const s = BigInt(ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
+    const s = newSocket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
     if (s === INVALID_SOCKET) fail("socket (wake-up)");
     try {
       check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket (wake-up)");
@@ -202,7 +214,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       check(ws.WSACleanup(), "WSACleanup");
     },
     socket(af, type, protocol) {
-      const s = BigInt(ws.socket(af, type, protocol));
+      const s = newSocket(af, type, protocol);
       if (s === INVALID_SOCKET) fail("socket");
       try {
         setNonBlocking(s);
