@@ -108,6 +108,35 @@ for (const backend of testBackends()) {
     }
   });
 
+  Deno.test(`server.ts [${backend}]: bytes that are not text (invalid UTF-8, a NUL) are printed safely, and the lockstep goes on`, async () => {
+    const port = freePort();
+    const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+    const conn = await connectWhenListening(port);
+    try {
+      await readExactly(conn, GREETING["utf-8"].length);
+      assert.equal(await server.line(), "客户端链接成功");
+      await writeAll(conn, new Uint8Array([0xff, 0xfe, 0x41, 0xc3]));
+      assert.equal(await server.line(), "客户端说:\t4  \ufffd\ufffdA"); // 0xc3 waits for its pair
+      await server.type("ok\n");
+      assert.deepEqual(await readExactly(conn, 2), ascii("ok"));
+      await writeAll(conn, new Uint8Array([0x80, 0x42, 0x00, 0x43, 0xe4]));
+      // 0xc3 (last read) and 0x80 make "À"; printf("%s") stops at the NUL
+      assert.equal(await server.line(), "客户端说:\t5  ÀB");
+      await server.type("again\n");
+      assert.deepEqual(await readExactly(conn, 5), ascii("again"));
+      conn.close();
+      assert.equal(await server.line(), "链接中断、客户端下线");
+      const { code, stderr } = await server.exit();
+      assert.equal(code, 0);
+      assert.equal(stderr, "");
+    } finally {
+      try {
+        conn.close();
+      } catch { /* closed above */ }
+      await server.kill();
+    }
+  });
+
   Deno.test(`server.ts [${backend}]: a 64 KiB message arrives whole, in 50-byte reads, one per turn`, async () => {
     const port = freePort();
     const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
