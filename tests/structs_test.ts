@@ -13,7 +13,7 @@
  */
 
 import assert from "node:assert/strict";
-import { AF_INET, AF_INET6, FD_SETSIZE } from "../lib/constants.ts";
+import { AF_INET, AF_INET6, FD_SETSIZE, type SOCKET } from "../lib/constants.ts";
 import { WinsockError, WSAEAFNOSUPPORT, WSAEFAULT, WSAEINVAL } from "../lib/errors.ts";
 import { htons, inet_addr } from "../lib/helpers.ts";
 import {
@@ -25,8 +25,12 @@ import {
   encodeSockaddr,
   encodeTimeval,
   encodeWSADATA,
+  FD_CLR,
+  FD_ISSET,
+  FD_SET,
   fd_set,
   FD_SET_LAYOUT_WIN64,
+  FD_ZERO,
   sizeof,
   type SOCKADDR,
   sockaddr_in,
@@ -523,4 +527,77 @@ Deno.test("fd_set with fd_count > 64 is refused", () => {
 Deno.test("decodeFdSet refuses short buffers with WSAEFAULT", () => {
   throwsCode(() => decodeFdSet(new Uint8Array(519)), WSAEFAULT);
   throwsCode(() => decodeFdSet(new Uint8Array(8)), WSAEFAULT); // fd_count 0, but not an fd_set
+});
+
+// ---------------------------------------------------------------------------
+// FD_ZERO, FD_SET, FD_CLR, FD_ISSET (Windows' macros: a count and an array)
+
+/** The sockets an fd_set holds, in order. */
+function members(set: fd_set): SOCKET[] {
+  return [...set.fd_array.subarray(0, set.fd_count)];
+}
+
+Deno.test("FD_SET adds a socket once; FD_ISSET finds it; FD_ZERO empties the set", () => {
+  const set = new fd_set();
+  assert.equal(FD_ISSET(0x1a4n, set), false);
+  FD_SET(0x1a4n, set);
+  FD_SET(0x1a8n, set);
+  FD_SET(0x1a4n, set); // already there: nothing changes
+  assert.deepEqual(members(set), [0x1a4n, 0x1a8n]);
+  assert.ok(FD_ISSET(0x1a4n, set) && FD_ISSET(0x1a8n, set));
+  assert.equal(FD_ISSET(0x1acn, set), false);
+  // A SOCKET is 64 bits on Win64: one differing only in the high half is another socket.
+  assert.equal(FD_ISSET(0x1_0000_01a4n, set), false);
+  assert.equal(
+    hex(encodeFdSet(set).subarray(0, 24)),
+    [
+      "02 00 00 00 00 00 00 00",
+      "a4 01 00 00 00 00 00 00",
+      "a8 01 00 00 00 00 00 00",
+    ].join(" "),
+  );
+
+  FD_ZERO(set);
+  assert.equal(set.fd_count, 0);
+  assert.equal(FD_ISSET(0x1a4n, set), false, "entries past fd_count are not in the set");
+  FD_SET(0x1acn, set);
+  assert.deepEqual(members(set), [0x1acn]);
+});
+
+Deno.test("FD_SET on a full set (64) silently ignores the 65th socket, as Windows' macro does", () => {
+  const set = new fd_set();
+  const sockets = Array.from({ length: FD_SETSIZE + 1 }, (_, i) => 0x100n + 4n * BigInt(i));
+  for (const s of sockets) FD_SET(s, set);
+  assert.equal(set.fd_count, FD_SETSIZE);
+  assert.deepEqual(members(set), sockets.slice(0, FD_SETSIZE));
+  assert.equal(FD_ISSET(sockets[FD_SETSIZE], set), false);
+  FD_SET(sockets[0], set); // a member, on a full set: still nothing changes
+  assert.equal(set.fd_count, FD_SETSIZE);
+  assert.doesNotThrow(() => encodeFdSet(set));
+
+  FD_CLR(sockets[10], set); // room for one more
+  FD_SET(sockets[FD_SETSIZE], set);
+  assert.equal(set.fd_count, FD_SETSIZE);
+  assert.equal(members(set).at(-1), sockets[FD_SETSIZE]);
+  assert.equal(FD_ISSET(sockets[10], set), false);
+});
+
+Deno.test("FD_CLR removes one socket and keeps the others in order", () => {
+  const set = new fd_set();
+  for (const s of [1n, 2n, 3n, 4n, 5n]) FD_SET(s, set);
+  FD_CLR(3n, set);
+  assert.deepEqual(members(set), [1n, 2n, 4n, 5n]);
+  FD_CLR(1n, set);
+  assert.deepEqual(members(set), [2n, 4n, 5n]);
+  FD_CLR(5n, set);
+  assert.deepEqual(members(set), [2n, 4n]);
+  FD_CLR(9n, set); // not a member: nothing changes
+  FD_CLR(3n, set); // removed already
+  assert.deepEqual(members(set), [2n, 4n]);
+  FD_SET(3n, set); // added back: at the end
+  assert.deepEqual(members(set), [2n, 4n, 3n]);
+  for (const s of [2n, 4n, 3n]) FD_CLR(s, set);
+  assert.equal(set.fd_count, 0);
+  FD_CLR(2n, set); // on an empty set
+  assert.equal(set.fd_count, 0);
 });

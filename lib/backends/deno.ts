@@ -9,6 +9,15 @@
  * `listen`'s backlog is Deno's; socket options other than the few listed in
  * `setsockopt` fail with `WSAENOPROTOOPT`.
  *
+ * `select` sees what Deno lets it see. Readable: a listener with a connection
+ * waiting, a connection with bytes waiting, the peer's close or an error
+ * (found by the socket's one read, or accept, in flight: its result waits in
+ * the socket for the next `recv` or `accept`, so nothing is lost or
+ * reordered). Writable: connected and not shut down for sending (Deno tells
+ * nothing of send buffers). Exceptional: never (out-of-band data and a failed
+ * non-blocking `connect` do not exist here). A timeout of 0 gives the reads in
+ * flight one turn of the event loop before answering.
+ *
  * @module
  */
 
@@ -64,7 +73,23 @@ interface EmulatedSocket {
   sendShut?: boolean;
   recvShut?: boolean;
   closed?: boolean;
+  /** The one `conn.read` or `listener.accept` in flight; it never rejects. */
+  pulling?: Promise<void>;
+  /** Bytes read and not yet received. */
+  inbox?: Uint8Array;
+  /** A connection accepted and not yet handed out by `accept`. */
+  incoming?: Deno.TcpConn;
+  /** The peer closed (recv returns 0 from then on). */
+  eof?: boolean;
+  /** A read's error (kept: every later recv fails with it) or an accept's (handed out once). */
+  failure?: WinsockError;
 }
+
+/** How much one read takes from a connection; what `recv` does not ask for waits in `inbox`. */
+const READ_CHUNK = 64 * 1024;
+
+/** The longest delay `setTimeout` takes (a longer one fires at once). */
+const MAX_TIMER_MS = 0x7fffffff;
 
 /** Deno's error classes, by name, to the WSA code Windows gives for the same cause. */
 const DENO_ERROR_CODES: Record<string, number> = {
@@ -139,6 +164,12 @@ function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: numb
 export function createDenoBackend(): SocketBackend {
   const sockets = new Map<SOCKET, EmulatedSocket>();
   let nextHandle = 0x100n;
+  /** The `select`s waiting: each is woken to look again when anything may have changed. */
+  const waiting = new Set<() => void>();
+
+  function notify(): void {
+    for (const wake of waiting) wake();
+  }
 
   function get(s: SOCKET): EmulatedSocket {
     const sock = sockets.get(s);
@@ -154,10 +185,58 @@ export function createDenoBackend(): SocketBackend {
 
   function close(sock: EmulatedSocket): void {
     sock.closed = true;
-    try {
-      sock.listener?.close();
-      sock.conn?.close();
-    } catch { /* already closed by the peer's end */ }
+    for (const resource of [sock.listener, sock.conn, sock.incoming]) {
+      try {
+        resource?.close();
+      } catch { /* already closed by the peer's end */ }
+    }
+  }
+
+  /** Whether a read or accept could find something new (nothing found waits unconsumed). */
+  function canPull(sock: EmulatedSocket): boolean {
+    if (sock.closed || sock.failure) return false;
+    if (sock.listener) return !!sock.listening && !sock.incoming;
+    return !!sock.conn && !sock.eof && !sock.inbox?.byteLength;
+  }
+
+  /**
+   * Starts the socket's one read (or accept) unless one is in flight; the
+   * promise resolves when it has ended, its result stored in the socket, and
+   * waiting `select`s have been told.
+   */
+  function pull(sock: EmulatedSocket): Promise<void> {
+    sock.pulling ??= (async () => {
+      try {
+        if (sock.listener) {
+          const conn = await sock.listener.accept();
+          if (sock.closed) conn.close();
+          else sock.incoming = conn;
+        } else {
+          const chunk = new Uint8Array(READ_CHUNK);
+          const n = await (sock.conn as Deno.TcpConn).read(chunk);
+          if (n === null) sock.eof = true;
+          else sock.inbox = chunk.subarray(0, n);
+        }
+      } catch (e) {
+        if (!sock.closed) sock.failure = fromDenoError(e, sock.listener ? "accept" : "recv");
+      } finally {
+        sock.pulling = undefined;
+        notify();
+      }
+    })();
+    return sock.pulling;
+  }
+
+  /** `select`'s readable: recv or accept would not wait. */
+  function readable(sock: EmulatedSocket): boolean {
+    if (sock.listener) return !!sock.listening && !!(sock.incoming || sock.failure);
+    return !!sock.conn &&
+      !!(sock.recvShut || sock.inbox?.byteLength || sock.eof || sock.failure);
+  }
+
+  /** `select`'s writable: connected and not shut down for sending. */
+  function writable(sock: EmulatedSocket): boolean {
+    return !!sock.conn && !sock.sendShut;
   }
 
   function adopt(conn: Deno.TcpConn, af: number): SOCKET {
@@ -173,6 +252,7 @@ export function createDenoBackend(): SocketBackend {
     cleanup() {
       for (const sock of sockets.values()) close(sock);
       sockets.clear();
+      notify();
     },
     socket(af, type, protocol) {
       if (af !== AF_INET && af !== AF_INET6) throw new WinsockError(WSAEAFNOSUPPORT, "socket");
@@ -206,11 +286,13 @@ export function createDenoBackend(): SocketBackend {
       if (!sock.listener || !sock.listening) {
         throw new WinsockError(WSAEINVAL, "accept: not listening");
       }
-      try {
-        const conn = await sock.listener.accept();
-        return { socket: adopt(conn, sock.af), address: toAddress(conn.remoteAddr) };
-      } catch (e) {
-        throw sock.closed ? new WinsockError(WSAEINTR, "accept") : fromDenoError(e, "accept");
+      for (;;) {
+        if (sock.closed) throw new WinsockError(WSAEINTR, "accept");
+        const conn = sock.incoming, failure = sock.failure;
+        sock.incoming = sock.failure = undefined;
+        if (conn) return { socket: adopt(conn, sock.af), address: toAddress(conn.remoteAddr) };
+        if (failure) throw failure;
+        await pull(sock);
       }
     },
     async connect(s, name) {
@@ -227,17 +309,26 @@ export function createDenoBackend(): SocketBackend {
       } catch (e) {
         throw fromDenoError(e, "connect");
       }
+      notify();
     },
     async recv(s, buf, flags) {
       const sock = get(s);
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
-      const conn = connected(s);
+      connected(s);
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (buf.byteLength === 0) return 0;
-      try {
-        return (await conn.read(buf)) ?? 0;
-      } catch (e) {
-        throw sock.closed ? new WinsockError(WSAEINTR, "recv") : fromDenoError(e, "recv");
+      for (;;) {
+        if (sock.closed) throw new WinsockError(WSAEINTR, "recv");
+        const inbox = sock.inbox;
+        if (inbox?.byteLength) {
+          const n = Math.min(buf.byteLength, inbox.byteLength);
+          buf.set(inbox.subarray(0, n));
+          sock.inbox = inbox.subarray(n);
+          return n;
+        }
+        if (sock.failure) throw sock.failure;
+        if (sock.eof) return 0;
+        await pull(sock);
       }
     },
     async send(s, buf, flags) {
@@ -264,13 +355,42 @@ export function createDenoBackend(): SocketBackend {
         conn.closeWrite().catch(() => {});
       }
       if (how !== SD_SEND) sock.recvShut = true;
+      notify();
     },
     closesocket(s) {
       close(get(s));
       sockets.delete(s);
+      notify();
     },
-    select() {
-      return Promise.reject(new WinsockError(WSAEOPNOTSUPP, "select: not yet"));
+    async select(sets, timeoutMs) {
+      const read = sets.read.map(get), write = sets.write.map(get), except = sets.except.map(get);
+      const all = [...read, ...write, ...except];
+      let expired = false, wake = () => {};
+      // Beyond setTimeout's range (2^31 - 1 ms, 24.8 days) it would fire at once: no limit instead.
+      const timer = timeoutMs === null || timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => {
+        expired = true;
+        wake();
+      }, timeoutMs);
+      try {
+        for (;;) {
+          if (all.some((sock) => sock.closed)) throw new WinsockError(WSAEINTR, "select");
+          const ready = {
+            read: sets.read.filter((_, i) => readable(read[i])),
+            write: sets.write.filter((_, i) => writable(write[i])),
+            except: [], // nothing exceptional is visible through Deno's sockets
+          };
+          if (ready.read.length + ready.write.length > 0 || expired) return ready;
+          read.filter(canPull).forEach(pull);
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+            waiting.add(wake);
+          });
+          waiting.delete(wake);
+        }
+      } finally {
+        clearTimeout(timer);
+        waiting.delete(wake);
+      }
     },
     getpeername(s) {
       return toAddress(connected(s).remoteAddr);
