@@ -57,7 +57,11 @@ export interface Poller {
 export interface Interest {
   /** The descriptor. */
   readonly fd: bigint;
-  /** `POLLIN`, `POLLOUT`, … as the backend's poll spells them. */
+  /**
+   * `POLLIN`, `POLLOUT`, … as the backend's poll spells them; 0 for a socket
+   * nothing can make ready (e.g. never connected): not polled, but its
+   * `cancel` still ends the wait.
+   */
   readonly events: number;
 }
 
@@ -173,7 +177,8 @@ export class Reactor {
     const { layout: L, readable } = this.#poller;
     const wakeUp = this.#wakeUp ??= this.#poller.openWakeUp();
     const waiters = [...this.#waiters];
-    const entries = [{ fd: wakeUp.fd, events: readable }, ...waiters.flatMap((w) => w.interests)];
+    const polled = (w: Waiter) => w.interests.filter((i) => i.events !== 0);
+    const entries = [{ fd: wakeUp.fd, events: readable }, ...waiters.flatMap(polled)];
     const fds = new Uint8Array(entries.length * L.size);
     const view = new DataView(fds.buffer);
     entries.forEach(({ fd, events }, i) => {
@@ -204,7 +209,7 @@ export class Reactor {
     let i = 1;
     for (const w of waiters) {
       let fired = 0;
-      for (const _ of w.interests) fired ||= revents(i++);
+      for (const _ of polled(w)) fired ||= revents(i++);
       if (!this.#waiters.has(w)) continue; // cancelled meanwhile
       // A failed poll (a socket closed behind our back): every waiter retries its call,
       // which reports the error on the JS thread.

@@ -88,6 +88,8 @@ interface PosixSocket {
   recvShut: boolean;
   /** A recv failed with `WSAECONNRESET`: later ones fail so too, as on Windows (Linux says 0). */
   reset: boolean;
+  /** Connected or listening: `select` can find it ready (Linux calls a fresh socket readable). */
+  active: boolean;
 }
 
 /**
@@ -158,7 +160,7 @@ export function createPosixBackend(
     }
   }
 
-  function adopt(fd: number): SOCKET {
+  function adopt(fd: number, active: boolean): SOCKET {
     try {
       prepare(fd);
     } catch (e) {
@@ -166,7 +168,7 @@ export function createPosixBackend(
       throw e;
     }
     const s = BigInt(fd);
-    open.set(s, { fd, closed: false, sendShut: false, recvShut: false, reset: false });
+    open.set(s, { fd, closed: false, sendShut: false, recvShut: false, reset: false, active });
     return s;
   }
 
@@ -225,14 +227,21 @@ export function createPosixBackend(
   }
 
   /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
-  function selectNow(sets: { [K in keyof SelectSets]: PosixSocket[] }, ms: number | null) {
+  function selectNow(asked: { [K in keyof SelectSets]: PosixSocket[] }, ms: number | null) {
+    const active = (list: PosixSocket[]) => list.filter((sock) => sock.active);
+    const sets = {
+      read: active(asked.read),
+      write: active(asked.write),
+      except: active(asked.except),
+    };
     const fds = (list: PosixSocket[]) => list.map((sock) => sock.fd);
     const read = encodePosixFdSet(fds(sets.read));
     const write = encodePosixFdSet(fds(sets.write));
     const except = encodePosixFdSet(fds(sets.except));
     const all = [...sets.read, ...sets.write, ...sets.except];
-    const nfds = Math.max(...all.map((sock) => sock.fd)) + 1;
-    const n = c.select(nfds, read, write, except, ms === null ? null : encodePosixTimeval(ms));
+    const nfds = Math.max(-1, ...all.map((sock) => sock.fd)) + 1;
+    const timeout = ms === null ? null : encodePosixTimeval(ms);
+    const n = nfds === 0 && ms === null ? 0 : c.select(nfds, read, write, except, timeout);
     if (n === -1) {
       if (errno() !== abi.errno.EINTR) check(n, "select");
       return { read: [], write: [], except: [] };
@@ -303,7 +312,7 @@ export function createPosixBackend(
       if (kind === undefined) throw new WinsockError(WSAESOCKTNOSUPPORT, `socket: type ${type}`);
       const fd = c.socket(family, kind, protocol);
       check(fd, "socket");
-      return adopt(fd);
+      return adopt(fd, false);
     },
     bind(s, addr) {
       const sock = known(s);
@@ -314,6 +323,7 @@ export function createPosixBackend(
       const sock = known(s);
       boundName(sock, "listen");
       check(c.listen(sock.fd, backlog), "listen");
+      sock.active = true;
     },
     accept(s) {
       const sock = known(s);
@@ -323,14 +333,17 @@ export function createPosixBackend(
         len[0] = bytes.byteLength;
         const fd = c.accept(sock.fd, bytes, len);
         if (fd === -1) return wouldBlock("accept");
-        const client = adopt(fd); // Linux's accept does not pass O_NONBLOCK on
+        const client = adopt(fd, true); // Linux's accept does not pass O_NONBLOCK on
         return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
       });
     },
     async connect(s, addr) {
       const sock = known(s);
       const bytes = encodeSockaddr(addr, abi.sockaddr);
-      if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) return;
+      if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
+        sock.active = true;
+        return;
+      }
       const code = errno();
       if (code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) throw error(code, "connect");
       await reactor.wait([{ fd: BigInt(sock.fd), events: abi.POLLOUT }], null);
@@ -343,9 +356,11 @@ export function createPosixBackend(
       if (err[0] !== 0) throw error(err[0], "connect");
       // Linux marks the socket connected only at a second connect (else a third one would
       // succeed again, where Windows says WSAEISCONN); macOS answers it with EISCONN.
-      if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) return;
-      const again = errno();
-      if (again !== abi.errno.EISCONN) throw error(again, "connect");
+      if (c.connect(sock.fd, bytes, bytes.byteLength) !== 0) {
+        const again = errno();
+        if (again !== abi.errno.EISCONN) throw error(again, "connect");
+      }
+      sock.active = true;
     },
     async recv(s, buf, flags) {
       const sock = known(s);
@@ -407,10 +422,14 @@ export function createPosixBackend(
         except: sets.except.map(known),
       };
       if (options.blocking) return selectNow(socks, timeoutMs);
+      const interest = (events: number) => (sock: PosixSocket) => ({
+        fd: BigInt(sock.fd),
+        events: sock.active ? events : 0, // never ready, as on Windows: only closing ends it
+      });
       const interests = [
-        ...socks.read.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLIN })),
-        ...socks.write.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLOUT })),
-        ...socks.except.map((sock) => ({ fd: BigInt(sock.fd), events: abi.POLLPRI })),
+        ...socks.read.map(interest(abi.POLLIN)),
+        ...socks.write.map(interest(abi.POLLOUT)),
+        ...socks.except.map(interest(abi.POLLPRI)),
       ];
       const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
       for (;;) {
