@@ -39,6 +39,14 @@ export function testBackends(): BackendName[] {
   return Deno.build.os === "windows" ? ["winsock", "deno"] : ["posix", "deno"];
 }
 
+/** The façade over `backend` (options as `openWinsock`'s), after a `WSAStartup(2.2)` that succeeded. */
+export function started(backend: BackendName, options: { blocking?: boolean } = {}): Winsock {
+  const ws = openWinsock({ backend, ...options });
+  assert.equal(ws.backend, backend);
+  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
+  return ws;
+}
+
 /** Rejects with `what` if `promise` has not settled within `ms`. */
 export async function deadline<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;

@@ -11,24 +11,14 @@ import {
   FD_SET,
   fd_set,
   IPPROTO_TCP,
-  MAKEWORD,
-  openWinsock,
   sizeof,
   SOCK_STREAM,
   SOCKET_ERROR,
   timeval,
-  type Winsock,
-  WSADATA,
   WSAEADDRINUSE,
   WSAECONNREFUSED,
 } from "../mod.ts";
-import { listening, loopback, NATIVE_BACKEND, testBackends } from "./_support.ts";
-
-function started(): Winsock {
-  const ws = openWinsock({ backend: NATIVE_BACKEND, blocking: true });
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
-}
+import { listening, loopback, NATIVE_BACKEND, started, testBackends } from "./_support.ts";
 
 const test = (name: string, fn: () => Promise<void>) =>
   Deno.test({
@@ -38,7 +28,7 @@ const test = (name: string, fn: () => Promise<void>) =>
   });
 
 test("connect, accept, send and recv in lockstep, then the peer's close is 0", async () => {
-  const ws = started();
+  const ws = started(NATIVE_BACKEND, { blocking: true });
   const { s: listener, port } = listening(ws);
   const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   const si = loopback(port);
@@ -56,7 +46,7 @@ test("connect, accept, send and recv in lockstep, then the peer's close is 0", a
 });
 
 test("a taken port is 10048 and a closed one 10061, read on the calling thread", async () => {
-  const ws = started();
+  const ws = started(NATIVE_BACKEND, { blocking: true });
   const { s: listener, port } = listening(ws);
   const second = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   const taken = loopback(port);
@@ -71,7 +61,7 @@ test("a taken port is 10048 and a closed one 10061, read on the calling thread",
 });
 
 test("select blocks for its timeout, and reports a readable socket", async () => {
-  const ws = started();
+  const ws = started(NATIVE_BACKEND, { blocking: true });
   const { s: listener, port } = listening(ws);
   const reads = new fd_set();
   FD_SET(listener, reads);

@@ -18,8 +18,6 @@ import {
   type BackendName,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  MAKEWORD,
-  openWinsock,
   SD_SEND,
   sizeof,
   SO_LINGER,
@@ -28,7 +26,6 @@ import {
   SOCKET_ERROR,
   SOL_SOCKET,
   type Winsock,
-  WSADATA,
 } from "../mod.ts";
 import {
   connectWhenListening,
@@ -42,6 +39,7 @@ import {
   Program,
   readEnd,
   readExactly,
+  started,
   testBackends,
   UNDER_WINE,
   waitUntilBound,
@@ -98,12 +96,6 @@ async function killNow(program: Program): Promise<number> {
   program.child.kill("SIGKILL");
   await deadline(program.child.status, 10_000, "the killed program to be gone");
   return at;
-}
-
-function started(backend: BackendName): Winsock {
-  const ws = openWinsock({ backend });
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
 }
 
 /** Receives exactly `n` bytes on a façade socket, with a deadline. */

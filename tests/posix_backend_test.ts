@@ -11,11 +11,9 @@ import {
   inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  MAKEWORD,
   MSG_PEEK,
   MSG_WAITALL,
   ntohs,
-  openWinsock,
   resolveBackend,
   SD_SEND,
   sizeof,
@@ -32,7 +30,6 @@ import {
   SOMAXCONN,
   TCP_NODELAY,
   type Winsock,
-  WSADATA,
   WSAEADDRINUSE,
   WSAECONNREFUSED,
   WSAECONNRESET,
@@ -44,16 +41,9 @@ import {
   WSAESHUTDOWN,
 } from "../mod.ts";
 import { LIBC_PATHS } from "../ffi/libc.ts";
-import { listening, loopback, pair } from "./_support.ts";
+import { listening, loopback, pair, started } from "./_support.ts";
 
 const POSIX = Deno.build.os === "linux" || Deno.build.os === "darwin";
-
-function started(): Winsock {
-  const ws = openWinsock({ backend: "posix" });
-  assert.equal(ws.backend, "posix");
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
-}
 
 function tcp(ws: Winsock): SOCKET {
   const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -90,7 +80,7 @@ test("auto means posix here when FFI is allowed", () => {
 });
 
 test("an echo round trip, and accept fills the client's address", async () => {
-  const ws = started();
+  const ws = started("posix");
   const { s: listener, port } = listening(ws);
   const client = tcp(ws);
   const si = loopback(port);
@@ -116,7 +106,7 @@ test("an echo round trip, and accept fills the client's address", async () => {
 });
 
 test("getpeername and getsockname give the two ends", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server, listener] = await pair(ws);
   const peer = new sockaddr_in();
   const len = { value: sizeof(peer) };
@@ -131,7 +121,7 @@ test("getpeername and getsockname give the two ends", async () => {
 });
 
 test("recv takes at most len bytes, MSG_PEEK leaves them, MSG_WAITALL waits for all", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   assert.equal(await ws.send(client, bytes("0123456789"), 10, 0), 10);
   const buf = new Uint8Array(50);
@@ -150,7 +140,7 @@ test("recv takes at most len bytes, MSG_PEEK leaves them, MSG_WAITALL waits for 
 });
 
 test("a large send goes out whole while the peer reads slowly", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   const big = new Uint8Array(8 << 20).map((_, i) => i & 0xff);
   const sending = ws.send(client, big, big.byteLength, 0);
@@ -168,7 +158,7 @@ test("a large send goes out whole while the peer reads slowly", async () => {
 });
 
 test("recv gives 0 at an orderly close (closesocket or shutdown(SD_SEND))", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   const buf = new Uint8Array(8);
   assert.equal(ws.shutdown(client, SD_SEND), 0);
@@ -182,7 +172,7 @@ test("recv gives 0 at an orderly close (closesocket or shutdown(SD_SEND))", asyn
 });
 
 test("bind to a port in use fails with 10048 WSAEADDRINUSE", () => {
-  const ws = started();
+  const ws = started("posix");
   const { port } = listening(ws);
   const s = tcp(ws);
   const si = loopback(port);
@@ -191,7 +181,7 @@ test("bind to a port in use fails with 10048 WSAEADDRINUSE", () => {
 });
 
 test("connect to a closed port fails with 10061 WSAECONNREFUSED", async () => {
-  const ws = started();
+  const ws = started("posix");
   const probe = tcp(ws);
   const any = loopback();
   assert.equal(ws.bind(probe, any, sizeof(any)), 0); // bound, not listening: refuses
@@ -202,7 +192,7 @@ test("connect to a closed port fails with 10061 WSAECONNREFUSED", async () => {
 });
 
 test("recv fails with 10054 WSAECONNRESET when the peer resets (SO_LINGER {1, 0})", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   const buf = new Uint8Array(8);
   const waiting = ws.recv(client, buf, 8, 0);
@@ -212,7 +202,7 @@ test("recv fails with 10054 WSAECONNRESET when the peer resets (SO_LINGER {1, 0}
 });
 
 test("a close with unread data resets too: recv, then every send, fail with 10054", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   assert.equal(await ws.send(client, bytes("unread"), 6, 0), 6);
   await new Promise((r) => setTimeout(r, 50));
@@ -261,7 +251,7 @@ test("no SIGPIPE even where SIGPIPE is not ignored (a child with SIG_DFL)", asyn
 });
 
 test("a closed or unknown handle fails with 10038 WSAENOTSOCK", async () => {
-  const ws = started();
+  const ws = started("posix");
   const s = tcp(ws);
   assert.equal(ws.closesocket(s), 0);
   failsWith(ws, ws.closesocket(s), WSAENOTSOCK);
@@ -272,7 +262,7 @@ test("a closed or unknown handle fails with 10038 WSAENOTSOCK", async () => {
 });
 
 test("a second connect fails with 10056 WSAEISCONN, as on Windows", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, , listener] = await pair(ws);
   const si = loopback(ntohs(localName(ws, listener).sin_port));
   failsWith(ws, await ws.connect(client, si, sizeof(si)), WSAEISCONN); // Linux alone: 0 once
@@ -281,7 +271,7 @@ test("a second connect fails with 10056 WSAEISCONN, as on Windows", async () => 
 
 test("listen and getsockname on an unbound socket fail with 10022, as on Windows", () => {
   // Linux would auto-bind (listen) or answer 0.0.0.0:0 (getsockname); Windows says WSAEINVAL.
-  const ws = started();
+  const ws = started("posix");
   const s = tcp(ws);
   failsWith(ws, ws.listen(s, SOMAXCONN), WSAEINVAL);
   const name = new sockaddr_in();
@@ -290,7 +280,7 @@ test("listen and getsockname on an unbound socket fail with 10022, as on Windows
 });
 
 test("a pending recv or accept ends with 10004 WSAEINTR when its socket is closed", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, , listener] = await pair(ws);
   const recv = ws.recv(client, new Uint8Array(8), 8, 0);
   const accept = ws.accept(listener, null, null);
@@ -305,7 +295,7 @@ test("a pending recv or accept ends with 10004 WSAEINTR when its socket is close
 });
 
 test("WSACleanup closes every socket: a pending recv ends", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client] = await pair(ws);
   const recv = ws.recv(client, new Uint8Array(8), 8, 0);
   await new Promise((r) => setTimeout(r, 50));
@@ -314,7 +304,7 @@ test("WSACleanup closes every socket: a pending recv ends", async () => {
 });
 
 test("socket options in Winsock values: BOOLs, SO_TYPE, SO_ERROR, SO_LINGER, unknown ones", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client] = await pair(ws);
   const one = new Uint8Array([1, 0, 0, 0]);
   const out = new Uint8Array(4);
@@ -338,7 +328,7 @@ test("socket options in Winsock values: BOOLs, SO_TYPE, SO_ERROR, SO_LINGER, unk
 });
 
 test("SO_ERROR reads a WSA code, not an errno: 10054 after a reset", async () => {
-  const ws = started();
+  const ws = started("posix");
   const [client, server] = await pair(ws);
   reset(ws, server);
   await new Promise((r) => setTimeout(r, 50));
@@ -349,7 +339,7 @@ test("SO_ERROR reads a WSA code, not an errno: 10054 after a reset", async () =>
 });
 
 test("IPv6: socket(AF_INET6) with Winsock's 23, loopback echo, sockaddr_in6 back", async () => {
-  const ws = started();
+  const ws = started("posix");
   const l = ws.socket(AF_INET6, SOCK_STREAM, IPPROTO_TCP);
   assert.notEqual(l, INVALID_SOCKET, `socket(AF_INET6): ${ws.WSAGetLastError()}`);
   const any = new sockaddr_in6();

@@ -5,8 +5,8 @@
  */
 
 import assert from "node:assert/strict";
-import { MAKEWORD, openWinsock, SOCKET_ERROR, type Winsock, WSADATA, WSAEINTR } from "../mod.ts";
-import { deadline, pair, testBackends } from "./_support.ts";
+import { SOCKET_ERROR, WSAEINTR } from "../mod.ts";
+import { deadline, pair, started, testBackends } from "./_support.ts";
 
 const FFI_BACKENDS = testBackends().filter((b) => b !== "deno");
 /** Connections waiting at once (each is two sockets in this process). */
@@ -20,12 +20,6 @@ async function eventually(what: string, test: () => boolean): Promise<void> {
     10_000,
     what,
   );
-}
-
-function started(backend: (typeof FFI_BACKENDS)[number]): Winsock {
-  const ws = openWinsock({ backend });
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
 }
 
 for (const backend of FFI_BACKENDS) {

@@ -22,6 +22,7 @@ import {
 import {
   connectWhenListening,
   freePort,
+  GREETING,
   loopback,
   NATIVE_BACKEND,
   Program,
@@ -32,7 +33,8 @@ import {
 } from "./_support.ts";
 
 const encoder = new TextEncoder();
-const GREETING = encoder.encode("服务器链接成功\0");
+/** The greeting select_server.ts sends each client (UTF-8, with its NUL). */
+const HELLO = new Uint8Array(GREETING["utf-8"]);
 
 async function startServer(backend: string, port: number): Promise<Program> {
   const server = new Program("select_server.ts", ["--port", `${port}`, "--backend", backend]);
@@ -47,8 +49,8 @@ async function resetMidMessage(port: number): Promise<number> {
   const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   const si = loopback(port);
   assert.equal(await ws.connect(s, si, sizeof(si)), 0, `connect: ${ws.WSAGetLastError()}`);
-  const hello = new Uint8Array(GREETING.byteLength);
-  assert.equal(await ws.recv(s, hello, hello.byteLength, 0), GREETING.byteLength);
+  const hello = new Uint8Array(HELLO.byteLength);
+  assert.equal(await ws.recv(s, hello, hello.byteLength, 0), HELLO.byteLength);
   const name = loopback();
   ws.getsockname(s, name, { value: sizeof(name) });
   const half = encoder.encode("半条消息").subarray(0, 7); // ends inside a character
@@ -75,7 +77,7 @@ for (const backend of testBackends()) {
     let silent: Deno.TcpConn | undefined;
     try {
       silent = await connectWhenListening(port);
-      assert.deepEqual(await readExactly(silent, GREETING.byteLength), GREETING);
+      assert.deepEqual(await readExactly(silent, HELLO.byteLength), HELLO);
 
       const clients = new Program("clients.ts", [
         "--port",
@@ -137,7 +139,7 @@ for (const backend of testBackends()) {
       for (let i = 0; i < 63; i++) {
         const conn = await connectWhenListening(port);
         conns.push(conn);
-        assert.deepEqual(await readExactly(conn, GREETING.byteLength), GREETING);
+        assert.deepEqual(await readExactly(conn, HELLO.byteLength), HELLO);
       }
       const extra = await connectWhenListening(port);
       conns.push(extra);

@@ -8,14 +8,11 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
-  type BackendName,
   FD_ISSET,
   FD_SET,
   fd_set,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  MAKEWORD,
-  openWinsock,
   SD_SEND,
   sizeof,
   SOCK_STREAM,
@@ -23,7 +20,6 @@ import {
   SOCKET_ERROR,
   timeval,
   type Winsock,
-  WSADATA,
 } from "../mod.ts";
 import {
   connectAndReset,
@@ -31,15 +27,10 @@ import {
   listening,
   loopback,
   pair,
+  started,
   testBackends,
   UNDER_WINE,
 } from "./_support.ts";
-
-function started(backend: BackendName): Winsock {
-  const ws = openWinsock({ backend });
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
-}
 
 /** An fd_set holding `sockets`, in that order. */
 function fds(...sockets: SOCKET[]): fd_set {

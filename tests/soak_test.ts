@@ -11,6 +11,7 @@ import {
   connectWhenListening,
   deadline,
   freePort,
+  GREETING,
   Program,
   readExactly,
   testBackends,
@@ -35,7 +36,8 @@ const AT_ONCE = 300;
 const RSS_GROWTH_LIMIT_KIB = 32 * 1024;
 
 const encoder = new TextEncoder();
-const GREETING = encoder.encode("服务器链接成功\0");
+/** The greeting select_server.ts sends each client (UTF-8, with its NUL). */
+const HELLO = new Uint8Array(GREETING["utf-8"]);
 const FULL = encoder.encode("服务器已满");
 
 /** Totals, to account for every byte. */
@@ -66,8 +68,8 @@ async function client(port: number, id: number, rounds: number): Promise<void> {
         await new Promise((r) => setTimeout(r, 10 + (id % 40)));
         continue;
       }
-      const rest = await readExactly(conn, GREETING.byteLength - FULL.byteLength);
-      assert.deepEqual([...hello, ...rest], [...GREETING], `client ${id}: the greeting`);
+      const rest = await readExactly(conn, HELLO.byteLength - FULL.byteLength);
+      assert.deepEqual([...hello, ...rest], [...HELLO], `client ${id}: the greeting`);
       for (let round = 0; round < rounds; round++) {
         const out = message(id, round);
         await writeAll(conn, out);

@@ -7,7 +7,6 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
-  type BackendName,
   inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
@@ -21,7 +20,6 @@ import {
   SOCKET_ERROR,
   SOL_SOCKET,
   SOMAXCONN,
-  type Winsock,
   WSADATA,
 } from "../mod.ts";
 import {
@@ -30,15 +28,10 @@ import {
   loopback,
   NATIVE_BACKEND,
   pair,
+  started,
   testBackends,
   UNDER_WINE,
 } from "./_support.ts";
-
-function started(backend: BackendName): Winsock {
-  const ws = openWinsock({ backend });
-  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
-  return ws;
-}
 
 for (const backend of testBackends()) {
   const test = (name: string, fn: () => Promise<void> | void) =>
