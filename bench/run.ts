@@ -135,9 +135,8 @@ function command(contender: string, mode: string, workload: Workload, port: numb
   if (contender === "node-net") {
     return [...pin, "node", join(root, "bench", "peer_node.mjs"), contender, ...args];
   }
-  const perms = ["--allow-net=127.0.0.1", "--allow-ffi", "--allow-read"];
-  const peer = join(root, "bench", "peer.ts");
-  return [...pin, Deno.execPath(), "run", ...perms, peer, contender, ...args];
+  const peer = join(root, "bench", "peer.ts"); // -A: Deno reads /proc/self/status only so
+  return [...pin, Deno.execPath(), "run", "-A", peer, contender, ...args];
 }
 
 // ---- one measurement ----------------------------------------------------------------------
