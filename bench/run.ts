@@ -7,7 +7,7 @@
  * and to `deno-net`. See bench/README.md.
  *
  *   deno run -A bench/run.ts [--quick] [--json FILE] [--rounds N] [--seconds S]
- *     [--workloads a,b] [--contenders a,b] [--conns N] [--c-exe PATH] [--verbose]
+ *     [--workloads a,b] [--contenders a,b] [--conns N] [--c-exe PATH] [--pin] [--verbose]
  *
  * @module
  */
