@@ -1,0 +1,429 @@
+/**
+ * The benchmark runner (`deno task bench`): for every round, workload and
+ * contender (interleaved, the contenders' order rotating each round), it
+ * spawns the contender's server and client processes over 127.0.0.1, reads
+ * the client's JSON line (and the server's, for peak memory and waits), and
+ * finally prints the median with min–max of each figure and its ratio to `c`
+ * and to `deno-net`. See bench/README.md.
+ *
+ *   deno run -A bench/run.ts [--quick] [--json FILE] [--rounds N] [--seconds S]
+ *     [--workloads a,b] [--contenders a,b] [--conns N] [--c-exe PATH] [--pin] [--verbose]
+ *
+ * @module
+ */
+
+import { cpus, release } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { freePort } from "../lib/loopback.ts";
+
+const WORKLOADS = ["pingpong", "bulk", "accept", "concurrent", "ffi-call"] as const;
+type Workload = typeof WORKLOADS[number];
+const UNITS: Record<Workload, string> = {
+  pingpong: "msgs/s",
+  bulk: "MB/s",
+  accept: "accepts/s",
+  concurrent: "msgs/s",
+  "ffi-call": "calls/s",
+};
+
+const { values: flags } = parseArgs({
+  args: Deno.args,
+  options: {
+    quick: { type: "boolean", default: false },
+    json: { type: "string" },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    conns: { type: "string", default: "1000" },
+    workloads: { type: "string" },
+    contenders: { type: "string" },
+    "c-exe": { type: "string" },
+    verbose: { type: "boolean", default: false },
+    pin: { type: "boolean", default: false },
+    help: { type: "boolean", default: false },
+  },
+});
+if (flags.help) {
+  console.log("deno task bench [--quick] [--json FILE] [--rounds N] [--seconds S] [--conns N]");
+  console.log("  [--workloads pingpong,bulk,accept,concurrent,ffi-call] [--contenders c,posix,…]");
+  console.log("  [--c-exe PATH (a prebuilt peer.c)] [--pin (Linux: all on CPU 0)] [--verbose]");
+  Deno.exit(0);
+}
+const rounds = Number(flags.rounds ?? (flags.quick ? 3 : 5));
+const seconds = Number(flags.seconds ?? (flags.quick ? 1 : 3));
+const conns = Number(flags.conns);
+const windows = Deno.build.os === "windows";
+const wine = windows && Deno.env.get("WINSOCK_TS_UNDER_WINE") === "1";
+const native = windows ? "winsock" : "posix";
+const root = fileURLToPath(new URL("..", import.meta.url));
+const notes: string[] = [];
+const live = new Set<Deno.ChildProcess>();
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---- the machine and the contenders ----------------------------------------------------------
+
+function machine(): string {
+  let os = `${Deno.build.os} ${release()}`;
+  try {
+    const pretty = Deno.readTextFileSync("/etc/os-release").match(/^PRETTY_NAME="?([^"\n]*)/m);
+    if (pretty && !windows) os = `${pretty[1]}, Linux ${release()}`;
+  } catch { /* not Linux */ }
+  if (wine) os = `Windows Deno under ${Deno.env.get("BENCH_WINE_VERSION") ?? "Wine"}`;
+  const cpu = cpus()[0]?.model?.replace(/[\s\0]+/g, " ").trim() || "unknown CPU";
+  return `${cpu}, ${navigator.hardwareConcurrency} cores, ${os}, Deno ${Deno.version.deno}` +
+    (wine ? " (Wine: figures are relative only)" : "");
+}
+
+async function run(cmd: string[]): Promise<boolean> {
+  try {
+    const out = await new Deno.Command(cmd[0], { args: cmd.slice(1), stdout: "null" }).output();
+    return out.success;
+  } catch {
+    return false;
+  }
+}
+
+/** The C contender: a prebuilt executable (--c-exe), else built here with gcc. */
+async function buildC(): Promise<string | null> {
+  if (flags["c-exe"]) return flags["c-exe"];
+  if (windows) {
+    notes.push("c: absent (Windows: pass --c-exe, as bench/wine.sh does)");
+    return null;
+  }
+  const exe = join(Deno.makeTempDirSync({ prefix: "winsock-bench-" }), "peer");
+  if (await run(["gcc", "-O2", "-o", exe, join(root, "bench", "peer.c")])) return exe;
+  notes.push("c: absent (gcc could not build bench/peer.c)");
+  return null;
+}
+
+const cExe = await buildC();
+let contenders = ["c", "ffi-sync", native, "deno", "deno-net", "node-net"];
+if (!cExe) contenders = contenders.filter((c) => c !== "c");
+if (windows) {
+  contenders = contenders.filter((c) => c !== "node-net");
+  notes.push("node-net: absent under Windows Deno" + (wine ? " (Wine has no Windows node)" : ""));
+} else if (!await run(["node", "--version"])) {
+  contenders = contenders.filter((c) => c !== "node-net");
+  notes.push("node-net: absent (no `node` on PATH)");
+}
+if (flags.contenders) {
+  contenders = contenders.filter((c) => flags.contenders!.split(",").includes(c));
+}
+const workloads = flags.workloads
+  ? WORKLOADS.filter((w) => flags.workloads!.split(",").includes(w))
+  : [...WORKLOADS];
+
+/** Why a contender does not take part in a workload, if it does not. */
+function skip(workload: Workload, contender: string): string | null {
+  if (workload === "ffi-call" && !["c", "ffi-sync", native].includes(contender)) {
+    return "no FFI";
+  }
+  if (workload === "concurrent" && contender === "ffi-sync") {
+    return "blocking calls serve one socket at a time";
+  }
+  return null;
+}
+
+/** `--pin`: server and client share CPU 0, so ping-pong pays context switches, not wake-ups. */
+const pin = flags.pin && !windows ? ["taskset", "-c", "0"] : [];
+if (flags.pin) notes.push(pin.length ? "pinned: every process on CPU 0" : "--pin ignored here");
+
+function command(contender: string, mode: string, workload: Workload, port: number): string[] {
+  const args = [mode, workload, String(port), String(seconds), String(conns)];
+  if (contender === "c") return [...pin, cExe!, ...args];
+  if (contender === "node-net") {
+    return [...pin, "node", join(root, "bench", "peer_node.mjs"), contender, ...args];
+  }
+  const peer = join(root, "bench", "peer.ts"); // -A: Deno reads /proc/self/status only so
+  return [...pin, Deno.execPath(), "run", "-A", peer, contender, ...args];
+}
+
+// ---- one measurement ----------------------------------------------------------------------
+
+/** A child process whose output is collected; killed if still running when asked. */
+class Child {
+  out = "";
+  err = "";
+  exited = false;
+  readonly proc: Deno.ChildProcess;
+  readonly done: Promise<unknown>;
+  constructor(cmd: string[]) {
+    this.proc = new Deno.Command(cmd[0], {
+      args: cmd.slice(1),
+      cwd: root,
+      stdin: "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { DENO_NO_UPDATE_CHECK: "1" },
+    }).spawn();
+    live.add(this.proc);
+    const read = async (s: ReadableStream<Uint8Array>, to: "out" | "err") => {
+      for await (const text of s.pipeThrough(new TextDecoderStream())) this[to] += text;
+    };
+    this.done = Promise.all([
+      read(this.proc.stdout, "out"),
+      read(this.proc.stderr, "err"),
+      this.proc.status,
+    ]).finally(() => {
+      this.exited = true;
+      live.delete(this.proc);
+    });
+  }
+  /** Waits (at most `ms`) until `test` holds or the process has ended. */
+  async until(test: () => boolean, ms: number): Promise<boolean> {
+    for (const end = Date.now() + ms; !test() && !this.exited;) {
+      if (Date.now() > end) return false;
+      await sleep(10);
+    }
+    return test();
+  }
+  async kill(): Promise<void> {
+    if (!this.exited) {
+      try {
+        this.proc.kill("SIGKILL");
+      } catch { /* gone */ }
+    }
+    await this.done;
+  }
+  json(): Record<string, number | null> | null {
+    const line = this.out.trim().split("\n").findLast((l) => l.startsWith("{"));
+    return line ? JSON.parse(line) : null;
+  }
+}
+
+interface Sample {
+  value: number;
+  peakRss?: number;
+  peakWaits?: number | null;
+}
+
+async function measure(workload: Workload, contender: string): Promise<Sample> {
+  const port = freePort();
+  const slack = (wine ? 60 : 30) * 1000;
+  let server: Child | null = null;
+  let client: Child | null = null;
+  try {
+    if (workload !== "ffi-call") {
+      server = new Child(command(contender, "server", workload, port));
+      if (!await server.until(() => server!.out.includes("ready"), slack)) {
+        throw new Error("server not ready" + tail(server));
+      }
+    }
+    client = new Child(command(contender, "client", workload, port));
+    if (!await client.until(() => client!.exited, seconds * 1000 + slack)) {
+      throw new Error("client timed out" + tail(client));
+    }
+    const result = client.json();
+    if (!result || !result.ops || !result.seconds) throw new Error("client failed" + tail(client));
+    const sample: Sample = { value: result.ops / result.seconds };
+    if (workload === "bulk") sample.value /= 1e6;
+    if (server && workload !== "accept") {
+      if (!await server.until(() => server!.exited, 10_000)) {
+        throw new Error("server did not end" + tail(server));
+      }
+      const stats = server.json();
+      if (!stats) throw new Error("server failed" + tail(server));
+      sample.peakRss = stats.peakRss! / 1e6;
+      sample.peakWaits = stats.peakWaits;
+    }
+    return sample;
+  } finally {
+    await Promise.all([server?.kill(), client?.kill()]);
+  }
+}
+
+function tail(child: Child): string {
+  const text = (child.err || child.out).trim().split("\n").slice(-3).join(" | ");
+  return text ? `: ${text}` : "";
+}
+
+// ---- the rounds ---------------------------------------------------------------------------
+
+const samples = new Map<string, Sample[]>();
+const failures = new Map<string, string[]>();
+const key = (w: string, c: string) => `${w}/${c}`;
+
+try {
+  Deno.addSignalListener("SIGINT", () => {
+    for (const p of live) p.kill("SIGKILL");
+    Deno.exit(130);
+  });
+} catch { /* no signals here */ }
+
+const info = machine();
+console.log(`machine: ${info}`);
+console.log(
+  `${rounds} rounds × ${workloads.join(", ")} × ${contenders.join(", ")}; ` +
+    `${seconds} s per figure (+0.3 s warm-up), ${conns} connections in concurrent`,
+);
+for (const note of notes) console.log(`note: ${note}`);
+const started = Date.now();
+for (let round = 0; round < rounds; round++) {
+  const order = contenders.map((_, i) => contenders[(i + round) % contenders.length]);
+  for (const workload of workloads) {
+    for (const contender of order) {
+      if (skip(workload, contender)) continue;
+      const k = key(workload, contender);
+      try {
+        const s = await measure(workload, contender);
+        samples.set(k, [...samples.get(k) ?? [], s]);
+        if (flags.verbose) console.error(`  ${k}: ${fmt(s.value)} ${UNITS[workload]}`);
+      } catch (e) {
+        const why = (e as Error).message;
+        failures.set(k, [...failures.get(k) ?? [], why]);
+        console.error(`  ${k} failed: ${why}`);
+      }
+    }
+  }
+  console.error(
+    `round ${round + 1}/${rounds} done (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+  );
+}
+
+// ---- the table ----------------------------------------------------------------------------
+
+function fmt(v: number | null | undefined): string {
+  if (v === null || v === undefined) return "n/a";
+  return v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toPrecision(3);
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b), m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+interface Row {
+  workload: string;
+  contender: string;
+  value: number | null;
+  unit: string;
+  min: number | null;
+  max: number | null;
+  rounds: number;
+  failed?: number;
+  note?: string;
+}
+
+const rows: Row[] = [];
+const figures: [string, (s: Sample) => number | null | undefined, (w: Workload) => string][] = [
+  ["value", (s) => s.value, (w) => UNITS[w]],
+  ["peakRss", (s) => s.peakRss, () => "MB peak RSS (server)"],
+  ["peakWaits", (s) => s.peakWaits, () => "peak pending waits (server)"],
+];
+for (const workload of workloads) {
+  for (const [figure, pick, unit] of figures) {
+    if (figure !== "value" && workload !== "concurrent") continue;
+    for (const contender of contenders) {
+      const why = skip(workload, contender);
+      if (why) {
+        if (figure === "value") notes.push(`${workload}: ${contender} skipped (${why})`);
+        continue;
+      }
+      if (figure === "peakWaits" && contender !== native) continue;
+      const got = samples.get(key(workload, contender)) ?? [];
+      const xs = got.map(pick).filter((x): x is number => typeof x === "number");
+      const failed = failures.get(key(workload, contender))?.length ?? 0;
+      const row: Row = {
+        workload,
+        contender,
+        value: xs.length ? median(xs) : null,
+        unit: unit(workload),
+        min: xs.length ? Math.min(...xs) : null,
+        max: xs.length ? Math.max(...xs) : null,
+        rounds: xs.length,
+      };
+      if (failed) row.failed = failed;
+      if (figure === "peakWaits" && got.length && !xs.length) {
+        row.note = "ws.waitStats() is null: the backend does not count its waits yet";
+      }
+      rows.push(row);
+    }
+  }
+}
+
+function ratio(row: Row, to: string): string {
+  const base = rows.find((r) =>
+    r.workload === row.workload && r.unit === row.unit &&
+    r.contender === to
+  );
+  if (!base?.value || row.value === null) return "";
+  const r = row.value / base.value;
+  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+}
+
+const table = [["workload", "contender", "median", "unit", "min–max", "× c", "× deno-net"]];
+for (const r of rows) {
+  table.push([
+    r.workload,
+    r.contender,
+    fmt(r.value) + (r.failed ? ` (${r.failed} failed)` : ""),
+    r.unit,
+    r.value === null ? "" : `${fmt(r.min)}–${fmt(r.max)}`,
+    ratio(r, "c"),
+    ratio(r, "deno-net"),
+  ]);
+}
+const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+const line = (cells: string[]) =>
+  `| ${
+    cells.map((c, i) => i >= 2 && i !== 3 ? c.padStart(widths[i]) : c.padEnd(widths[i])).join(" | ")
+  } |`;
+console.log();
+console.log(`machine: ${info}`);
+console.log(
+  `${rounds} rounds, median (min–max)${wine ? "; under Wine: read the ratios only" : ""}`,
+);
+console.log();
+console.log(line(table[0]));
+console.log(
+  `|${
+    widths.map((w, i) => (i >= 2 && i !== 3 ? "-".repeat(w + 1) + ":" : "-".repeat(w + 2))).join(
+      "|",
+    )
+  }|`,
+);
+for (const row of table.slice(1)) console.log(line(row));
+
+// ---- the issue's targets ------------------------------------------------------------------
+
+const value = (w: string, c: string, unit = UNITS[w as Workload]) =>
+  rows.find((r) => r.workload === w && r.contender === c && r.unit === unit)?.value ?? null;
+const targets: [Workload, string, string, number][] = [
+  ["pingpong", "ffi-sync", "c", 0.95],
+  ["bulk", "ffi-sync", "c", 0.9],
+  ["pingpong", native, "deno-net", 0.9],
+  ["bulk", native, "deno-net", 1.0],
+];
+console.log();
+console.log("targets:");
+for (const [workload, contender, base, goal] of targets) {
+  const v = value(workload, contender), b = value(workload, base);
+  const r = v !== null && b ? v / b : null;
+  const verdict = r === null ? "n/a" : `${r.toFixed(2)}× ${r >= goal ? "met" : "MISSED"}`;
+  console.log(
+    `  ${`${contender} ${workload} ≥ ${goal.toFixed(2)}× ${base}`.padEnd(34)} ${verdict}`,
+  );
+}
+const waits = value("concurrent", native, "peak pending waits (server)");
+console.log(
+  `  ${`${native} concurrent: 1 pending wait`.padEnd(34)} ` +
+    (waits === null ? "n/a (waitStats() is null)" : `${waits} ${waits === 1 ? "met" : "MISSED"}`),
+);
+for (const note of notes) console.log(`note: ${note}`);
+
+if (flags.json) {
+  const result = {
+    machine: info,
+    wine,
+    quick: flags.quick,
+    rounds,
+    seconds,
+    conns,
+    notes,
+    results: rows,
+  };
+  Deno.writeTextFileSync(flags.json, JSON.stringify(result, null, 2) + "\n");
+  console.log(`wrote ${flags.json}`);
+}
+if (cExe && !flags["c-exe"]) Deno.removeSync(join(cExe, ".."), { recursive: true });
