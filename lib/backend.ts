@@ -35,6 +35,12 @@ export interface WaitStats {
   total: number;
 }
 
+/**
+ * A result now, or later: a backend answers at once (no Promise, no
+ * microtask) when the call did not have to wait.
+ */
+export type Awaitable<T> = T | Promise<T>;
+
 /** What a backend provides. Every failing call throws a `WinsockError`. */
 export interface SocketBackend {
   /** Which backend this is. */
@@ -50,13 +56,13 @@ export interface SocketBackend {
   /** `listen`. */
   listen(s: SOCKET, backlog: number): void;
   /** `accept`: resolves when a client has connected. */
-  accept(s: SOCKET): Promise<{ socket: SOCKET; address: SOCKADDR }>;
+  accept(s: SOCKET): Awaitable<{ socket: SOCKET; address: SOCKADDR }>;
   /** `connect`: resolves when connected. */
-  connect(s: SOCKET, name: SOCKADDR): Promise<void>;
+  connect(s: SOCKET, name: SOCKADDR): Awaitable<void>;
   /** `recv` into all of `buf`: resolves with the count, 0 at orderly close. */
-  recv(s: SOCKET, buf: Uint8Array, flags: number): Promise<number>;
+  recv(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
   /** `send` all of `buf` (as a blocking Winsock `send` does). */
-  send(s: SOCKET, buf: Uint8Array, flags: number): Promise<number>;
+  send(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
   /** `shutdown`. */
   shutdown(s: SOCKET, how: number): void;
   /** `closesocket`: a call waiting on the socket ends with `WSAEINTR`. */
@@ -109,4 +115,35 @@ export function emulateWSAStartup(wVersionRequested: number): WSADATA {
   data.szDescription = "WinSock 2.0";
   data.szSystemStatus = "Running";
   return data;
+}
+
+/**
+ * `send` as a blocking Winsock `send` does it: all of `buf`, in as many
+ * partial sends (`sendSome`, which may wait) as it takes; 0 bytes is one
+ * call. Without a Promise when the first send took it all.
+ *
+ * @example
+ * ```ts
+ * import { sendAll } from "./backend.ts";
+ * console.log(sendAll(new Uint8Array(8), (rest) => Math.min(rest.byteLength, 5))); // 8 (5, then 3)
+ * ```
+ */
+export function sendAll(
+  buf: Uint8Array,
+  sendSome: (rest: Uint8Array) => Awaitable<number>,
+): Awaitable<number> {
+  let sent = 0;
+  while (sent < buf.byteLength || buf.byteLength === 0) {
+    const n = sendSome(buf.subarray(sent));
+    if (n instanceof Promise) {
+      return (async () => {
+        sent += await n;
+        while (sent < buf.byteLength) sent += await sendSome(buf.subarray(sent));
+        return sent;
+      })();
+    }
+    sent += n;
+    if (buf.byteLength === 0) break;
+  }
+  return sent;
 }

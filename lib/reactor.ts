@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { WaitStats } from "./backend.ts";
+import type { Awaitable, WaitStats } from "./backend.ts";
 import { WinsockError, WSAEINTR } from "./errors.ts";
 
 /** Where `fd`, `events` and `revents` sit in one `struct pollfd` / `WSAPOLLFD`. */
@@ -112,6 +112,24 @@ export class Reactor {
       this.#waiters.add({ interests, until, resolve, reject });
       this.#kick();
     });
+  }
+
+  /**
+   * Runs a non-blocking call until it does not say "would block" (returns
+   * `undefined`), waiting for `events` on `fd` between. The first try is
+   * made at once: if it needs no wait, its answer (or error) comes back
+   * without a Promise.
+   */
+  retry<T>(fd: bigint, events: number, attempt: () => T | undefined): Awaitable<T> {
+    const result = attempt();
+    if (result !== undefined) return result;
+    return (async () => {
+      for (;;) {
+        await this.wait([{ fd, events }], null);
+        const again = attempt();
+        if (again !== undefined) return again;
+      }
+    })();
   }
 
   /** Ends the waits on `fd` with `WSAEINTR`: it is being closed. */

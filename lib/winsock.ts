@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
+import type { Awaitable, BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import {
   isWinsockError,
@@ -47,7 +47,7 @@ function checkLength(buf: Uint8Array, len: number, what: string): Uint8Array {
       `${what}: len ${len} exceeds the ${buf.byteLength}-byte buffer`,
     );
   }
-  return buf.subarray(0, len);
+  return len === buf.byteLength ? buf : buf.subarray(0, len);
 }
 
 function checkSocket(s: SOCKET): SOCKET {
@@ -172,13 +172,18 @@ export class Winsock {
     }
   }
 
-  async #wait<T>(failed: T, call: () => Promise<T>): Promise<T> {
-    try {
-      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
-      return await call();
-    } catch (e) {
+  /** `#call` for the calls that may wait: a backend's answer at once costs no extra turn. */
+  #wait<T>(failed: T, call: () => Awaitable<T>): Promise<T> {
+    const caught = (e: unknown) => {
       this.#fail(e);
       return failed;
+    };
+    try {
+      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+      const result = call();
+      return result instanceof Promise ? result.catch(caught) : Promise.resolve(result);
+    } catch (e) {
+      return Promise.resolve().then(() => caught(e));
     }
   }
 
@@ -243,11 +248,14 @@ export class Winsock {
    * client's socket and fills `addr` (both may be null), or `INVALID_SOCKET`.
    */
   accept(s: SOCKET, addr?: SOCKADDR | null, addrlen?: IntRef | null): Promise<SOCKET> {
-    return this.#wait(INVALID_SOCKET, async () => {
+    return this.#wait(INVALID_SOCKET, () => {
       checkOutName(addr, addrlen);
-      const { socket, address } = await this.#backend.accept(checkSocket(s));
-      copyOut(address, addr, addrlen);
-      return socket;
+      const accepted = this.#backend.accept(checkSocket(s));
+      const done = ({ socket, address }: Awaited<typeof accepted>) => {
+        copyOut(address, addr, addrlen);
+        return socket;
+      };
+      return accepted instanceof Promise ? accepted.then(done) : done(accepted);
     });
   }
 

@@ -24,9 +24,11 @@
  */
 
 import {
+  type Awaitable,
   type BackendOptions,
   emulateWSAStartup,
   type SelectSets,
+  sendAll,
   type SocketBackend,
 } from "../backend.ts";
 import {
@@ -213,17 +215,9 @@ export function createPosixBackend(
     };
   }
 
-  /** Runs a non-blocking call until it does not return `EAGAIN`, waiting for `events` between. */
-  async function retry<T>(
-    sock: PosixSocket,
-    events: number,
-    attempt: () => T | undefined,
-  ): Promise<T> {
-    for (;;) {
-      const result = attempt();
-      if (result !== undefined) return result;
-      await reactor.wait([{ fd: BigInt(sock.fd), events }], null);
-    }
+  /** A non-blocking call tried until it does not return `EAGAIN` (see `Reactor.retry`). */
+  function retry<T>(sock: PosixSocket, events: number, attempt: () => T | undefined): Awaitable<T> {
+    return reactor.retry(BigInt(sock.fd), events, attempt);
   }
 
   /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
@@ -362,43 +356,43 @@ export function createPosixBackend(
       }
       sock.active = true;
     },
-    async recv(s, buf, flags) {
+    recv(s, buf, flags) {
       const sock = known(s);
       const native = translateFlags(flags, "recv");
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (sock.reset) throw new WinsockError(WSAECONNRESET, "recv");
+      const once = (rest: Uint8Array) =>
+        retry(sock, abi.POLLIN, () => {
+          const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
+          if (n !== -1) return n;
+          try {
+            return wouldBlock("recv");
+          } catch (e) {
+            if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
+            throw e;
+          }
+        });
       // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits.
-      const all = (flags & MSG_WAITALL) !== 0 && (flags & MSG_PEEK) === 0;
-      let got = 0;
-      try {
+      if ((flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) return once(buf);
+      return (async () => {
+        let got = 0;
         do {
-          const rest = buf.subarray(got);
-          const n = await retry(sock, abi.POLLIN, () => {
-            const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
-            return n === -1 ? wouldBlock("recv") : n;
-          });
+          const n = await once(buf.subarray(got));
           if (n === 0) break;
           got += n;
-        } while (all && got < buf.byteLength);
-      } catch (e) {
-        if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
-        throw e;
-      }
-      return got;
+        } while (got < buf.byteLength);
+        return got;
+      })();
     },
-    async send(s, buf, flags) {
+    send(s, buf, flags) {
       const sock = known(s);
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
-      let sent = 0;
-      do {
-        const rest = buf.subarray(sent);
-        sent += await retry(sock, abi.POLLOUT, () => {
+      return sendAll(buf, (rest) =>
+        retry(sock, abi.POLLOUT, () => {
           const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
           return n === -1 ? wouldBlock("send") : n;
-        });
-      } while (sent < buf.byteLength);
-      return sent;
+        }));
     },
     shutdown(s, how) {
       const sock = known(s);

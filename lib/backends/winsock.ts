@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { BackendOptions, SelectSets, SocketBackend } from "../backend.ts";
+import { type BackendOptions, type SelectSets, sendAll, type SocketBackend } from "../backend.ts";
 import {
   AF_INET,
   FIONBIO,
@@ -134,14 +134,9 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     };
   }
 
-  /** Runs a non-blocking call until it does not return `WSAEWOULDBLOCK`, waiting for `events` between. */
-  async function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Promise<T> {
-    for (;;) {
-      const result = attempt();
-      if (result !== undefined) return result;
-      await reactor.wait([{ fd: s, events }], null);
-    }
-  }
+  /** A non-blocking call tried until it does not return `WSAEWOULDBLOCK` (see `Reactor.retry`). */
+  const retry = <T>(s: SOCKET, events: number, attempt: () => T | undefined) =>
+    reactor.retry(s, events, attempt);
 
   /**
    * Whether `WSAPoll` (asked now, on the JS thread) reports an error on `s`.
@@ -271,17 +266,12 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         return n;
       });
     },
-    async send(s, buf, flags) {
-      let sent = 0;
-      while (sent < buf.byteLength || buf.byteLength === 0) {
-        const rest = buf.subarray(sent);
-        sent += await retry(s, POLLWRNORM, () => {
+    send(s, buf, flags) {
+      return sendAll(buf, (rest) =>
+        retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
           return n === SOCKET_ERROR ? wouldBlock("send") : n;
-        });
-        if (buf.byteLength === 0) break;
-      }
-      return sent;
+        }));
     },
     shutdown(s, how) {
       check(ws.shutdown(s, how), "shutdown");
