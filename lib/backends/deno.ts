@@ -75,8 +75,10 @@ interface EmulatedSocket {
   closed?: boolean;
   /** The one `conn.read` or `listener.accept` in flight; it never rejects. */
   pulling?: Promise<void>;
-  /** Bytes read and not yet received. */
+  /** Bytes read and not yet received (a view of `readAhead`). */
   inbox?: Uint8Array;
+  /** The buffer a read-ahead fills, reused: it starts only once `inbox` is empty. */
+  readAhead?: Uint8Array;
   /** A connection accepted and not yet handed out by `accept`. */
   incoming?: Deno.TcpConn;
   /** The peer closed (recv returns 0 from then on). */
@@ -85,8 +87,11 @@ interface EmulatedSocket {
   failure?: WinsockError;
 }
 
-/** How much one read takes from a connection; what `recv` does not ask for waits in `inbox`. */
-const READ_CHUNK = 64 * 1024;
+/** How much one read-ahead takes from a connection; what `recv` does not ask for waits in `inbox`. */
+const READ_CHUNK = 16 * 1024;
+
+/** Read-ahead buffers kept for reuse when their sockets close (at most). */
+const MAX_SPARES = 64;
 
 /** The longest delay `setTimeout` takes (a longer one fires at once). */
 const MAX_TIMER_MS = 0x7fffffff;
@@ -163,6 +168,8 @@ function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: numb
  */
 export function createDenoBackend(): SocketBackend {
   const sockets = new Map<SOCKET, EmulatedSocket>();
+  /** Read-ahead buffers of closed sockets, for the next ones (fewer allocations, flat memory). */
+  const spares: Uint8Array[] = [];
   let nextHandle = 0x100n;
   /** The `select`s waiting: each is woken to look again when anything may have changed. */
   const waiting = new Set<() => void>();
@@ -190,6 +197,8 @@ export function createDenoBackend(): SocketBackend {
         resource?.close();
       } catch { /* already closed by the peer's end */ }
     }
+    // Its read-ahead buffer serves the next socket (no read into it is in flight).
+    if (sock.readAhead && !sock.pulling && spares.length < MAX_SPARES) spares.push(sock.readAhead);
   }
 
   /** Whether a read or accept could find something new (nothing found waits unconsumed). */
@@ -202,29 +211,35 @@ export function createDenoBackend(): SocketBackend {
   /**
    * Starts the socket's one read (or accept) unless one is in flight; the
    * promise resolves when it has ended, its result stored in the socket, and
-   * waiting `select`s have been told.
+   * waiting `select`s have been told. A `recv` with nothing read ahead reads
+   * `into` its own buffer instead (no copy): the promise then resolves with
+   * the count.
    */
-  function pull(sock: EmulatedSocket): Promise<void> {
-    sock.pulling ??= (async () => {
+  function pull(sock: EmulatedSocket, into?: Uint8Array): Promise<number | undefined> {
+    if (sock.pulling) return sock.pulling.then(() => undefined);
+    const pulled = (async () => {
       try {
         if (sock.listener) {
           const conn = await sock.listener.accept();
           if (sock.closed) conn.close();
           else sock.incoming = conn;
-        } else {
-          const chunk = new Uint8Array(READ_CHUNK);
-          const n = await (sock.conn as Deno.TcpConn).read(chunk);
-          if (n === null) sock.eof = true;
-          else sock.inbox = chunk.subarray(0, n);
+          return undefined;
         }
+        const target = into ?? (sock.readAhead ??= spares.pop() ?? new Uint8Array(READ_CHUNK));
+        const n = await (sock.conn as Deno.TcpConn).read(target);
+        if (n === null) sock.eof = true;
+        else if (into) return n; // straight into the caller's buffer
+        else sock.inbox = target.subarray(0, n);
       } catch (e) {
         if (!sock.closed) sock.failure = fromDenoError(e, sock.listener ? "accept" : "recv");
       } finally {
         sock.pulling = undefined;
         notify();
       }
+      return undefined;
     })();
-    return sock.pulling;
+    sock.pulling = pulled.then(() => {});
+    return pulled;
   }
 
   /** `select`'s readable: recv or accept would not wait. */
@@ -328,7 +343,8 @@ export function createDenoBackend(): SocketBackend {
         }
         if (sock.failure) throw sock.failure;
         if (sock.eof) return 0;
-        await pull(sock);
+        const n = await pull(sock, buf); // nothing read ahead: read into buf itself
+        if (n !== undefined && !sock.closed) return n;
       }
     },
     async send(s, buf, flags) {
@@ -380,7 +396,7 @@ export function createDenoBackend(): SocketBackend {
             except: [], // nothing exceptional is visible through Deno's sockets
           };
           if (ready.read.length + ready.write.length > 0 || expired) return ready;
-          read.filter(canPull).forEach(pull);
+          for (const sock of read.filter(canPull)) pull(sock);
           await new Promise<void>((resolve) => {
             wake = resolve;
             waiting.add(wake);
