@@ -25,6 +25,7 @@ export * from "./lib/helpers.ts";
 export * from "./lib/structs.ts";
 export { type IntRef, Winsock } from "./lib/winsock.ts";
 export {
+  type Awaitable,
   type BackendName,
   emulateWSAStartup,
   HIGHEST_VERSION,
