@@ -22,6 +22,7 @@ import {
   TCP_NODELAY,
 } from "../lib/constants.ts";
 import {
+  isWinsockError,
   WINSOCK_ERRORS,
   WinsockError,
   WSAEADDRINUSE,
@@ -37,15 +38,20 @@ import { decodeSockaddr, encodeSockaddr, sockaddr_in, sockaddr_in6 } from "../li
 import {
   DARWIN_ABI,
   DARWIN_SOCKADDR_ABI,
+  encodePosixFdSet,
+  encodePosixTimeval,
   ERRNO_MEANINGS,
   type ErrnoName,
   errnoToWsa,
+  FD_SET_LAYOUT_POSIX,
   LINGER_LAYOUT_POSIX,
   LINUX_ABI,
   LINUX_SOCKADDR_ABI,
   POLLFD_LAYOUT,
   type PosixAbi,
   posixAbi,
+  posixFdIsSet,
+  TIMEVAL_LAYOUT_POSIX,
 } from "../lib/backends/posix_abi.ts";
 import { LIBC_PATHS, libcSymbols } from "../ffi/libc.ts";
 
@@ -361,4 +367,31 @@ Deno.test({
       Deno.removeSync(dir, { recursive: true });
     }
   },
+});
+
+Deno.test("POSIX fd_set: 1024 bits in 128 bytes, bit fd % 8 of byte fd / 8; beyond 1023 refused", () => {
+  assert.equal(FD_SET_LAYOUT_POSIX.size, 128); // sizeof(fd_set) on Linux and macOS
+  const bits = encodePosixFdSet([0, 9, 1023]);
+  assert.equal(bits.byteLength, 128);
+  assert.deepEqual([bits[0], bits[1], bits[127]], [0x01, 0x02, 0x80]);
+  assert.equal(bits.reduce((n, b) => n + b.toString(2).replaceAll("0", "").length, 0), 3);
+  assert.deepEqual([0, 9, 1023, 8, 1024, -1].map((fd) => posixFdIsSet(bits, fd)), [
+    true,
+    true,
+    true,
+    false,
+    false,
+    false,
+  ]);
+  for (const fd of [1024, -1, 1.5]) {
+    assert.throws(() => encodePosixFdSet([fd]), (e: unknown) => isWinsockError(e, WSAEINVAL));
+  }
+});
+
+Deno.test("POSIX timeval: 16 bytes, seconds at 0 (8 bytes), microseconds at 8", () => {
+  assert.equal(TIMEVAL_LAYOUT_POSIX.size, 16); // sizeof(struct timeval) on 64-bit Linux and macOS
+  const view = new DataView(encodePosixTimeval(2_500.25).buffer);
+  assert.equal(view.getBigInt64(TIMEVAL_LAYOUT_POSIX.tv_sec, true), 2n);
+  assert.equal(view.getInt32(TIMEVAL_LAYOUT_POSIX.tv_usec, true), 500_250);
+  assert.equal(view.getInt32(TIMEVAL_LAYOUT_POSIX.tv_usec + 4, true), 0, "padding zeroed");
 });
