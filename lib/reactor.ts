@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { Awaitable, WaitStats } from "./backend.ts";
+import type { Awaitable, SelectSets, WaitStats } from "./backend.ts";
 import { WinsockError, WSAEINTR } from "./errors.ts";
 
 /** Where `fd`, `events` and `revents` sit in one `struct pollfd` / `WSAPOLLFD`. */
@@ -130,6 +130,27 @@ export class Reactor {
         if (again !== undefined) return again;
       }
     })();
+  }
+
+  /**
+   * `select` without blocking the JS thread: `look` (a zero-timeout `select`
+   * on the JS thread) until it finds a socket ready or `timeoutMs` has passed
+   * (null: no limit), waiting for `interests` between looks.
+   */
+  async select(
+    interests: readonly Interest[],
+    timeoutMs: number | null,
+    look: () => SelectSets,
+  ): Promise<SelectSets> {
+    const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
+    for (;;) {
+      const ready = look();
+      const left = until - performance.now();
+      if (ready.read.length + ready.write.length + ready.except.length > 0 || left <= 0) {
+        return ready;
+      }
+      await this.wait(interests, left === Infinity ? null : left);
+    }
   }
 
   /** Ends the waits on `fd` with `WSAEINTR`: it is being closed. */

@@ -409,13 +409,13 @@ export function createPosixBackend(
       reactor.cancel(s);
       check(c.close(sock.fd), "closesocket");
     },
-    async select(sets, timeoutMs) {
+    select(sets, timeoutMs) {
       const socks = {
         read: sets.read.map(known),
         write: sets.write.map(known),
         except: sets.except.map(known),
       };
-      if (options.blocking) return selectNow(socks, timeoutMs);
+      if (options.blocking) return Promise.resolve(selectNow(socks, timeoutMs));
       const interest = (events: number) => (sock: PosixSocket) => ({
         fd: BigInt(sock.fd),
         events: sock.active ? events : 0, // never ready, as on Windows: only closing ends it
@@ -425,15 +425,7 @@ export function createPosixBackend(
         ...socks.write.map(interest(abi.POLLOUT)),
         ...socks.except.map(interest(abi.POLLPRI)),
       ];
-      const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      for (;;) {
-        const ready = selectNow(socks, 0);
-        const left = until - performance.now();
-        if (ready.read.length + ready.write.length + ready.except.length > 0 || left <= 0) {
-          return ready;
-        }
-        await reactor.wait(interests, left === Infinity ? null : left);
-      }
+      return reactor.select(interests, timeoutMs, () => selectNow(socks, 0));
     },
     waitStats: () => reactor.stats(),
     getpeername: (s) => name("getpeername", known(s).fd),

@@ -281,23 +281,15 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
     },
-    async select(sets, timeoutMs) {
+    select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
-      if (options.blocking) return selectNow(sets, timeoutMs);
+      if (options.blocking) return Promise.resolve(selectNow(sets, timeoutMs));
       const interests = [
         ...sets.read.map((fd) => ({ fd, events: POLLRDNORM })),
         ...sets.write.map((fd) => ({ fd, events: POLLWRNORM })),
         ...sets.except.map((fd) => ({ fd, events: POLLRDBAND })),
       ];
-      const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      for (;;) {
-        const ready = selectNow(sets, 0);
-        const left = until - performance.now();
-        if (ready.read.length + ready.write.length + ready.except.length > 0 || left <= 0) {
-          return ready;
-        }
-        await reactor.wait(interests, left === Infinity ? null : left);
-      }
+      return reactor.select(interests, timeoutMs, () => selectNow(sets, 0));
     },
     waitStats: () => reactor.stats(),
     getpeername: (s) => name("getpeername", s),
