@@ -23,7 +23,7 @@ export * from "./lib/constants.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/helpers.ts";
 export * from "./lib/structs.ts";
-export { type IntRef, Winsock } from "./lib/winsock.ts";
+export { type IntRef, type Waited, Winsock } from "./lib/winsock.ts";
 export {
   type Awaitable,
   type BackendName,

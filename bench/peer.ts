@@ -61,7 +61,8 @@ function report(result: Record<string, number | null>): never {
 
 // ---- the façade, used as C uses Winsock ----------------------------------------------------
 
-async function facade(ws: Winsock): Promise<void> {
+/** What both façade contenders share: startup, the address, error reports, socket options. */
+function setUp(ws: Winsock<boolean>) {
   if (ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()) !== 0) throw new Error("WSAStartup failed");
   const fail = (what: string): never => {
     throw new Error(`${what}: ${formatWinsockError(ws.WSAGetLastError())}`);
@@ -78,6 +79,101 @@ async function facade(ws: Winsock): Promise<void> {
     const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
     return s === INVALID_SOCKET ? fail("socket") : s;
   };
+  const listening = () => {
+    const l = socket();
+    ws.setsockopt(l, SOL_SOCKET, SO_REUSEADDR, one, 4);
+    if (ws.bind(l, si, sizeof(si)) !== 0) fail("bind");
+    if (ws.listen(l, 1024) !== 0) fail("listen");
+    console.log("ready");
+    return l;
+  };
+  return { fail, si, nodelay, socket, listening, buf: new Uint8Array(CHUNK).fill(120) };
+}
+
+/** `ffi-sync`: the raw synchronous path, written as the C is (no Promise anywhere). */
+function facadeSync(ws: Winsock<true>): void {
+  const { fail, si, nodelay, socket, listening, buf } = setUp(ws);
+  const connect = () => {
+    const s = socket();
+    return ws.connect(s, si, sizeof(si)) !== 0 ? fail("connect") : s;
+  };
+  const accept = (l: SOCKET) => {
+    const s = ws.accept(l, null, null);
+    return s === INVALID_SOCKET ? fail("accept") : s;
+  };
+  const recvExact = (s: SOCKET, len: number) => {
+    for (let got = 0; got < len;) {
+      const n = ws.recv(s, got === 0 ? buf : buf.subarray(got), len - got, 0);
+      if (n === SOCKET_ERROR) fail("recv");
+      if (n === 0) return false;
+      got += n;
+    }
+    return true;
+  };
+  const sendAll = (s: SOCKET, len: number) => {
+    if (ws.send(s, buf, len, 0) !== len) fail("send");
+  };
+
+  if (mode === "server") {
+    const l = listening();
+    if (workload === "pingpong") {
+      const s = accept(l);
+      nodelay(s);
+      while (recvExact(s, MSG)) sendAll(s, MSG);
+      ws.closesocket(s);
+    } else if (workload === "bulk") {
+      const s = accept(l);
+      let n;
+      while ((n = ws.recv(s, buf, CHUNK, 0)) > 0);
+      if (n === SOCKET_ERROR) fail("recv");
+      ws.closesocket(s);
+    } else if (workload === "accept") {
+      for (;;) ws.closesocket(accept(l)); // until the runner kills us
+    }
+    ws.closesocket(l);
+    report({ peakRss: peakRss(), peakWaits: null });
+  }
+
+  let ops = 0, t0 = 0, t1 = 0;
+  if (workload === "pingpong") {
+    const s = connect();
+    nodelay(s);
+    for (let warm = 1; warm >= 0; warm--) {
+      const end = (t0 = now()) + (warm ? WARMUP : seconds);
+      for (ops = 0; (t1 = now()) < end; ops++) {
+        sendAll(s, MSG);
+        if (!recvExact(s, MSG)) fail("recv (closed)");
+      }
+    }
+    ws.closesocket(s);
+  } else if (workload === "bulk") {
+    const s = connect();
+    for (let warm = 1; warm >= 0; warm--) {
+      const end = (t0 = now()) + (warm ? WARMUP : seconds);
+      for (ops = 0; now() < end; ops += CHUNK) sendAll(s, CHUNK);
+    }
+    ws.shutdown(s, SD_SEND);
+    if (ws.recv(s, buf, CHUNK, 0) !== 0) fail("recv (expected the server's close)");
+    t1 = now();
+    ws.closesocket(s);
+  } else if (workload === "accept") {
+    for (let warm = 1; warm >= 0; warm--) {
+      const end = (t0 = now()) + (warm ? WARMUP : seconds);
+      for (ops = 0; (t1 = now()) < end; ops++) {
+        const s = connect();
+        if (ws.recv(s, buf, 1, 0) !== 0) fail("recv (expected the server's close)");
+        ws.closesocket(s);
+      }
+    }
+  } else {
+    throw new Error(`ffi-sync does not run ${workload}`);
+  }
+  report({ ops, seconds: t1 - t0 });
+}
+
+/** The async façade contenders (`posix`, `winsock`, `deno`). */
+async function facade(ws: Winsock): Promise<void> {
+  const { fail, si, nodelay, socket, listening, buf } = setUp(ws);
   const connect = async () => {
     const s = socket();
     if (await ws.connect(s, si, sizeof(si)) !== 0) fail("connect");
@@ -100,14 +196,9 @@ async function facade(ws: Winsock): Promise<void> {
   const sendAll = async (s: SOCKET, buf: Uint8Array, len: number) => {
     if (await ws.send(s, buf, len, 0) !== len) fail("send");
   };
-  const buf = new Uint8Array(CHUNK).fill(120);
 
   if (mode === "server") {
-    const l = socket();
-    ws.setsockopt(l, SOL_SOCKET, SO_REUSEADDR, one, 4);
-    if (ws.bind(l, si, sizeof(si)) !== 0) fail("bind");
-    if (ws.listen(l, 1024) !== 0) fail("listen");
-    console.log("ready");
+    const l = listening();
     if (workload === "pingpong") {
       const s = await accept(l);
       nodelay(s);
@@ -328,7 +419,7 @@ try {
     await denoNet();
   } else if (contender === "ffi-sync") {
     const native = Deno.build.os === "windows" ? "winsock" : "posix";
-    await facade(openWinsock({ backend: native, blocking: true }));
+    facadeSync(openWinsock({ backend: native, blocking: true }));
   } else {
     await facade(openWinsock({ backend: contender as BackendName }));
   }

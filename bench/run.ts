@@ -98,9 +98,20 @@ async function buildC(): Promise<string | null> {
 }
 
 const cExe = await buildC();
-let contenders = ["c", "ffi-sync", native, "deno", "deno-net", "node-net"];
+let contenders = [
+  "c",
+  "ffi-sync",
+  "bare-sync",
+  native,
+  "bare-async",
+  "deno",
+  "deno-net",
+  "node-net",
+];
 if (!cExe) contenders = contenders.filter((c) => c !== "c");
 if (windows) {
+  contenders = contenders.filter((c) => !c.startsWith("bare-"));
+  notes.push("bare-sync, bare-async: absent (they are libc's: Linux and macOS)");
   contenders = contenders.filter((c) => c !== "node-net");
   notes.push("node-net: absent under Windows Deno" + (wine ? " (Wine has no Windows node)" : ""));
 } else if (!await run(["node", "--version"])) {
@@ -122,6 +133,9 @@ function skip(workload: Workload, contender: string): string | null {
   if (workload === "concurrent" && contender === "ffi-sync") {
     return "blocking calls serve one socket at a time";
   }
+  if (contender.startsWith("bare-") && workload !== "pingpong" && workload !== "bulk") {
+    return "a ceiling for pingpong and bulk only";
+  }
   return null;
 }
 
@@ -135,7 +149,8 @@ function command(contender: string, mode: string, workload: Workload, port: numb
   if (contender === "node-net") {
     return [...pin, "node", join(root, "bench", "peer_node.mjs"), contender, ...args];
   }
-  const peer = join(root, "bench", "peer.ts"); // -A: Deno reads /proc/self/status only so
+  const file = contender.startsWith("bare-") ? "bare.ts" : "peer.ts";
+  const peer = join(root, "bench", file); // -A: Deno reads /proc/self/status only so
   return [...pin, Deno.execPath(), "run", "-A", peer, contender, ...args];
 }
 
@@ -410,6 +425,13 @@ console.log(
   `  ${`${native} concurrent: 1 pending wait`.padEnd(34)} ` +
     (waits === null ? "n/a (waitStats() is null)" : `${waits} ${waits === 1 ? "met" : "MISSED"}`),
 );
+console.log("ceilings (libc through FFI, no façade: what any FFI design can reach here):");
+for (const [workload, contender, base] of targets) {
+  const bare = contender === "ffi-sync" ? "bare-sync" : "bare-async";
+  const v = value(workload, bare), b = value(workload, base);
+  const r = v !== null && b ? `${(v / b).toFixed(2)}×` : "n/a";
+  console.log(`  ${`${bare} ${workload} vs ${base}`.padEnd(34)} ${r}`);
+}
 for (const note of notes) console.log(`note: ${note}`);
 
 if (flags.json) {

@@ -72,7 +72,7 @@ export interface SocketBackend {
    * as one socket is ready, or empty sets after `timeoutMs` (null: no limit;
    * 0: just look). A socket it does not know throws `WSAENOTSOCK`.
    */
-  select(sets: SelectSets, timeoutMs: number | null): Promise<SelectSets>;
+  select(sets: SelectSets, timeoutMs: number | null): Awaitable<SelectSets>;
   /** The readiness waits so far (FFI backends; the deno backend has none). */
   waitStats?(): WaitStats;
   /** `getpeername`. */
@@ -134,7 +134,7 @@ export function sendAll(
 ): Awaitable<number> {
   let sent = 0;
   while (sent < buf.byteLength || buf.byteLength === 0) {
-    const n = sendSome(buf.subarray(sent));
+    const n = sendSome(sent === 0 ? buf : buf.subarray(sent));
     if (n instanceof Promise) {
       return (async () => {
         sent += await n;

@@ -47,10 +47,11 @@ export interface OpenOptions {
   backend?: BackendChoice;
   /**
    * The raw synchronous path: sockets stay blocking and every call is one
-   * synchronous FFI call, exactly like the C; the Promises the façade returns
-   * are already settled, and the JS thread waits inside the call. For workers,
-   * benchmarks and programs that do one thing at a time. winsock and posix
-   * only (default `false`: non-blocking sockets and one readiness waiter).
+   * synchronous FFI call, exactly like the C: `accept`, `connect`, `recv`,
+   * `send` and `select` return their values, not Promises (`Winsock<true>`),
+   * and the JS thread waits inside the call. For workers, benchmarks and
+   * programs that do one thing at a time. winsock and posix only (default
+   * `false`: non-blocking sockets, one readiness waiter, Promises).
    */
   blocking?: boolean;
 }
@@ -66,14 +67,29 @@ export interface OpenOptions {
  * console.log(ws.backend); // "deno"
  * ```
  */
-export function openWinsock(options: OpenOptions = {}): Winsock {
+export function openWinsock(options?: OpenOptions & { blocking?: false }): Winsock;
+/**
+ * The raw synchronous path (winsock or posix, `--allow-ffi`): `accept`,
+ * `connect`, `recv`, `send` and `select` return their values, as in C.
+ *
+ * @example
+ * ```ts ignore
+ * import { openWinsock } from "./open.ts";
+ * const ws = openWinsock({ backend: "posix", blocking: true });
+ * const n: number = ws.recv(s, buf, 50, 0); // blocks the JS thread, as recv blocks in C
+ * ```
+ */
+export function openWinsock(options: OpenOptions & { blocking: true }): Winsock<true>;
+/** Blocking or not as `options.blocking` says at run time: a value or a Promise. */
+export function openWinsock(options?: OpenOptions): Winsock<boolean>;
+export function openWinsock(options: OpenOptions = {}): Winsock<boolean> {
   const name = resolveBackend(options.backend);
   const blocking = options.blocking ?? false;
   switch (name) {
     case "winsock":
-      return new Winsock(createWinsockBackend({ blocking }));
+      return new Winsock(createWinsockBackend({ blocking }), blocking);
     case "posix":
-      return new Winsock(createPosixBackend({ blocking }));
+      return new Winsock(createPosixBackend({ blocking }), blocking);
     case "deno":
       if (blocking) {
         throw new Error("Blocking calls need FFI: use the winsock or posix backend");

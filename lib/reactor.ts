@@ -92,6 +92,8 @@ export class Reactor {
   /** Wake-up sockets replaced by `close()` while a poll still watched them. */
   #retired: WakeUp[] = [];
   #polling = false;
+  /** A poll is pending on the worker thread: only then does a new set need the wake-up. */
+  #inFlight = false;
   #woken = false;
   #stats: WaitStats = { pending: 0, peak: 0, total: 0 };
 
@@ -189,7 +191,7 @@ export class Reactor {
   #kick(): void {
     if (!this.#polling) {
       if (this.#waiters.size > 0) this.#run();
-    } else if (!this.#woken && this.#wakeUp) {
+    } else if (this.#inFlight && !this.#woken && this.#wakeUp) {
       this.#woken = true;
       this.#wakeUp.wake();
     }
@@ -235,9 +237,11 @@ export class Reactor {
     stats.total++;
     stats.peak = Math.max(stats.peak, ++stats.pending);
     let n: number;
+    this.#inFlight = true;
     try {
       n = await this.#poller.poll(fds, entries.length, timeout);
     } finally {
+      this.#inFlight = false;
       stats.pending--;
     }
     for (const w of this.#retired.splice(0)) w.close();

@@ -2,8 +2,10 @@
  * The typed façade: the Winsock API with C names and C semantics. Calls
  * return what C returns (`0`, `SOCKET_ERROR`, `INVALID_SOCKET`, a count) and
  * set the code `WSAGetLastError()` reads; the calls that block in C
- * (`accept`, `connect`, `recv`, `send`) return Promises. Every length handed
- * in is checked against its buffer before any backend sees it.
+ * (`accept`, `connect`, `recv`, `send`, `select`) return Promises, except on
+ * the raw synchronous path (`Winsock<true>`), where they return what C
+ * returns, as C does. Every length handed in is checked against its buffer
+ * before any backend sees it.
  *
  * @module
  */
@@ -122,7 +124,16 @@ function keepReady(set: fd_set | null | undefined, ready: SOCKET[]): number {
 }
 
 /**
- * Winsock, as a C programmer knows it, over one backend.
+ * What a call that blocks in C gives back: a Promise on the default,
+ * non-blocking path; the value itself on the raw synchronous path
+ * (`Blocking` true), where the JS thread waits inside the call, as in C.
+ */
+export type Waited<Blocking extends boolean, T> = Blocking extends true ? T : Promise<T>;
+
+/**
+ * Winsock, as a C programmer knows it, over one backend. `Blocking` says
+ * whether the calls that block in C return Promises (`false`, the default)
+ * or their values (`true`: `openWinsock({ blocking: true })`).
  *
  * @example
  * ```ts
@@ -133,14 +144,19 @@ function keepReady(set: fd_set | null | undefined, ready: SOCKET[]): number {
  * ws.WSACleanup();
  * ```
  */
-export class Winsock {
+export class Winsock<Blocking extends boolean = false> {
   #backend: SocketBackend;
+  #blocking: Blocking;
   #lastError = 0;
   #startups = 0;
 
-  /** Wraps a backend; use `openWinsock` to pick one. */
-  constructor(backend: SocketBackend) {
+  /**
+   * Wraps a backend; use `openWinsock` to pick one. `blocking` must be what
+   * the backend was made with.
+   */
+  constructor(backend: SocketBackend, blocking: Blocking = false as Blocking) {
     this.#backend = backend;
+    this.#blocking = blocking;
   }
 
   /** Which backend carries the calls. */
@@ -172,19 +188,29 @@ export class Winsock {
     }
   }
 
-  /** `#call` for the calls that may wait: a backend's answer at once costs no extra turn. */
-  #wait<T>(failed: T, call: () => Awaitable<T>): Promise<T> {
+  /**
+   * `#call` for the calls that may wait: a backend's answer at once costs no
+   * extra turn, and on the raw synchronous path it is returned as it is.
+   */
+  #wait<T>(failed: T, call: () => Awaitable<T>): Waited<Blocking, T> {
+    if (this.#blocking) {
+      const result = this.#call<Awaitable<T>>(failed, call);
+      if (result instanceof Promise) throw new Error("a blocking backend returned a Promise");
+      return result as Waited<Blocking, T>;
+    }
     const caught = (e: unknown) => {
       this.#fail(e);
       return failed;
     };
+    let answer: Promise<T>;
     try {
       if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
       const result = call();
-      return result instanceof Promise ? result.catch(caught) : Promise.resolve(result);
+      answer = result instanceof Promise ? result.catch(caught) : Promise.resolve(result);
     } catch (e) {
-      return Promise.resolve().then(() => caught(e));
+      answer = Promise.resolve().then(() => caught(e));
     }
+    return answer as Waited<Blocking, T>;
   }
 
   /**
@@ -247,7 +273,7 @@ export class Winsock {
    * `SOCKET accept(SOCKET s, sockaddr *addr, int *addrlen)`: resolves with the
    * client's socket and fills `addr` (both may be null), or `INVALID_SOCKET`.
    */
-  accept(s: SOCKET, addr?: SOCKADDR | null, addrlen?: IntRef | null): Promise<SOCKET> {
+  accept(s: SOCKET, addr?: SOCKADDR | null, addrlen?: IntRef | null): Waited<Blocking, SOCKET> {
     return this.#wait(INVALID_SOCKET, () => {
       checkOutName(addr, addrlen);
       const accepted = this.#backend.accept(checkSocket(s));
@@ -260,11 +286,11 @@ export class Winsock {
   }
 
   /** `int connect(SOCKET s, const sockaddr *name, int namelen)`. */
-  connect(s: SOCKET, name: SOCKADDR, namelen: number): Promise<number> {
-    return this.#wait(SOCKET_ERROR, async () => {
+  connect(s: SOCKET, name: SOCKADDR, namelen: number): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
       checkNameLength(name, namelen);
-      await this.#backend.connect(checkSocket(s), name);
-      return 0;
+      const connected = this.#backend.connect(checkSocket(s), name);
+      return connected instanceof Promise ? connected.then(() => 0) : 0;
     });
   }
 
@@ -274,7 +300,7 @@ export class Winsock {
    * `SOCKET_ERROR`. A `len` beyond `buf` fails with `WSAEFAULT` before any
    * system call.
    */
-  recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Promise<number> {
+  recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
     return this.#wait(SOCKET_ERROR, () => {
       const target = checkLength(buf, len, "recv");
       return this.#backend.recv(checkSocket(s), target, flags);
@@ -282,7 +308,7 @@ export class Winsock {
   }
 
   /** `int send(SOCKET s, const char *buf, int len, int flags)`: resolves with `len` or `SOCKET_ERROR`. */
-  send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Promise<number> {
+  send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
     return this.#wait(SOCKET_ERROR, () => {
       const source = checkLength(buf, len, "send");
       return this.#backend.send(checkSocket(s), source, flags);
@@ -336,9 +362,9 @@ export class Winsock {
     writefds: fd_set | null,
     exceptfds: fd_set | null,
     timeout: timeval | null,
-  ): Promise<number> {
+  ): Waited<Blocking, number> {
     void nfds;
-    return this.#wait(SOCKET_ERROR, async () => {
+    return this.#wait(SOCKET_ERROR, () => {
       const asked: SelectSets = {
         read: fdSetSockets(readfds, "readfds"),
         write: fdSetSockets(writefds, "writefds"),
@@ -348,9 +374,11 @@ export class Winsock {
       if (asked.read.length + asked.write.length + asked.except.length === 0) {
         throw new WinsockError(WSAEINVAL, "select: no sockets in any set");
       }
-      const ready = await this.#backend.select(asked, ms);
-      return keepReady(readfds, ready.read) + keepReady(writefds, ready.write) +
+      const found = (ready: SelectSets) =>
+        keepReady(readfds, ready.read) + keepReady(writefds, ready.write) +
         keepReady(exceptfds, ready.except);
+      const ready = this.#backend.select(asked, ms);
+      return ready instanceof Promise ? ready.then(found) : found(ready);
     });
   }
 

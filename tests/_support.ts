@@ -40,7 +40,12 @@ export function testBackends(): BackendName[] {
 }
 
 /** The façade over `backend` (options as `openWinsock`'s), after a `WSAStartup(2.2)` that succeeded. */
-export function started(backend: BackendName, options: { blocking?: boolean } = {}): Winsock {
+export function started(backend: BackendName, options: { blocking: true }): Winsock<true>;
+export function started(backend: BackendName): Winsock;
+export function started(
+  backend: BackendName,
+  options: { blocking?: boolean } = {},
+): Winsock<boolean> {
   const ws = openWinsock({ backend, ...options });
   assert.equal(ws.backend, backend);
   assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
@@ -227,7 +232,7 @@ export function loopback(port = 0): sockaddr_in {
 }
 
 /** A listening socket on an ephemeral loopback port, through the façade. */
-export function listening(ws: Winsock): { s: SOCKET; port: number } {
+export function listening(ws: Winsock<boolean>): { s: SOCKET; port: number } {
   const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
   assert.notEqual(s, INVALID_SOCKET, `socket: ${ws.WSAGetLastError()}`);
   const si = loopback();

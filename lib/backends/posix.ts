@@ -82,6 +82,8 @@ const WINSOCK_MSG_DONTROUTE = 0x4;
 /** A socket this backend opened. */
 interface PosixSocket {
   readonly fd: number;
+  /** The same descriptor as the `SOCKET` handed out (and the reactor's key). */
+  readonly socket: SOCKET;
   /** Set by `closesocket`: a call waiting on it ends with `WSAEINTR`. */
   closed: boolean;
   /** `shutdown(SD_SEND or SD_BOTH)` succeeded. */
@@ -169,9 +171,17 @@ export function createPosixBackend(
       c.close(fd);
       throw e;
     }
-    const s = BigInt(fd);
-    open.set(s, { fd, closed: false, sendShut: false, recvShut: false, reset: false, active });
-    return s;
+    const socket = BigInt(fd);
+    open.set(socket, {
+      fd,
+      socket,
+      closed: false,
+      sendShut: false,
+      recvShut: false,
+      reset: false,
+      active,
+    });
+    return socket;
   }
 
   function known(s: SOCKET): PosixSocket {
@@ -215,9 +225,17 @@ export function createPosixBackend(
     };
   }
 
-  /** A non-blocking call tried until it does not return `EAGAIN` (see `Reactor.retry`). */
+  /**
+   * A non-blocking call tried until it does not return `EAGAIN` (see
+   * `Reactor.retry`). On the raw synchronous path the call blocks by itself:
+   * it is only made again after `EINTR`, and never returns a Promise.
+   */
   function retry<T>(sock: PosixSocket, events: number, attempt: () => T | undefined): Awaitable<T> {
-    return reactor.retry(BigInt(sock.fd), events, attempt);
+    if (!options.blocking) return reactor.retry(sock.socket, events, attempt);
+    for (;;) {
+      const result = attempt();
+      if (result !== undefined) return result;
+    }
   }
 
   /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
@@ -250,6 +268,7 @@ export function createPosixBackend(
   }
 
   function translateFlags(flags: number, what: string): number {
+    if (flags === 0) return 0;
     let native = 0, rest = flags;
     for (const [winsock, posix] of msgFlags) {
       if (flags & winsock) native |= posix;
@@ -331,7 +350,7 @@ export function createPosixBackend(
         return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
       });
     },
-    async connect(s, addr) {
+    connect(s, addr) {
       const sock = known(s);
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
@@ -339,22 +358,26 @@ export function createPosixBackend(
         return;
       }
       const code = errno();
-      if (code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) throw error(code, "connect");
-      await reactor.wait([{ fd: BigInt(sock.fd), events: abi.POLLOUT }], null);
-      const err = new Int32Array(1);
-      const len = new Uint32Array([4]);
-      check(
-        c.getsockopt(sock.fd, abi.SOL_SOCKET, abi.SO_ERROR, err, len),
-        "getsockopt(SO_ERROR)",
-      );
-      if (err[0] !== 0) throw error(err[0], "connect");
-      // Linux marks the socket connected only at a second connect (else a third one would
-      // succeed again, where Windows says WSAEISCONN); macOS answers it with EISCONN.
-      if (c.connect(sock.fd, bytes, bytes.byteLength) !== 0) {
-        const again = errno();
-        if (again !== abi.errno.EISCONN) throw error(again, "connect");
+      if (options.blocking || code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) {
+        throw error(code, "connect");
       }
-      sock.active = true;
+      return (async () => {
+        await reactor.wait([{ fd: sock.socket, events: abi.POLLOUT }], null);
+        const err = new Int32Array(1);
+        const len = new Uint32Array([4]);
+        check(
+          c.getsockopt(sock.fd, abi.SOL_SOCKET, abi.SO_ERROR, err, len),
+          "getsockopt(SO_ERROR)",
+        );
+        if (err[0] !== 0) throw error(err[0], "connect");
+        // Linux marks the socket connected only at a second connect (else a third one would
+        // succeed again, where Windows says WSAEISCONN); macOS answers it with EISCONN.
+        if (c.connect(sock.fd, bytes, bytes.byteLength) !== 0) {
+          const again = errno();
+          if (again !== abi.errno.EISCONN) throw error(again, "connect");
+        }
+        sock.active = true;
+      })();
     },
     recv(s, buf, flags) {
       const sock = known(s);
@@ -415,7 +438,7 @@ export function createPosixBackend(
         write: sets.write.map(known),
         except: sets.except.map(known),
       };
-      if (options.blocking) return Promise.resolve(selectNow(socks, timeoutMs));
+      if (options.blocking) return selectNow(socks, timeoutMs);
       const interest = (events: number) => (sock: PosixSocket) => ({
         fd: BigInt(sock.fd),
         events: sock.active ? events : 0, // never ready, as on Windows: only closing ends it

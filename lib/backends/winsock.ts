@@ -14,7 +14,13 @@
  * @module
  */
 
-import { type BackendOptions, type SelectSets, sendAll, type SocketBackend } from "../backend.ts";
+import {
+  type Awaitable,
+  type BackendOptions,
+  type SelectSets,
+  sendAll,
+  type SocketBackend,
+} from "../backend.ts";
 import {
   AF_INET,
   FIONBIO,
@@ -134,9 +140,18 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     };
   }
 
-  /** A non-blocking call tried until it does not return `WSAEWOULDBLOCK` (see `Reactor.retry`). */
-  const retry = <T>(s: SOCKET, events: number, attempt: () => T | undefined) =>
-    reactor.retry(s, events, attempt);
+  /**
+   * A non-blocking call tried until it does not return `WSAEWOULDBLOCK` (see
+   * `Reactor.retry`). On the raw synchronous path the call blocks by itself
+   * and its one answer comes back as it is.
+   */
+  function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Awaitable<T> {
+    if (!options.blocking) return reactor.retry(s, events, attempt);
+    const result = attempt();
+    // A blocking socket never says "would block" (only we set FIONBIO); if it did, say so.
+    if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "blocking call");
+    return result;
+  }
 
   /**
    * Whether `WSAPoll` (asked now, on the JS thread) reports an error on `s`.
@@ -239,22 +254,25 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         return { socket: client, address: decodeSockaddr(bytes, undefined, len[0]) };
       });
     },
-    async connect(s, addr) {
+    connect(s, addr) {
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      // Done when select says writable (connected) or exceptional (failed). Windows before
-      // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
-      for (;;) {
-        await reactor.wait([{ fd: s, events: POLLWRNORM }], CONNECT_LOOK_MS);
-        const done = selectNow({ read: [], write: [s], except: [s] }, 0);
-        if (done.write.length > 0) return;
-        if (done.except.length > 0) break;
-      }
-      const err = new Int32Array(1);
-      const len = new Int32Array([4]);
-      check(ws.getsockopt(s, SOL_SOCKET, SO_ERROR, err, len), "getsockopt(SO_ERROR)");
-      throw new WinsockError(err[0] || WSAECONNREFUSED, "connect");
+      if (options.blocking) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
+      return (async () => {
+        // Done when select says writable (connected) or exceptional (failed). Windows before
+        // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
+        for (;;) {
+          await reactor.wait([{ fd: s, events: POLLWRNORM }], CONNECT_LOOK_MS);
+          const done = selectNow({ read: [], write: [s], except: [s] }, 0);
+          if (done.write.length > 0) return;
+          if (done.except.length > 0) break;
+        }
+        const err = new Int32Array(1);
+        const len = new Int32Array([4]);
+        check(ws.getsockopt(s, SOL_SOCKET, SO_ERROR, err, len), "getsockopt(SO_ERROR)");
+        throw new WinsockError(err[0] || WSAECONNREFUSED, "connect");
+      })();
     },
     recv(s, buf, flags) {
       return retry(s, POLLRDNORM, () => {
@@ -283,7 +301,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     },
     select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
-      if (options.blocking) return Promise.resolve(selectNow(sets, timeoutMs));
+      if (options.blocking) return selectNow(sets, timeoutMs);
       const interests = [
         ...sets.read.map((fd) => ({ fd, events: POLLRDNORM })),
         ...sets.write.map((fd) => ({ fd, events: POLLWRNORM })),
