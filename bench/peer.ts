@@ -280,8 +280,6 @@ async function facade(ws: Winsock): Promise<void> {
       ws.closesocket(s);
     }));
     t1 = now();
-  } else if (workload === "ffi-call") {
-    ({ ops, t0, t1 } = await ffiCall());
   }
   report({ ops, seconds: t1 - t0 });
 }
@@ -415,7 +413,10 @@ async function denoNet(): Promise<void> {
 }
 
 try {
-  if (contender === "deno-net") {
+  if (workload === "ffi-call") {
+    const { ops, t0, t1 } = await ffiCall();
+    report({ ops, seconds: t1 - t0 });
+  } else if (contender === "deno-net") {
     await denoNet();
   } else if (contender === "ffi-sync") {
     const native = Deno.build.os === "windows" ? "winsock" : "posix";

@@ -127,14 +127,14 @@ const workloads = flags.workloads
 
 /** Why a contender does not take part in a workload, if it does not. */
 function skip(workload: Workload, contender: string): string | null {
+  if (contender.startsWith("bare-") && workload !== "pingpong" && workload !== "bulk") {
+    return "a ceiling for pingpong and bulk only";
+  }
   if (workload === "ffi-call" && !["c", "ffi-sync", native].includes(contender)) {
     return "no FFI";
   }
   if (workload === "concurrent" && contender === "ffi-sync") {
     return "blocking calls serve one socket at a time";
-  }
-  if (contender.startsWith("bare-") && workload !== "pingpong" && workload !== "bulk") {
-    return "a ceiling for pingpong and bulk only";
   }
   return null;
 }
