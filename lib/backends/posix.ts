@@ -259,7 +259,7 @@ export function createPosixBackend(
       return { read: [], write: [], except: [] };
     }
     const ready = (list: PosixSocket[], bits: Uint8Array) =>
-      list.filter((sock) => posixFdIsSet(bits, sock.fd)).map((sock) => BigInt(sock.fd));
+      list.filter((sock) => posixFdIsSet(bits, sock.fd)).map((sock) => sock.socket);
     return {
       read: ready(sets.read, read),
       write: ready(sets.write, write),
@@ -440,7 +440,7 @@ export function createPosixBackend(
       };
       if (options.blocking) return selectNow(socks, timeoutMs);
       const interest = (events: number) => (sock: PosixSocket) => ({
-        fd: BigInt(sock.fd),
+        fd: sock.socket,
         events: sock.active ? events : 0, // never ready, as on Windows: only closing ends it
       });
       const interests = [
