@@ -1,6 +1,6 @@
 /**
  * Two loopback chores the demo and the tests share: a free port, and waiting
- * until a program has bound one.
+ * until a program listens on one.
  *
  * @module
  */
@@ -13,21 +13,61 @@ export function freePort(): number {
   return port;
 }
 
+/** A file of the host's TCP table (`/proc/net/tcp`), or null where it cannot be read. */
+function readTcpTable(path: string): string | null {
+  try {
+    return Deno.readTextFileSync(path); // Linux wants --allow-all for /proc; Wine reads it through Z:
+  } catch {
+    try {
+      const out = new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
+        .outputSync();
+      return out.success ? new TextDecoder().decode(out.stdout) : null;
+    } catch {
+      return null;
+    }
+  }
+}
+
 /**
- * Waits until something has bound 127.0.0.1:`port` (binding it ourselves
- * then fails), plus a moment for its `listen`; rejects after `ms`.
+ * Whether a socket is in LISTEN on `port`, from the host's TCP table; null
+ * where there is no table (Windows proper, macOS).
+ */
+function listensOn(port: number): boolean | null {
+  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(readTcpTable);
+  if (tables[0] === null) return null;
+  const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
+  return tables.some((text) =>
+    (text ?? "").split("\n").some((line) => {
+      const f = line.trim().split(/\s+/);
+      return f[1]?.endsWith(local) && f[3] === "0A"; // st 0A: LISTEN
+    })
+  );
+}
+
+/** Whether something has bound 127.0.0.1:`port`: binding it ourselves fails. */
+function boundByOther(port: number): boolean {
+  try {
+    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    return false;
+  } catch (e) {
+    if (e instanceof Deno.errors.AddrInUse) return true;
+    throw e;
+  }
+}
+
+/**
+ * Waits until a program listens on 127.0.0.1:`port`; rejects after `ms`.
+ * Where the host's TCP table can be read it is watched (nothing touches the
+ * port); elsewhere the port is probed by binding it, which can make the
+ * program's own `bind` fail if both happen at the same instant.
  */
 export async function waitUntilBound(port: number, ms = 20_000): Promise<void> {
   const until = Date.now() + ms;
+  const watched = listensOn(port) !== null;
   for (;;) {
-    try {
-      Deno.listen({ hostname: "127.0.0.1", port }).close();
-    } catch (e) {
-      if (e instanceof Deno.errors.AddrInUse) break;
-      throw e;
-    }
-    if (Date.now() > until) throw new Error(`nothing bound port ${port}`);
+    if (watched ? listensOn(port) : boundByOther(port)) break;
+    if (Date.now() > until) throw new Error(`nothing listens on port ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }
-  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
+  if (!watched) await new Promise((r) => setTimeout(r, 100)); // from bind to listen
 }
