@@ -10,6 +10,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Awaitable, BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import {
@@ -148,6 +149,8 @@ export class Winsock<Blocking extends boolean = false> {
   #backend: SocketBackend;
   #blocking: Blocking;
   #lastError = 0;
+  /** Failures of waited calls not yet handed to their tasks (`#deliver`). */
+  #undelivered: (() => void)[] = [];
   #startups = 0;
 
   /**
@@ -199,19 +202,42 @@ export class Winsock<Blocking extends boolean = false> {
       return result as Waited<Blocking, T>;
     }
     const caught = (e: unknown) => {
-      this.#fail(e);
-      return failed;
+      if (!isWinsockError(e)) throw e;
+      return this.#deliver(e.code, failed);
     };
     let answer: Promise<T>;
     try {
       if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
       const result = call();
-      answer = result instanceof Promise ? result.catch(caught) : Promise.resolve(result);
+      answer = result instanceof Promise ? result.then(undefined, caught) : Promise.resolve(result);
     } catch (e) {
-      answer = Promise.resolve().then(() => caught(e));
+      answer = caught(e);
     }
     return answer as Waited<Blocking, T>;
   }
+
+  /**
+   * A waited call's failure, handed to the task that awaits it: in a
+   * macrotask of its own (`setImmediate`, one failure each), the code is set
+   * and the task's Promise resolved, so the task's continuation is the next
+   * JavaScript to run and `WSAGetLastError()` there reads this call's code,
+   * however many other tasks failed meanwhile. Successes never come here: it
+   * costs nothing unless a call fails.
+   */
+  #deliver<T>(code: number, failed: T): Promise<T> {
+    return new Promise((resolve) => {
+      this.#undelivered.push(() => {
+        this.#lastError = code;
+        resolve(failed);
+      });
+      if (this.#undelivered.length === 1) setImmediate(this.#deliverNext);
+    });
+  }
+
+  #deliverNext = (): void => {
+    this.#undelivered.shift()?.();
+    if (this.#undelivered.length > 0) setImmediate(this.#deliverNext);
+  };
 
   /**
    * `int WSAStartup(WORD wVersionRequested, LPWSADATA lpWSAData)`: returns 0
@@ -237,7 +263,11 @@ export class Winsock<Blocking extends boolean = false> {
     });
   }
 
-  /** `int WSAGetLastError(void)`: the code of the last call that failed. */
+  /**
+   * `int WSAGetLastError(void)`: the code of the last call that failed, per
+   * task: right after an `await`, the awaited call's code, whatever other
+   * tasks failed meanwhile (as C's last error is per thread).
+   */
   WSAGetLastError(): number {
     return this.#lastError;
   }
