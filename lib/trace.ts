@@ -325,10 +325,10 @@ export function stderrSink(): TraceSink {
  * console.log(lines[1]); // "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = 0x100"
  * ```
  */
-export function traceWinsock<B extends boolean>(
-  ws: Winsock<B>,
+export function traceWinsock<W extends Winsock<boolean>>(
+  ws: W,
   sink: TraceSink = stderrSink(),
-): Winsock<B> {
+): W {
   const error = () => ws.WSAGetLastError(); // the façade's own: reading it is not a call
   const wrapped = new Map<PropertyKey, unknown>();
   const traced =
