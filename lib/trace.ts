@@ -222,9 +222,10 @@ const anyResult: ShowResult = (result, args, error) =>
 
 /**
  * How each call is shown. A method not here is shown argument by argument
- * by type; a new façade method needs an entry only to name its constants.
+ * by type; a new façade method needs an entry only to name its constants
+ * or to show an out-parameter after the call.
  */
-export const CALLS: Readonly<Record<string, CallFormat>> = {
+const CALLS: Readonly<Record<string, CallFormat>> = {
   WSAStartup: { args: [version, out(any)], result: startup },
   WSACleanup: { args: [], result: status },
   WSAGetLastError: { args: [], result: code },
@@ -255,6 +256,20 @@ export const CALLS: Readonly<Record<string, CallFormat>> = {
 
 const GENERIC: CallFormat = { args: [], result: anyResult };
 
+/** The table's entry for a call, or the fallback (never `Object.prototype`'s members). */
+function formatOf(name: string): CallFormat {
+  return Object.hasOwn(CALLS, name) ? CALLS[name] : GENERIC;
+}
+
+/** A shown value, or `?` when it cannot be shown: tracing never breaks a call. */
+function safe(show: () => string): string {
+  try {
+    return show();
+  } catch {
+    return "?";
+  }
+}
+
 /** Winsock calls have C names: `socket`, `getaddrinfo`, `WSAStartup`; ours are camelCase. */
 function isCName(name: string): boolean {
   return /^([a-z][a-z0-9_]*|[A-Z].*)$/.test(name);
@@ -268,14 +283,7 @@ function line(
   result: unknown,
   error: () => number,
 ): string {
-  const format = CALLS[name] ?? GENERIC;
-  const safe = (show: () => string) => {
-    try {
-      return show();
-    } catch {
-      return "?";
-    }
-  };
+  const format = formatOf(name);
   const shown = args.map((value, i) => {
     const spec = format.args[i];
     return before[i] ?? safe(() => (spec && "out" in spec ? spec.out : any)(value, args));
@@ -286,15 +294,10 @@ function line(
 
 /** The arguments shown at call time (null for out-parameters, shown when the call returns). */
 function showBefore(name: string, args: readonly unknown[]): (string | null)[] {
-  const format = CALLS[name] ?? GENERIC;
+  const format = formatOf(name);
   return args.map((value, i) => {
     const spec = format.args[i] ?? any;
-    if (typeof spec !== "function") return null;
-    try {
-      return spec(value, args);
-    } catch {
-      return "?";
-    }
+    return typeof spec === "function" ? safe(() => spec(value, args)) : null;
   });
 }
 

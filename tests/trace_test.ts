@@ -53,7 +53,7 @@ const STARTUP = 'WSAStartup(MAKEWORD(2, 2), &wsaData) = 0 (wVersion 2.2, "WinSoc
 
 /**
  * A trace with its handles named in order of appearance (`<s1>`, `<s2>`)
- * and the peer's ephemeral port in `accept` as `<peer>`: what is the same
+ * and the peer's ephemeral port in `accept` and `getpeername` as `<peer>`: what is the same
  * on every run and backend. A handle not in hex stays as it is, and fails.
  */
 function shape(stderr: string): string[] {
@@ -64,7 +64,7 @@ function shape(stderr: string): string[] {
         if (!handles.has(h)) handles.set(h, `<s${handles.size + 1}>`);
         return handles.get(h)!;
       })
-      .replace(/^(accept\(<s\d+>, 127\.0\.0\.1:)\d+,/, "$1<peer>,")
+      .replace(/^((?:accept|getpeername)\(<s\d+>, 127\.0\.0\.1:)\d+,/, "$1<peer>,")
   );
 }
 
@@ -250,6 +250,58 @@ for (const backend of testBackends()) {
       new TextDecoder().decode(plain.client.stdout).replace(/\r/g, ""),
       "服务器说:\t22  服务器链接成功\n服务器说:\t2  hi\n服务器说:\t5  there\n",
     );
+  });
+}
+
+for (const backend of testBackends()) {
+  Deno.test(`select_server.ts --trace [${backend}]: select with its sets' counts, then accept or recv, one client's life`, async () => {
+    const port = freePort();
+    const server = new Program("select_server.ts", [
+      "--backend",
+      backend,
+      "--port",
+      `${port}`,
+      "--trace",
+    ]);
+    try {
+      assert.equal(await server.line(), `select 服务器已启动: 127.0.0.1:${port}`);
+      const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+      await readExactly(conn, GREETING["utf-8"].length);
+      await writeAll(conn, ascii("hi"));
+      assert.deepEqual(await readExactly(conn, 2), ascii("hi"));
+      conn.close();
+      assert.match(await server.line(), /^客户端链接成功/);
+      assert.match(await server.line(), /说:\t2  hi$/);
+      assert.match(await server.line(), /下线$/);
+      // A second client's greeting: the server has closed the first one's socket by then.
+      const second = await Deno.connect({ hostname: "127.0.0.1", port });
+      await readExactly(second, GREETING["utf-8"].length);
+      second.close();
+      await server.kill(); // it serves until stopped
+      const { stderr } = await server.exit();
+      const lines = shape(stderr).filter((l) => !l.endsWith(" = 0 (timeout)")); // every 3 s
+      const select = (n: number) =>
+        `select(0, &{fd_count=${n}}, NULL, NULL, &{3, 0}) = 1 (readfds 1)`;
+      assert.equal(lines[14], select(1), "then the second client");
+      assert.deepEqual(lines.slice(0, 14), [
+        STARTUP,
+        "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = <s1>",
+        `bind(<s1>, 127.0.0.1:${port}, 16) = 0`,
+        "listen(<s1>, SOMAXCONN) = 0",
+        select(1),
+        "accept(<s1>, NULL, NULL) = <s2>",
+        "getpeername(<s2>, 127.0.0.1:<peer>, &16) = 0",
+        "send(<s2>, buf, 22, 0) = 22",
+        select(2),
+        "recv(<s2>, buf, 1500, 0) = 2",
+        "send(<s2>, buf, 2, 0) = 2",
+        select(2),
+        "recv(<s2>, buf, 1500, 0) = 0",
+        "closesocket(<s2>) = 0",
+      ]);
+    } finally {
+      await server.kill();
+    }
   });
 }
 
