@@ -271,7 +271,7 @@ for (const backend of testBackends()) {
       assert.deepEqual(await readExactly(conn, 2), ascii("hi"));
       conn.close();
       assert.match(await server.line(), /^客户端链接成功/);
-      assert.match(await server.line(), /说:\t2  hi$/);
+      assert.ok((await server.line()).endsWith("说:\t2  hi"));
       assert.match(await server.line(), /下线$/);
       // A second client's greeting: the server has closed the first one's socket by then.
       const second = await Deno.connect({ hostname: "127.0.0.1", port });
