@@ -444,7 +444,7 @@ Deno.test("select: the sets' counts before, what each holds after, the timeout",
   ws.WSACleanup();
 });
 
-Deno.test("a method the table does not know is traced too, each argument by its type", () => {
+Deno.test("a method the table does not know is traced too, each argument by its type", async () => {
   class Extended extends Winsock {
     frobnicate(s: SOCKET, buf: Uint8Array, len: number, to: sockaddr_in, size: IntRef): number {
       void [s, buf, len, to, size];
@@ -458,6 +458,12 @@ Deno.test("a method the table does not know is traced too, each argument by its 
     helperThing(): number {
       return 7;
     }
+    explode(): never {
+      throw new TypeError("boom");
+    }
+    later(): Promise<number> {
+      return Promise.reject(new RangeError("too late"));
+    }
   }
   const lines: string[] = [];
   const ws = traceWinsock(new Extended(createDenoBackend()), (l) => lines.push(l));
@@ -465,10 +471,14 @@ Deno.test("a method the table does not know is traced too, each argument by its 
   assert.equal(ws.twiddle("x"), 0x2an);
   ws.twiddle(null);
   assert.equal(ws.helperThing(), 7);
+  assert.throws(() => ws.explode(), TypeError); // a bug is not a Winsock error: it still throws
+  await assert.rejects(ws.later(), RangeError);
   assert.deepEqual(lines, [
     "frobnicate(0x1a4, buf, 5, 127.0.0.1:80, &16) = SOCKET_ERROR (10045 WSAEOPNOTSUPP)",
     'twiddle("x") = 0x2a',
     "twiddle(NULL) = 0x2a",
+    "explode() threw TypeError: boom",
+    "later() threw RangeError: too late",
   ]);
 });
 
