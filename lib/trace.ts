@@ -275,12 +275,15 @@ function isCName(name: string): boolean {
   return /^([a-z][a-z0-9_]*|[A-Z].*)$/.test(name);
 }
 
-/** Formats one call as its line of C; never throws (a value it cannot show is `?`). */
+/**
+ * Formats one call as its line of C, with its result (none when it threw);
+ * never throws (a value it cannot show is `?`).
+ */
 function line(
   name: string,
   args: readonly unknown[],
   before: readonly (string | null)[],
-  result: unknown,
+  outcome: { result: unknown } | { threw: unknown },
   error: () => number,
 ): string {
   const format = formatOf(name);
@@ -288,8 +291,10 @@ function line(
     const spec = format.args[i];
     return before[i] ?? safe(() => (spec && "out" in spec ? spec.out : any)(value, args));
   });
-  const shownResult = safe(() => format.result(result, args, error));
-  return `${name}(${shown.join(", ")})${shownResult === "" ? "" : ` = ${shownResult}`}`;
+  const call = `${name}(${shown.join(", ")})`;
+  if ("threw" in outcome) return `${call} threw ${safe(() => String(outcome.threw))}`;
+  const shownResult = safe(() => format.result(outcome.result, args, error));
+  return shownResult === "" ? call : `${call} = ${shownResult}`;
 }
 
 /** The arguments shown at call time (null for out-parameters, shown when the call returns). */
@@ -338,11 +343,11 @@ export function traceWinsock<W extends Winsock<boolean>>(
     (name: string, method: (...args: unknown[]) => unknown) => (...args: unknown[]) => {
       const before = showBefore(name, args);
       const done = (result: unknown) => {
-        sink(line(name, args, before, result, error));
+        sink(line(name, args, before, { result }, error));
         return result;
       };
       const threw = (e: unknown): never => {
-        sink(`${line(name, args, before, undefined, error)} threw ${e}`);
+        sink(line(name, args, before, { threw: e }, error));
         throw e;
       };
       let result: unknown;

@@ -464,6 +464,9 @@ Deno.test("a method the table does not know is traced too, each argument by its 
     later(): Promise<number> {
       return Promise.reject(new RangeError("too late"));
     }
+    override shutdown(s: SOCKET, how: number): number {
+      throw new TypeError(`shutdown(${s}, ${how})`);
+    }
   }
   const lines: string[] = [];
   const ws = traceWinsock(new Extended(createDenoBackend()), (l) => lines.push(l));
@@ -473,12 +476,14 @@ Deno.test("a method the table does not know is traced too, each argument by its 
   assert.equal(ws.helperThing(), 7);
   assert.throws(() => ws.explode(), TypeError); // a bug is not a Winsock error: it still throws
   await assert.rejects(ws.later(), RangeError);
+  assert.throws(() => ws.shutdown(0x1a4n, SD_SEND), TypeError);
   assert.deepEqual(lines, [
     "frobnicate(0x1a4, buf, 5, 127.0.0.1:80, &16) = SOCKET_ERROR (10045 WSAEOPNOTSUPP)",
     'twiddle("x") = 0x2a',
     "twiddle(NULL) = 0x2a",
     "explode() threw TypeError: boom",
     "later() threw RangeError: too late",
+    "shutdown(0x1a4, SD_SEND) threw TypeError: shutdown(420, 1)",
   ]);
 });
 
