@@ -40,3 +40,4 @@ export {
   openWinsock,
   resolveBackend,
 } from "./lib/open.ts";
+export { type TraceSink, traceWinsock } from "./lib/trace.ts";

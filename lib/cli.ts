@@ -21,6 +21,8 @@ export interface TutorialOptions {
   backend: BackendChoice;
   /** The text on the wire. */
   encoding: WireEncoding;
+  /** Print each Winsock call to stderr as a line of C (`--trace`). */
+  trace: boolean;
 }
 
 /** A whole-number flag one program adds (e.g. `clients.ts --count`). */
@@ -61,6 +63,7 @@ export function usage(
     `  --backend <name>     ${BACKEND_CHOICES.join(" | ")} (default auto)`,
     `  --encoding <name>    text on the wire: ${WIRE_ENCODINGS.join(" | ")} (default utf-8;`,
     "                       the tutorial's Windows builds speak gbk)",
+    "  --trace              print each Winsock call to stderr as a line of C, with its result",
     ...Object.entries(counts).map(([name, flag]) =>
       `  ${`--${name} <1-${flag.max}>`.padEnd(21)}${flag.help} (default ${flag.default})`
     ),
@@ -94,6 +97,7 @@ export function parseTutorialArgs<K extends string = never>(
         port: { type: "string", default: "12345" },
         backend: { type: "string", default: "auto" },
         encoding: { type: "string", default: "utf-8" },
+        trace: { type: "boolean", default: false },
         help: { type: "boolean", default: false },
         ...Object.fromEntries(countNames.map((name) => [name, { type: "string" as const }])),
       },
@@ -136,6 +140,7 @@ export function parseTutorialArgs<K extends string = never>(
     port: Number(values.port),
     backend: values.backend as BackendChoice,
     encoding: encoding as WireEncoding,
+    trace: values.trace,
     ...numbers,
   };
 }

@@ -8,6 +8,7 @@ import type { BackendName } from "./backend.ts";
 import { createDenoBackend } from "./backends/deno.ts";
 import { createPosixBackend } from "./backends/posix.ts";
 import { createWinsockBackend } from "./backends/winsock.ts";
+import { stderrSink, type TraceSink, traceWinsock } from "./trace.ts";
 import { Winsock } from "./winsock.ts";
 
 /** What `--backend` accepts: a backend, or `auto` to let the platform decide. */
@@ -54,6 +55,14 @@ export interface OpenOptions {
    * `false`: non-blocking sockets, one readiness waiter, Promises).
    */
   blocking?: boolean;
+  /**
+   * Print each Winsock call as one line of C with its result, e.g.
+   * `bind(0x1a4, 127.0.0.1:12345, 16) = SOCKET_ERROR (10048 WSAEADDRINUSE)`:
+   * `true` to stderr, or a function that takes each line (see
+   * `traceWinsock`). Without it (the default) the plain `Winsock` is
+   * returned, and tracing costs nothing.
+   */
+  trace?: boolean | TraceSink;
 }
 
 /**
@@ -83,6 +92,13 @@ export function openWinsock(options: OpenOptions & { blocking: true }): Winsock<
 /** Blocking or not as `options.blocking` says at run time: a value or a Promise. */
 export function openWinsock(options?: OpenOptions): Winsock<boolean>;
 export function openWinsock(options: OpenOptions = {}): Winsock<boolean> {
+  const ws = openUntraced(options);
+  const { trace } = options;
+  if (!trace) return ws;
+  return traceWinsock(ws, typeof trace === "function" ? trace : stderrSink());
+}
+
+function openUntraced(options: OpenOptions): Winsock<boolean> {
   const name = resolveBackend(options.backend);
   const blocking = options.blocking ?? false;
   switch (name) {

@@ -14,12 +14,13 @@ import type { TutorialOptions } from "./cli.ts";
 import type { Winsock } from "./winsock.ts";
 
 /**
- * Opens the façade for a program; a backend that cannot load here is one
- * clear line on stderr and exit 1, never a stack trace.
+ * Opens the façade for a program (traced to stderr with `--trace`); a
+ * backend that cannot load here is one clear line on stderr and exit 1,
+ * never a stack trace.
  */
 export function openForProgram(options: TutorialOptions): Winsock {
   try {
-    return openWinsock({ backend: options.backend });
+    return openWinsock({ backend: options.backend, trace: options.trace });
   } catch (e) {
     const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : "";
     console.error(`${e instanceof Error ? e.message : String(e)}${cause}`);

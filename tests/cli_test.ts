@@ -14,25 +14,37 @@ function rejects(args: string[], pattern?: RegExp): void {
   }, JSON.stringify(args));
 }
 
-Deno.test("defaults: 127.0.0.1, 12345, auto, utf-8", () => {
+Deno.test("defaults: 127.0.0.1, 12345, auto, utf-8, no trace", () => {
   assert.deepEqual(parseTutorialArgs([]), {
     host: "127.0.0.1",
     port: 12345,
     backend: "auto",
     encoding: "utf-8",
+    trace: false,
   });
+});
+
+Deno.test("--trace turns tracing on; it takes no value", () => {
+  assert.equal((parseTutorialArgs(["--trace"]) as { trace: boolean }).trace, true);
+  assert.equal(
+    (parseTutorialArgs(["--port", "80", "--trace", "--backend", "deno"]) as { trace: boolean })
+      .trace,
+    true,
+  );
+  rejects(["--trace=yes"]);
 });
 
 Deno.test("valid values", () => {
   assert.deepEqual(
     parseTutorialArgs(["--host", "10.0.0.7", "--port", "8080", "--backend", "deno"]),
-    { host: "10.0.0.7", port: 8080, backend: "deno", encoding: "utf-8" },
+    { host: "10.0.0.7", port: 8080, backend: "deno", encoding: "utf-8", trace: false },
   );
   assert.deepEqual(parseTutorialArgs(["--port=1", "--encoding=gbk"]), {
     host: "127.0.0.1",
     port: 1,
     backend: "auto",
     encoding: "gbk",
+    trace: false,
   });
   assert.equal((parseTutorialArgs(["--port", "65535"]) as { port: number }).port, 65535);
   for (const backend of BACKEND_CHOICES) {
@@ -102,7 +114,7 @@ Deno.test("usage() names the program and verb and lists every flag and choice", 
   const text = usage("server.ts", "listen on");
   assert.match(text, /server\.ts/);
   assert.match(text, /address to listen on/);
-  for (const flag of ["--host", "--port", "--backend", "--encoding", "--help"]) {
+  for (const flag of ["--host", "--port", "--backend", "--encoding", "--trace", "--help"]) {
     assert.ok(text.includes(flag), flag);
   }
   for (const choice of [...BACKEND_CHOICES, ...WIRE_ENCODINGS]) {
