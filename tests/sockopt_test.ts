@@ -333,6 +333,9 @@ for (const backend of testBackends()) {
       assert.equal(get(ws, s, SOL_SOCKET, SO_LINGER, 3), WSAEFAULT);
       assert.equal(set(ws, s, SOL_SOCKET, SO_LINGER, new Uint8Array(3)), WSAEFAULT);
     }
+    // SO_EXCLUSIVEADDRUSE written as the unsigned 0xfffffffb is the same option as -5.
+    const exclusive = refusal(backend, "SO_EXCLUSIVEADDRUSE");
+    assert.deepEqual(get(ws, s, SOL_SOCKET, 0xfffffffb), exclusive ?? new Uint8Array(4));
     assert.equal(set(ws, s, SOL_SOCKET, 0x7777, int(1)), WSAENOPROTOOPT);
     assert.equal(get(ws, s, SOL_SOCKET, 0x7777), WSAENOPROTOOPT);
     assert.equal(set(ws, s, 0x1234, 1, int(1)), WSAEINVAL);
