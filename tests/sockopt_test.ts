@@ -195,13 +195,13 @@ Deno.test("sockopt values: Winsock layouts in, Winsock layouts out", () => {
 Deno.test("sockopt values: the platform layouts (timeval, int linger, Linux's doubled buffers)", () => {
   const rcvtimeo = winsockOption(SOL_SOCKET, SO_RCVTIMEO);
   for (const abi of [LINUX_ABI, DARWIN_ABI] as PosixAbi[]) {
-    const tv = encodePosixValue(rcvtimeo, abi, 1500);
+    const tv = encodePosixValue(rcvtimeo, 1500);
     assert.equal(tv.byteLength, 16);
     const v = new DataView(tv.buffer);
     assert.deepEqual([Number(v.getBigInt64(0, true)), v.getInt32(8, true)], [1, 500_000]);
     assert.equal(decodePosixValue(rcvtimeo, abi, tv, 16), 1500);
     const linger = winsockOption(SOL_SOCKET, SO_LINGER);
-    const l = encodePosixValue(linger, abi, { l_onoff: 1, l_linger: 65535 });
+    const l = encodePosixValue(linger, { l_onoff: 1, l_linger: 65535 });
     assert.deepEqual([...new Int32Array(l.buffer)], [1, 65535]);
     assert.deepEqual(decodePosixValue(linger, abi, l, 8), { l_onoff: 1, l_linger: 65535 });
   }

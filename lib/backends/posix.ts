@@ -321,7 +321,7 @@ export function createPosixBackend(
   /** `setsockopt` of a translated option, its value in the platform's layout. */
   function setNative(sock: PosixSocket, opt: WinsockOption, value: OptionValue): void {
     const [level, optname] = posixOption(opt, abi)!;
-    const bytes = encodePosixValue(opt, abi, value);
+    const bytes = encodePosixValue(opt, value);
     if (c.setsockopt(sock.fd, level, optname, bytes, bytes.byteLength) === 0) return;
     const code = errno();
     const special = Object.entries(opt.errors ?? {}).find(([name]) =>

@@ -317,21 +317,17 @@ export function posixValueSize(opt: WinsockOption): number {
 }
 
 /**
- * Encodes a value for the platform's `setsockopt`.
+ * Encodes a value for the platform's `setsockopt` (the layouts are the same
+ * on Linux and macOS).
  *
  * @example
  * ```ts
  * import { encodePosixValue, winsockOption } from "./posix_options.ts";
- * import { LINUX_ABI } from "./posix_abi.ts";
  * const rcvtimeo = winsockOption(0xffff, 0x1006);
- * console.log(encodePosixValue(rcvtimeo, LINUX_ABI, 1500).byteLength); // 16 (a timeval)
+ * console.log(encodePosixValue(rcvtimeo, 1500).byteLength); // 16 (a timeval, on Linux and macOS)
  * ```
  */
-export function encodePosixValue(
-  opt: WinsockOption,
-  _abi: PosixAbi,
-  value: OptionValue,
-): Uint8Array {
+export function encodePosixValue(opt: WinsockOption, value: OptionValue): Uint8Array {
   if (opt.kind === "timeout") return encodePosixTimeval(value as number);
   if (opt.kind === "mreq") return value as Uint8Array;
   const bytes = new Uint8Array(posixValueSize(opt));
