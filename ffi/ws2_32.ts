@@ -96,6 +96,16 @@ export const WS2_32_SYMBOLS = {
   inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
   /** PCSTR inet_ntop(INT Family, const VOID *pAddr, PSTR pStringBuf, size_t StringBufSize); */
   inet_ntop: { parameters: ["i32", "buffer", "buffer", "usize"], result: "pointer" },
+  /**
+   * int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD cbInBuffer,
+   *              LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD lpcbBytesReturned,
+   *              LPWSAOVERLAPPED lpOverlapped,
+   *              LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSAIoctl: {
+    parameters: ["usize", "u32", "buffer", "u32", "buffer", "u32", "buffer", "pointer", "pointer"],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */

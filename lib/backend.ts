@@ -83,6 +83,12 @@ export interface SocketBackend {
   setsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): void;
   /** `getsockopt`: fills `optval`, returns the length written. */
   getsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): number;
+  /**
+   * `WSAIoctl` without overlapped I/O: reads `input`, fills `output`,
+   * returns the length written. Only `SIO_KEEPALIVE_VALS` is translated by
+   * the posix backend; others are `WSAEOPNOTSUPP`.
+   */
+  ioctl(s: SOCKET, code: number, input: Uint8Array, output: Uint8Array): number;
 }
 
 /** How an FFI backend is made. */

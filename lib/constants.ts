@@ -73,6 +73,46 @@ export const SO_ERROR = 0x1007;
 export const SO_TYPE = 0x1008;
 /** `TCP_NODELAY` (1), at level `IPPROTO_TCP`. */
 export const TCP_NODELAY = 0x0001;
+/** `SO_BROADCAST` (0x20): a datagram socket may send to a broadcast address. */
+export const SO_BROADCAST = 0x0020;
+/**
+ * `SO_EXCLUSIVEADDRUSE` (`~SO_REUSEADDR`, -5 as an `int`): no other socket may
+ * bind this socket's address, not even one with `SO_REUSEADDR`.
+ */
+export const SO_EXCLUSIVEADDRUSE: number = ~SO_REUSEADDR;
+/** `SO_SNDTIMEO` (0x1005): a `DWORD` of milliseconds a blocking send may wait (0: for ever). */
+export const SO_SNDTIMEO = 0x1005;
+/** `SO_RCVTIMEO` (0x1006): a `DWORD` of milliseconds a blocking recv may wait (0: for ever). */
+export const SO_RCVTIMEO = 0x1006;
+/** `TCP_KEEPALIVE` (3), at level `IPPROTO_TCP`: seconds idle before the first probe (Windows 10 1709+). */
+export const TCP_KEEPALIVE = 3;
+/** `TCP_KEEPCNT` (16), at level `IPPROTO_TCP`: probes before the connection is dropped (Windows 10 1703+). */
+export const TCP_KEEPCNT = 16;
+/** `TCP_KEEPINTVL` (17), at level `IPPROTO_TCP`: seconds between probes (Windows 10 1709+). */
+export const TCP_KEEPINTVL = 17;
+
+/** `IPPROTO_IP` (0): the level of the IPv4 options. */
+export const IPPROTO_IP = 0;
+/** `IPPROTO_IPV6` (41): the level of the IPv6 options. */
+export const IPPROTO_IPV6 = 41;
+/** `IP_TTL` (4): the time-to-live of unicast packets (1-255). */
+export const IP_TTL = 4;
+/** `IP_MULTICAST_TTL` (10): the time-to-live of multicast datagrams. */
+export const IP_MULTICAST_TTL = 10;
+/** `IP_MULTICAST_LOOP` (11): multicast datagrams sent come back to this host's members. */
+export const IP_MULTICAST_LOOP = 11;
+/** `IP_ADD_MEMBERSHIP` (12): join a group, given an 8-byte `ip_mreq`. */
+export const IP_ADD_MEMBERSHIP = 12;
+/** `IP_DROP_MEMBERSHIP` (13): leave a group, given an 8-byte `ip_mreq`. */
+export const IP_DROP_MEMBERSHIP = 13;
+/** `IPV6_V6ONLY` (27): an IPv6 socket takes no IPv4 traffic (Windows' default: on). */
+export const IPV6_V6ONLY = 27;
+
+/**
+ * `SIO_KEEPALIVE_VALS` (`_WSAIOW(IOC_VENDOR, 4)`): `WSAIoctl` taking a 12-byte
+ * `struct tcp_keepalive { u_long onoff, keepalivetime, keepaliveinterval; }` (ms).
+ */
+export const SIO_KEEPALIVE_VALS = 0x98000004;
 
 /** `FIONBIO`: `ioctlsocket` command to set non-blocking mode (`_IOW('f', 126, u_long)`). */
 export const FIONBIO = 0x8004667e;

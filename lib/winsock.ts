@@ -440,7 +440,7 @@ export class Winsock<Blocking extends boolean = false> {
   ): number {
     return this.#call(SOCKET_ERROR, () => {
       const value = checkLength(optval, optlen, "setsockopt");
-      this.#backend.setsockopt(checkSocket(s), level, optname, value);
+      this.#backend.setsockopt(checkSocket(s), level | 0, optname | 0, value);
       return 0;
     });
   }
@@ -455,7 +455,57 @@ export class Winsock<Blocking extends boolean = false> {
   ): number {
     return this.#call(SOCKET_ERROR, () => {
       const target = checkLength(optval, optlen?.value, "getsockopt");
-      optlen.value = this.#backend.getsockopt(checkSocket(s), level, optname, target);
+      optlen.value = this.#backend.getsockopt(checkSocket(s), level | 0, optname | 0, target);
+      return 0;
+    });
+  }
+
+  /**
+   * `int WSAIoctl(SOCKET s, DWORD dwIoControlCode, LPVOID lpvInBuffer, DWORD
+   * cbInBuffer, LPVOID lpvOutBuffer, DWORD cbOutBuffer, LPDWORD
+   * lpcbBytesReturned, LPWSAOVERLAPPED lpOverlapped,
+   * LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)`, without
+   * overlapped I/O (both last arguments null). Real Winsock takes any code;
+   * the posix backend translates `SIO_KEEPALIVE_VALS` (a 12-byte
+   * `tcp_keepalive`, ms) to `SO_KEEPALIVE`, `TCP_KEEPIDLE` and
+   * `TCP_KEEPINTVL` (whole seconds, rounded up) and refuses the rest with
+   * `WSAEOPNOTSUPP`, as the deno backend refuses them all. No
+   * `lpcbBytesReturned` is `WSAEFAULT`, as in Winsock.
+   *
+   * @example
+   * ```ts
+   * import { AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SIO_KEEPALIVE_VALS } from "../mod.ts";
+   * import { SOCK_STREAM, WSADATA } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+   * const ka = new Uint8Array(new Uint32Array([1, 7000, 3000]).buffer); // { onoff, time, interval }
+   * const returned = { value: 0 };
+   * const rc = ws.WSAIoctl(s, SIO_KEEPALIVE_VALS, ka, 12, null, 0, returned, null, null);
+   * console.log(rc, ws.WSAGetLastError()); // -1 10045 (the deno backend cannot time keep-alives)
+   * ws.closesocket(s);
+   * ws.WSACleanup();
+   * ```
+   */
+  WSAIoctl(
+    s: SOCKET,
+    dwIoControlCode: number,
+    lpvInBuffer: Uint8Array | null,
+    cbInBuffer: number,
+    lpvOutBuffer: Uint8Array | null,
+    cbOutBuffer: number,
+    lpcbBytesReturned: IntRef | null,
+    lpOverlapped: null,
+    lpCompletionRoutine: null,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const input = checkLength(lpvInBuffer ?? new Uint8Array(0), cbInBuffer, "WSAIoctl");
+      const output = checkLength(lpvOutBuffer ?? new Uint8Array(0), cbOutBuffer, "WSAIoctl");
+      if (!lpcbBytesReturned) throw new WinsockError(WSAEFAULT, "WSAIoctl: lpcbBytesReturned");
+      if (lpOverlapped !== null || lpCompletionRoutine !== null) {
+        throw new WinsockError(WSAEINVAL, "WSAIoctl: overlapped I/O is not offered");
+      }
+      lpcbBytesReturned.value = this.#backend.ioctl(checkSocket(s), dwIoControlCode, input, output);
       return 0;
     });
   }

@@ -1,26 +1,14 @@
 /**
  * The posix backend's platform data, on any machine: the macOS and Linux
- * `sockaddr` bytes, constants, option translation and errno tables, checked
+ * `sockaddr` bytes, constants and errno tables (the option translation:
+ * `sockopt_test.ts`), checked
  * against the system headers' values (glibc; xnu's `sys/socket.h` and
  * `sys/errno.h`). Where a C compiler is at hand on Linux, the Linux numbers
  * are also checked against the headers it compiles with.
  */
 
 import assert from "node:assert/strict";
-import {
-  AF_INET,
-  AF_INET6,
-  IPPROTO_TCP,
-  SO_ERROR,
-  SO_KEEPALIVE,
-  SO_LINGER,
-  SO_RCVBUF,
-  SO_REUSEADDR,
-  SO_SNDBUF,
-  SO_TYPE,
-  SOL_SOCKET,
-  TCP_NODELAY,
-} from "../lib/constants.ts";
+import { AF_INET, AF_INET6 } from "../lib/constants.ts";
 import {
   isWinsockError,
   WINSOCK_ERRORS,
@@ -259,34 +247,6 @@ Deno.test("posix abi: macOS socket errnos are Winsock's codes less 10000 (shared
   }
 });
 
-Deno.test("posix abi: Winsock options translate to each platform's", () => {
-  const linux = LINUX_ABI.sockopts, darwin = DARWIN_ABI.sockopts;
-  assert.deepEqual(linux[SOL_SOCKET][SO_REUSEADDR], { level: 1, optname: 2, kind: "int" });
-  assert.deepEqual(linux[SOL_SOCKET][SO_LINGER], { level: 1, optname: 13, kind: "linger" });
-  assert.deepEqual(linux[IPPROTO_TCP][TCP_NODELAY], { level: 6, optname: 1, kind: "int" });
-  // macOS's SO_LINGER (0x80) counts ticks; SO_LINGER_SEC (0x1080) counts seconds, as Winsock.
-  assert.deepEqual(darwin[SOL_SOCKET][SO_LINGER], {
-    level: 0xffff,
-    optname: 0x1080,
-    kind: "linger",
-  });
-  assert.equal(linux[SOL_SOCKET][0x0020], undefined, "SO_BROADCAST: not translated");
-  assert.equal(linux[1], undefined, "Linux's own SOL_SOCKET is not a Winsock level");
-  // Each translation agrees with the named constants.
-  const named = [SO_REUSEADDR, SO_KEEPALIVE, SO_SNDBUF, SO_RCVBUF, SO_ERROR, SO_TYPE];
-  const names = ["SO_REUSEADDR", "SO_KEEPALIVE", "SO_SNDBUF", "SO_RCVBUF", "SO_ERROR", "SO_TYPE"];
-  for (const abi of [LINUX_ABI, DARWIN_ABI]) {
-    named.forEach((optname, i) => {
-      const t = abi.sockopts[SOL_SOCKET][optname];
-      assert.equal(t.level, abi.SOL_SOCKET);
-      assert.equal(t.optname, abi[names[i] as keyof PosixAbi], `${abi.os} ${names[i]}`);
-      assert.equal(t.kind, "int");
-    });
-  }
-  // macOS kept the BSD numbers Winsock copied.
-  for (const optname of named) assert.equal(darwin[SOL_SOCKET][optname].optname, optname);
-});
-
 Deno.test("posix abi: the libc symbol tables differ only where the platforms do", () => {
   const linux = libcSymbols("linux"), darwin = libcSymbols("darwin");
   assert.equal(linux.__errno_location.name, "__errno_location");
@@ -319,6 +279,11 @@ Deno.test({
     const consts = [
       ...Object.keys(HEADERS.linux).filter((n) => n !== "SOMAXCONN"),
       ...["SOCK_STREAM", "SOCK_DGRAM", "MSG_DONTROUTE", "F_SETFD", "FD_CLOEXEC", "POLLNVAL"],
+      // The socket options posix_options.ts translates.
+      ...["SO_BROADCAST", "SO_SNDTIMEO", "SO_RCVTIMEO", "IPPROTO_TCP", "TCP_KEEPIDLE"],
+      ...["TCP_KEEPINTVL", "TCP_KEEPCNT", "IPPROTO_IP", "IP_TTL", "IP_MULTICAST_TTL"],
+      ...["IP_MULTICAST_LOOP", "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP", "IPPROTO_IPV6"],
+      "IPV6_V6ONLY",
     ];
     const source = [
       "#include <stdio.h>",
@@ -329,12 +294,15 @@ Deno.test({
       "#include <sys/socket.h>",
       "#include <netinet/in.h>",
       "#include <netinet/tcp.h>",
+      "#include <sys/time.h>",
       '#define P(x) printf("%s %d\\n", #x, (int)(x));',
       "int main(void) {",
       ...[...consts, "AF_INET6", ...errnos].map((n) => `P(${n})`),
       'printf("pollfd %zu %zu %zu\\n", sizeof(struct pollfd), ' +
       "offsetof(struct pollfd, events), offsetof(struct pollfd, revents));",
       'printf("linger %zu %zu\\n", sizeof(struct linger), offsetof(struct linger, l_linger));',
+      'printf("timeval %zu %zu\\n", sizeof(struct timeval), offsetof(struct timeval, tv_usec));',
+      'printf("ip_mreq %zu\\n", sizeof(struct ip_mreq));',
       "return 0; }",
     ].join("\n");
     const dir = Deno.makeTempDirSync();
@@ -363,6 +331,11 @@ Deno.test({
         LINGER_LAYOUT_POSIX.size,
         LINGER_LAYOUT_POSIX.l_linger,
       ]);
+      assert.deepEqual(seen.get("timeval"), [
+        TIMEVAL_LAYOUT_POSIX.size,
+        TIMEVAL_LAYOUT_POSIX.tv_usec,
+      ]);
+      assert.deepEqual(seen.get("ip_mreq"), [8]);
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }

@@ -6,8 +6,8 @@
  *
  * Limits of the emulation: TCP over IPv4/IPv6 only; a socket that was bound
  * cannot then connect (Deno cannot choose the local port of a connection);
- * `listen`'s backlog is Deno's; socket options other than the few listed in
- * `setsockopt` fail with `WSAENOPROTOOPT`.
+ * `listen`'s backlog is Deno's; socket options other than the few in
+ * `KEPT_OPTIONS` fail with `WSAENOPROTOOPT`, and `WSAIoctl` with `WSAEOPNOTSUPP`.
  *
  * `select` sees what Deno lets it see. Readable: a listener with a connection
  * waiting, a connection with bytes waiting, the peer's close or an error
@@ -29,14 +29,8 @@ import {
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
-  SO_ERROR,
-  SO_KEEPALIVE,
-  SO_REUSEADDR,
-  SO_TYPE,
   SOCK_STREAM,
   type SOCKET,
-  SOL_SOCKET,
-  TCP_NODELAY,
 } from "../constants.ts";
 import {
   WinsockError,
@@ -47,7 +41,6 @@ import {
   WSAECONNABORTED,
   WSAECONNREFUSED,
   WSAECONNRESET,
-  WSAEFAULT,
   WSAEHOSTUNREACH,
   WSAEINTR,
   WSAEINVAL,
@@ -64,6 +57,12 @@ import {
 } from "../errors.ts";
 import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
 import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
+import {
+  formatWinsockValue,
+  parseWinsockValue,
+  type WinsockOption,
+  winsockOption,
+} from "./posix_options.ts";
 
 interface EmulatedSocket {
   af: number;
@@ -85,6 +84,8 @@ interface EmulatedSocket {
   eof?: boolean;
   /** A read's error (kept: every later recv fails with it) or an accept's (handed out once). */
   failure?: WinsockError;
+  /** The socket options set (by name; see `KEPT_OPTIONS`). */
+  options?: Record<string, number>;
 }
 
 /** How much one read-ahead takes from a connection; what `recv` does not ask for waits in `inbox`. */
@@ -113,6 +114,35 @@ const DENO_ERROR_CODES: Record<string, number> = {
   NetworkUnreachable: WSAENETUNREACH,
   HostUnreachable: WSAEHOSTUNREACH,
 };
+
+/**
+ * The options this backend keeps (set, they read back), and what each
+ * starts as. `TCP_NODELAY` and `SO_KEEPALIVE` are also applied to the
+ * connection (`setNoDelay`, `setKeepAlive`), now or when it connects (an
+ * accepted one inherits its listener's, as on Windows). `SO_REUSEADDR` is
+ * only kept: every bind is `Deno.listen`'s, which sets POSIX `SO_REUSEADDR`
+ * itself on Linux and macOS and never on Windows. `SO_ERROR` is always 0 (a
+ * failed call reports its error itself) and `SO_TYPE` is `SOCK_STREAM`.
+ * Every other option of the table is `WSAENOPROTOOPT`: Deno offers no way to
+ * apply it, and a value kept without effect would pretend.
+ */
+const KEPT_OPTIONS: Readonly<Record<string, { initial: number; readOnly?: boolean }>> = {
+  TCP_NODELAY: { initial: 0 },
+  SO_KEEPALIVE: { initial: 0 },
+  SO_REUSEADDR: { initial: 0 },
+  SO_ERROR: { initial: 0, readOnly: true },
+  SO_TYPE: { initial: SOCK_STREAM, readOnly: true },
+};
+
+function notHere(opt: WinsockOption): WinsockError {
+  return new WinsockError(WSAENOPROTOOPT, `${opt.name}: not available through Deno's sockets`);
+}
+
+/** Applies the kept `TCP_NODELAY` and `SO_KEEPALIVE` to a connection. */
+function applyOptions(conn: Deno.TcpConn, options: Record<string, number> | undefined): void {
+  if (options?.TCP_NODELAY !== undefined) conn.setNoDelay(options.TCP_NODELAY !== 0);
+  if (options?.SO_KEEPALIVE !== undefined) conn.setKeepAlive(options.SO_KEEPALIVE !== 0);
+}
 
 /** Translates an error thrown by Deno's sockets into a `WinsockError`. */
 export function fromDenoError(e: unknown, context: string): WinsockError {
@@ -254,10 +284,11 @@ export function createDenoBackend(): SocketBackend {
     return !!sock.conn && !sock.sendShut;
   }
 
-  function adopt(conn: Deno.TcpConn, af: number): SOCKET {
+  function adopt(conn: Deno.TcpConn, af: number, options?: Record<string, number>): SOCKET {
     const handle = nextHandle;
     nextHandle += 4n;
-    sockets.set(handle, { af, conn });
+    applyOptions(conn, options);
+    sockets.set(handle, { af, conn, ...(options ? { options: { ...options } } : {}) });
     return handle;
   }
 
@@ -305,7 +336,12 @@ export function createDenoBackend(): SocketBackend {
         if (sock.closed) throw new WinsockError(WSAEINTR, "accept");
         const conn = sock.incoming, failure = sock.failure;
         sock.incoming = sock.failure = undefined;
-        if (conn) return { socket: adopt(conn, sock.af), address: toAddress(conn.remoteAddr) };
+        if (conn) {
+          return {
+            socket: adopt(conn, sock.af, sock.options),
+            address: toAddress(conn.remoteAddr),
+          };
+        }
         if (failure) throw failure;
         await pull(sock);
       }
@@ -320,7 +356,10 @@ export function createDenoBackend(): SocketBackend {
       try {
         const conn = await Deno.connect({ ...target, transport: "tcp" });
         if (sock.closed) conn.close();
-        else sock.conn = conn;
+        else {
+          sock.conn = conn;
+          applyOptions(conn, sock.options);
+        }
       } catch (e) {
         throw fromDenoError(e, "connect");
       }
@@ -419,30 +458,25 @@ export function createDenoBackend(): SocketBackend {
     },
     setsockopt(s, level, optname, optval) {
       const sock = get(s);
-      const on = optval.some((b) => b !== 0);
-      if (level === SOL_SOCKET && optname === SO_REUSEADDR) return; // Deno always sets it on listeners
-      if (level === IPPROTO_TCP && optname === TCP_NODELAY && sock.conn) {
-        sock.conn.setNoDelay(on);
-        return;
-      }
-      if (level === SOL_SOCKET && optname === SO_KEEPALIVE && sock.conn) {
-        sock.conn.setKeepAlive(on);
-        return;
-      }
-      throw new WinsockError(WSAENOPROTOOPT, `setsockopt(${level}, ${optname}) (emulation)`);
+      const opt = winsockOption(level, optname);
+      if (!KEPT_OPTIONS[opt.name] || KEPT_OPTIONS[opt.name].readOnly) throw notHere(opt);
+      const value = parseWinsockValue(opt, optval) as number;
+      (sock.options ??= {})[opt.name] = value;
+      if (sock.conn) applyOptions(sock.conn, sock.options);
     },
     getsockopt(s, level, optname, optval) {
+      const sock = get(s);
+      const opt = winsockOption(level, optname);
+      const kept = KEPT_OPTIONS[opt.name];
+      if (!kept) throw notHere(opt);
+      return formatWinsockValue(opt, sock.options?.[opt.name] ?? kept.initial, optval);
+    },
+    ioctl(s, code) {
       get(s);
-      if (level !== SOL_SOCKET || (optname !== SO_ERROR && optname !== SO_TYPE)) {
-        throw new WinsockError(WSAENOPROTOOPT, `getsockopt(${level}, ${optname}) (emulation)`);
-      }
-      if (optval.byteLength < 4) throw new WinsockError(WSAEFAULT, "getsockopt: optlen < 4");
-      new DataView(optval.buffer, optval.byteOffset).setInt32(
-        0,
-        optname === SO_TYPE ? SOCK_STREAM : 0,
-        true,
+      throw new WinsockError(
+        WSAEOPNOTSUPP,
+        `WSAIoctl(0x${(code >>> 0).toString(16)}): Deno's sockets take no keep-alive timing`,
       );
-      return 4;
     },
   };
 }

@@ -11,7 +11,9 @@
  * the program never hangs on it.
  *
  * What is translated: address families and `sockaddr` layouts, socket
- * options (and `struct linger`), `MSG_*` and `SD_*` values, and every
+ * options and their values (`posix_options.ts`: `struct linger`, timeouts
+ * in `timeval`s, Linux's doubled buffer sizes; `SIO_KEEPALIVE_VALS` as
+ * `TCP_KEEPIDLE`/`TCP_KEEPINTVL`), `MSG_*` and `SD_*` values, and every
  * `errno` (also `SO_ERROR`'s) to the WSA code Windows gives for the same
  * cause (`posix_abi.ts`). A few calls that succeed on Linux but fail on
  * Windows fail as on Windows: `listen` and `getsockname` on an unbound
@@ -34,27 +36,33 @@ import {
 import {
   AF_INET,
   AF_INET6,
+  IPPROTO_TCP,
   MSG_OOB,
   MSG_PEEK,
   MSG_WAITALL,
   SD_RECEIVE,
   SD_SEND,
+  SIO_KEEPALIVE_VALS,
+  SO_KEEPALIVE,
+  SO_REUSEADDR,
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKET,
+  SOL_SOCKET,
+  TCP_KEEPALIVE,
+  TCP_KEEPINTVL,
 } from "../constants.ts";
 import {
   isWinsockError,
   WinsockError,
   WSAEAFNOSUPPORT,
   WSAECONNRESET,
-  WSAEFAULT,
   WSAEINVAL,
-  WSAENOPROTOOPT,
   WSAENOTSOCK,
   WSAEOPNOTSUPP,
   WSAESHUTDOWN,
   WSAESOCKTNOSUPPORT,
+  WSAETIMEDOUT,
   WSASYSCALLFAILURE,
 } from "../errors.ts";
 import { type Libc, openLibc } from "../../ffi/libc.ts";
@@ -64,15 +72,26 @@ import { Reactor, type WakeUp } from "../reactor.ts";
 import {
   encodePosixFdSet,
   encodePosixTimeval,
+  type ErrnoName,
   errnoToWsa,
-  LINGER_LAYOUT_POSIX,
-  LINGER_LAYOUT_WINDOWS,
   POLLFD_LAYOUT,
   type PosixAbi,
   posixAbi,
   posixFdIsSet,
-  type SockoptTranslation,
 } from "./posix_abi.ts";
+import {
+  decodePosixValue,
+  encodePosixValue,
+  formatWinsockValue,
+  keepaliveSeconds,
+  type OptionValue,
+  parseTcpKeepalive,
+  parseWinsockValue,
+  posixOption,
+  posixValueSize,
+  type WinsockOption,
+  winsockOption,
+} from "./posix_options.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
@@ -94,6 +113,8 @@ interface PosixSocket {
   reset: boolean;
   /** Connected or listening: `select` can find it ready (Linux calls a fresh socket readable). */
   active: boolean;
+  /** `SO_EXCLUSIVEADDRUSE`, kept here (no platform has it); `SO_REUSEADDR` stays off meanwhile. */
+  exclusive?: boolean;
 }
 
 /**
@@ -142,6 +163,8 @@ export function createPosixBackend(
     const code = errno();
     const { EAGAIN, EWOULDBLOCK, EINTR } = abi.errno;
     if (code !== EAGAIN && code !== EWOULDBLOCK && code !== EINTR) throw error(code, what);
+    // A blocking socket says EAGAIN only when SO_RCVTIMEO/SO_SNDTIMEO ran out: Winsock's 10060.
+    if (options.blocking && code !== EINTR) throw new WinsockError(WSAETIMEDOUT, what);
     return undefined;
   }
 
@@ -293,10 +316,28 @@ export function createPosixBackend(
     return addr;
   }
 
-  function sockopt(level: number, optname: number): SockoptTranslation {
-    const opt = abi.sockopts[level]?.[optname];
-    if (!opt) throw new WinsockError(WSAENOPROTOOPT, `option (${level}, ${optname})`);
-    return opt;
+  const reuseAddr = winsockOption(SOL_SOCKET, SO_REUSEADDR);
+
+  /** `setsockopt` of a translated option, its value in the platform's layout. */
+  function setNative(sock: PosixSocket, opt: WinsockOption, value: OptionValue): void {
+    const [level, optname] = posixOption(opt, abi)!;
+    const bytes = encodePosixValue(opt, value);
+    if (c.setsockopt(sock.fd, level, optname, bytes, bytes.byteLength) === 0) return;
+    const code = errno();
+    const special = Object.entries(opt.errors ?? {}).find(([name]) =>
+      abi.errno[name as ErrnoName] === code
+    );
+    if (special) throw new WinsockError(special[1], `setsockopt(${opt.name})`);
+    throw error(code, `setsockopt(${opt.name})`);
+  }
+
+  /** `getsockopt` of a translated option, in Winsock's meaning. */
+  function getNative(sock: PosixSocket, opt: WinsockOption): OptionValue {
+    const [level, optname] = posixOption(opt, abi)!;
+    const bytes = new Uint8Array(posixValueSize(opt));
+    const len = new Uint32Array([bytes.byteLength]);
+    check(c.getsockopt(sock.fd, level, optname, bytes, len), `getsockopt(${opt.name})`);
+    return decodePosixValue(opt, abi, bytes, len[0]);
   }
 
   return {
@@ -455,51 +496,48 @@ export function createPosixBackend(
     getsockname: (s) => boundName(known(s), "getsockname"),
     setsockopt(s, level, optname, optval) {
       const sock = known(s);
-      const opt = sockopt(level, optname);
-      let value: Uint8Array;
-      if (opt.kind === "linger") {
-        if (optval.byteLength < LINGER_LAYOUT_WINDOWS.size) {
-          throw new WinsockError(WSAEFAULT, "setsockopt: optlen < sizeof(struct linger)");
+      const opt = winsockOption(level, optname);
+      const value = parseWinsockValue(opt, optval);
+      if (opt.kind === "exclusive") {
+        if (value && getNative(sock, reuseAddr)) {
+          throw new WinsockError(WSAEINVAL, "SO_EXCLUSIVEADDRUSE: SO_REUSEADDR is set");
         }
-        const from = new DataView(optval.buffer, optval.byteOffset, optval.byteLength);
-        value = new Uint8Array(LINGER_LAYOUT_POSIX.size);
-        const to = new DataView(value.buffer);
-        to.setInt32(
-          LINGER_LAYOUT_POSIX.l_onoff,
-          from.getUint16(LINGER_LAYOUT_WINDOWS.l_onoff, true),
-          true,
-        );
-        to.setInt32(
-          LINGER_LAYOUT_POSIX.l_linger,
-          from.getUint16(LINGER_LAYOUT_WINDOWS.l_linger, true),
-          true,
-        );
-      } else {
-        if (optval.byteLength === 0) throw new WinsockError(WSAEFAULT, "setsockopt: optlen 0");
-        value = new Uint8Array(4); // a BOOL given as one char is widened to an int
-        value.set(optval.subarray(0, 4));
+        sock.exclusive = value === 1;
+        return;
       }
-      check(c.setsockopt(sock.fd, opt.level, opt.optname, value, value.byteLength), "setsockopt");
+      if (opt === reuseAddr && value && sock.exclusive) {
+        throw new WinsockError(WSAEINVAL, "SO_REUSEADDR: SO_EXCLUSIVEADDRUSE is set");
+      }
+      setNative(sock, opt, value);
     },
     getsockopt(s, level, optname, optval) {
       const sock = known(s);
-      const opt = sockopt(level, optname);
-      if (optval.byteLength < 4) throw new WinsockError(WSAEFAULT, "getsockopt: optlen < 4");
-      const value = new Int32Array(2);
-      const len = new Uint32Array([opt.kind === "linger" ? LINGER_LAYOUT_POSIX.size : 4]);
-      check(c.getsockopt(sock.fd, opt.level, opt.optname, value, len), "getsockopt");
-      const out = new DataView(optval.buffer, optval.byteOffset, optval.byteLength);
-      if (opt.kind === "linger") {
-        out.setUint16(LINGER_LAYOUT_WINDOWS.l_onoff, value[0], true);
-        out.setUint16(LINGER_LAYOUT_WINDOWS.l_linger, value[1], true);
-        return LINGER_LAYOUT_WINDOWS.size;
+      const opt = winsockOption(level, optname);
+      if (opt.kind === "mreq") return formatWinsockValue(opt, 0, optval); // WSAENOPROTOOPT
+      let value = opt.kind === "exclusive" ? Number(sock.exclusive) : getNative(sock, opt);
+      if (opt.kind === "error" && value !== 0) {
+        value = errnoToWsa(abi, value as number) ?? WSASYSCALLFAILURE;
       }
-      const isError = opt.level === abi.SOL_SOCKET && opt.optname === abi.SO_ERROR;
-      const code = isError && value[0] !== 0
-        ? errnoToWsa(abi, value[0]) ?? WSASYSCALLFAILURE
-        : value[0];
-      out.setInt32(0, code, true);
-      return 4;
+      return formatWinsockValue(opt, value, optval);
+    },
+    ioctl(s, code, input) {
+      const sock = known(s);
+      if (code !== SIO_KEEPALIVE_VALS) {
+        throw new WinsockError(WSAEOPNOTSUPP, `WSAIoctl: code 0x${code.toString(16)}`);
+      }
+      const ka = parseTcpKeepalive(input);
+      setNative(
+        sock,
+        winsockOption(IPPROTO_TCP, TCP_KEEPALIVE),
+        keepaliveSeconds(ka.keepalivetime),
+      );
+      setNative(
+        sock,
+        winsockOption(IPPROTO_TCP, TCP_KEEPINTVL),
+        keepaliveSeconds(ka.keepaliveinterval),
+      );
+      setNative(sock, winsockOption(SOL_SOCKET, SO_KEEPALIVE), ka.onoff !== 0 ? 1 : 0);
+      return 0;
     },
   };
 }

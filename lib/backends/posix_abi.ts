@@ -1,26 +1,14 @@
 /**
  * The platform data of the **posix** backend, for Linux and macOS: the
- * `sockaddr` layout, the constants whose values differ from Winsock's, the
- * translation of Winsock socket options, and which WSA code each `errno`
- * means. Data only; the values are those of the system headers (glibc's
+ * `sockaddr` layout, the constants whose values differ from Winsock's
+ * (socket options among them: `posix_options.ts` says which Winsock option
+ * each one carries), and which WSA code each `errno` means. Data only; the values are those of the system headers (glibc's
  * `<bits/socket.h>`, `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`,
  * `<sys/errno.h>`), checked by `tests/posix_abi_test.ts`.
  *
  * @module
  */
 
-import {
-  IPPROTO_TCP,
-  SO_ERROR,
-  SO_KEEPALIVE,
-  SO_LINGER,
-  SO_RCVBUF,
-  SO_REUSEADDR,
-  SO_SNDBUF,
-  SO_TYPE,
-  SOL_SOCKET,
-  TCP_NODELAY,
-} from "../constants.ts";
 import {
   WinsockError,
   WSAEACCES,
@@ -148,28 +136,30 @@ export function encodePosixTimeval(ms: number): Uint8Array {
   return bytes;
 }
 
+/**
+ * Decodes a POSIX `struct timeval` to milliseconds (microseconds rounded).
+ *
+ * @example
+ * ```ts
+ * import { decodePosixTimeval, encodePosixTimeval } from "./posix_abi.ts";
+ * console.log(decodePosixTimeval(encodePosixTimeval(1500))); // 1500
+ * ```
+ */
+export function decodePosixTimeval(bytes: Uint8Array): number {
+  const L = TIMEVAL_LAYOUT_POSIX;
+  if (bytes.byteLength < L.size) {
+    throw new WinsockError(WSAEFAULT, `timeval: ${bytes.byteLength} bytes, not ${L.size}`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, L.size);
+  const sec = Number(view.getBigInt64(L.tv_sec, true));
+  return sec * 1000 + Math.round(view.getInt32(L.tv_usec, true) / 1000);
+}
+
 /** `struct linger` on Windows: `u_short l_onoff; u_short l_linger;` (4 bytes). */
 export const LINGER_LAYOUT_WINDOWS = { size: 4, l_onoff: 0, l_linger: 2 } as const;
 
 /** `struct linger` on Linux and macOS: `int l_onoff; int l_linger;` (8 bytes). */
 export const LINGER_LAYOUT_POSIX = { size: 8, l_onoff: 0, l_linger: 4 } as const;
-
-/** How an option's value is laid out: an `int`, or a `struct linger`. */
-export type SockoptKind = "int" | "linger";
-
-/** A Winsock option as the platform names it. */
-export interface SockoptTranslation {
-  /** The platform's level. */
-  readonly level: number;
-  /** The platform's option name. */
-  readonly optname: number;
-  /**
-   * `int` options take a 4-byte value everywhere; `linger` is
-   * `{ u_short l_onoff, l_linger }` (4 bytes) on Windows but
-   * `{ int l_onoff, l_linger }` (8 bytes) on Linux and macOS.
-   */
-  readonly kind: SockoptKind;
-}
 
 /** The `errno` names the backend translates. */
 export type ErrnoName =
@@ -304,6 +294,40 @@ export interface PosixAbi {
   readonly SO_NOSIGPIPE: number;
   /** `TCP_NODELAY` at level `IPPROTO_TCP` (6 on both). */
   readonly TCP_NODELAY: number;
+  /** `SO_BROADCAST`. */
+  readonly SO_BROADCAST: number;
+  /** `SO_LINGER` whose `l_linger` counts seconds (macOS: `SO_LINGER_SEC`; Linux: `SO_LINGER`). */
+  readonly SO_LINGER_SEC: number;
+  /** `SO_SNDTIMEO` (a `struct timeval`). */
+  readonly SO_SNDTIMEO: number;
+  /** `SO_RCVTIMEO` (a `struct timeval`). */
+  readonly SO_RCVTIMEO: number;
+  /** Linux stores twice the `SO_RCVBUF`/`SO_SNDBUF` asked for, and reports that (macOS does not). */
+  readonly SOCKBUF_DOUBLED: boolean;
+  /** `IPPROTO_TCP` (6). */
+  readonly IPPROTO_TCP: number;
+  /** `TCP_KEEPIDLE` (macOS: `TCP_KEEPALIVE`): seconds idle before the first keep-alive probe. */
+  readonly TCP_KEEPIDLE: number;
+  /** `TCP_KEEPINTVL`: seconds between keep-alive probes. */
+  readonly TCP_KEEPINTVL: number;
+  /** `TCP_KEEPCNT`: probes before the connection is dropped. */
+  readonly TCP_KEEPCNT: number;
+  /** `IPPROTO_IP` (0). */
+  readonly IPPROTO_IP: number;
+  /** `IP_TTL`. */
+  readonly IP_TTL: number;
+  /** `IP_MULTICAST_TTL`. */
+  readonly IP_MULTICAST_TTL: number;
+  /** `IP_MULTICAST_LOOP`. */
+  readonly IP_MULTICAST_LOOP: number;
+  /** `IP_ADD_MEMBERSHIP` (`struct ip_mreq`: 8 bytes, as on Windows). */
+  readonly IP_ADD_MEMBERSHIP: number;
+  /** `IP_DROP_MEMBERSHIP`. */
+  readonly IP_DROP_MEMBERSHIP: number;
+  /** `IPPROTO_IPV6` (41). */
+  readonly IPPROTO_IPV6: number;
+  /** `IPV6_V6ONLY`. */
+  readonly IPV6_V6ONLY: number;
   /** `MSG_OOB`. */
   readonly MSG_OOB: number;
   /** `MSG_PEEK`. */
@@ -349,8 +373,6 @@ export interface PosixAbi {
   readonly SOMAXCONN: number;
   /** The numbers of the `errno` names. */
   readonly errno: Readonly<Record<ErrnoName, number>>;
-  /** Winsock `[level][optname]` → the platform's option; absent: not supported. */
-  readonly sockopts: Readonly<Record<number, Readonly<Record<number, SockoptTranslation>>>>;
 }
 
 /** Linux (x86-64 and arm64: the generic numbers). */
@@ -369,6 +391,23 @@ export const LINUX_ABI: PosixAbi = {
   SO_TYPE: 3,
   SO_NOSIGPIPE: 0,
   TCP_NODELAY: 1,
+  SO_BROADCAST: 6,
+  SO_LINGER_SEC: 13,
+  SO_SNDTIMEO: 21,
+  SO_RCVTIMEO: 20,
+  SOCKBUF_DOUBLED: true,
+  IPPROTO_TCP: 6,
+  TCP_KEEPIDLE: 4,
+  TCP_KEEPINTVL: 5,
+  TCP_KEEPCNT: 6,
+  IPPROTO_IP: 0,
+  IP_TTL: 2,
+  IP_MULTICAST_TTL: 33,
+  IP_MULTICAST_LOOP: 34,
+  IP_ADD_MEMBERSHIP: 35,
+  IP_DROP_MEMBERSHIP: 36,
+  IPPROTO_IPV6: 41,
+  IPV6_V6ONLY: 26,
   MSG_OOB: 0x1,
   MSG_PEEK: 0x2,
   MSG_DONTROUTE: 0x4,
@@ -432,20 +471,6 @@ export const LINUX_ABI: PosixAbi = {
     EHOSTDOWN: 112,
     EHOSTUNREACH: 113,
   },
-  sockopts: {
-    [SOL_SOCKET]: {
-      [SO_REUSEADDR]: { level: 1, optname: 2, kind: "int" },
-      [SO_KEEPALIVE]: { level: 1, optname: 9, kind: "int" },
-      [SO_LINGER]: { level: 1, optname: 13, kind: "linger" },
-      [SO_SNDBUF]: { level: 1, optname: 7, kind: "int" },
-      [SO_RCVBUF]: { level: 1, optname: 8, kind: "int" },
-      [SO_ERROR]: { level: 1, optname: 4, kind: "int" },
-      [SO_TYPE]: { level: 1, optname: 3, kind: "int" },
-    },
-    [IPPROTO_TCP]: {
-      [TCP_NODELAY]: { level: 6, optname: 1, kind: "int" },
-    },
-  },
 };
 
 /**
@@ -467,6 +492,23 @@ export const DARWIN_ABI: PosixAbi = {
   SO_TYPE: 0x1008,
   SO_NOSIGPIPE: 0x1022,
   TCP_NODELAY: 1,
+  SO_BROADCAST: 0x0020,
+  SO_LINGER_SEC: 0x1080,
+  SO_SNDTIMEO: 0x1005,
+  SO_RCVTIMEO: 0x1006,
+  SOCKBUF_DOUBLED: false,
+  IPPROTO_TCP: 6,
+  TCP_KEEPIDLE: 0x10,
+  TCP_KEEPINTVL: 0x101,
+  TCP_KEEPCNT: 0x102,
+  IPPROTO_IP: 0,
+  IP_TTL: 4,
+  IP_MULTICAST_TTL: 10,
+  IP_MULTICAST_LOOP: 11,
+  IP_ADD_MEMBERSHIP: 12,
+  IP_DROP_MEMBERSHIP: 13,
+  IPPROTO_IPV6: 41,
+  IPV6_V6ONLY: 27,
   MSG_OOB: 0x1,
   MSG_PEEK: 0x2,
   MSG_DONTROUTE: 0x4,
@@ -529,21 +571,6 @@ export const DARWIN_ABI: PosixAbi = {
     ECONNREFUSED: 61,
     EHOSTDOWN: 64,
     EHOSTUNREACH: 65,
-  },
-  sockopts: {
-    [SOL_SOCKET]: {
-      [SO_REUSEADDR]: { level: 0xffff, optname: 0x0004, kind: "int" },
-      [SO_KEEPALIVE]: { level: 0xffff, optname: 0x0008, kind: "int" },
-      // SO_LINGER_SEC: Winsock's l_linger counts seconds, macOS's SO_LINGER ticks.
-      [SO_LINGER]: { level: 0xffff, optname: 0x1080, kind: "linger" },
-      [SO_SNDBUF]: { level: 0xffff, optname: 0x1001, kind: "int" },
-      [SO_RCVBUF]: { level: 0xffff, optname: 0x1002, kind: "int" },
-      [SO_ERROR]: { level: 0xffff, optname: 0x1007, kind: "int" },
-      [SO_TYPE]: { level: 0xffff, optname: 0x1008, kind: "int" },
-    },
-    [IPPROTO_TCP]: {
-      [TCP_NODELAY]: { level: 6, optname: 1, kind: "int" },
-    },
   },
 };
 

@@ -320,5 +320,23 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       check(ws.getsockopt(s, level, optname, optval, len), "getsockopt");
       return len[0];
     },
+    ioctl(s, code, input, output) {
+      const returned = new Uint32Array(1);
+      check(
+        ws.WSAIoctl(
+          s,
+          code >>> 0,
+          input.byteLength ? input : null,
+          input.byteLength,
+          output.byteLength ? output : null,
+          output.byteLength,
+          returned,
+          null,
+          null,
+        ),
+        "WSAIoctl",
+      );
+      return returned[0];
+    },
   };
 }
