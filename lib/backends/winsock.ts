@@ -27,6 +27,7 @@ import {
   INVALID_SOCKET,
   IPPROTO_UDP,
   POLLERR,
+  POLLHUP,
   POLLRDBAND,
   POLLRDNORM,
   POLLWRNORM,
@@ -154,18 +155,39 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
   }
 
   /**
-   * Whether `WSAPoll` (asked now, on the JS thread) reports an error on `s`.
-   * Wine's `recv` returns 0 for a reset once a poll or select has seen it,
-   * where Windows returns `WSAECONNRESET`; WSAPoll still tells the two apart
-   * (`POLLERR | POLLHUP` after a reset, `POLLHUP` after an orderly close).
+   * Sockets whose peer closed in order (a FIN) before any reset came. Wine's
+   * `recv` returns 0 for a reset once a poll has seen it (wineserver polls
+   * every socket), where Windows returns `WSAECONNRESET`; `WSAPoll` still
+   * tells the two apart (`POLLHUP | POLLERR` after a reset, `POLLHUP` after an
+   * orderly close), so a `recv` of 0 asks it. But a reset that answers our
+   * send to a peer that had already closed (the tutorial's common ending: the
+   * client leaves while the server waits for the user to type) leaves the
+   * same `POLLHUP | POLLERR`, and there C gets 0 from `recv`, on Wine and on
+   * Linux. So a `send` first notes a close already there: such a socket's
+   * `recv` of 0 stays 0.
    */
-  function resetSeen(s: SOCKET): boolean {
+  const closedInOrder = new Set<SOCKET>();
+
+  /** What `WSAPoll` (asked now, on the JS thread, zero timeout) reports on `s`: its `revents`. */
+  function pollNow(s: SOCKET): number {
     const pollfd = new Uint8Array(WSAPOLLFD_LAYOUT.size);
     const view = new DataView(pollfd.buffer);
     view.setBigUint64(WSAPOLLFD_LAYOUT.fd, s, true);
     view.setInt16(WSAPOLLFD_LAYOUT.events, POLLRDNORM, true);
-    return ws.WSAPoll(pollfd, 1, 0) === 1 &&
-      (view.getInt16(WSAPOLLFD_LAYOUT.revents, true) & POLLERR) !== 0;
+    return ws.WSAPoll(pollfd, 1, 0) === 1 ? view.getInt16(WSAPOLLFD_LAYOUT.revents, true) : 0;
+  }
+
+  /** Notes an orderly close that has come on `s` (`POLLHUP` without `POLLERR`). */
+  function noteClose(s: SOCKET, revents: number): void {
+    if ((revents & (POLLHUP | POLLERR)) === POLLHUP) closedInOrder.add(s);
+  }
+
+  /** Whether a `recv` of 0 on `s` is really a reset (see `closedInOrder`). */
+  function resetSeen(s: SOCKET): boolean {
+    if (closedInOrder.has(s)) return false;
+    const revents = pollNow(s);
+    noteClose(s, revents);
+    return (revents & POLLERR) !== 0;
   }
 
   /** One `select` with Windows `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
@@ -221,6 +243,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     cleanup() {
       reactor.close();
       open.clear();
+      closedInOrder.clear();
       check(ws.WSACleanup(), "WSACleanup");
     },
     socket(af, type, protocol) {
@@ -278,13 +301,15 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       return retry(s, POLLRDNORM, () => {
         const n = ws.recv(known(s), buf, buf.byteLength, flags);
         if (n === SOCKET_ERROR) return wouldBlock("recv");
-        if (n === 0 && buf.byteLength > 0 && resetSeen(s)) {
+        // The raw synchronous path makes the one call, as C does (see `closedInOrder`).
+        if (n === 0 && buf.byteLength > 0 && !options.blocking && resetSeen(s)) {
           throw new WinsockError(WSAECONNRESET, "recv (a reset, as WSAPoll reports it)");
         }
         return n;
       });
     },
     send(s, buf, flags) {
+      if (!options.blocking && !closedInOrder.has(known(s))) noteClose(s, pollNow(s));
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
@@ -298,6 +323,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       reactor.cancel(s);
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
+      closedInOrder.delete(s);
     },
     select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
