@@ -96,18 +96,23 @@ function named(lines: string[]): string[] {
   );
 }
 
-for (const backend of testBackends() as BackendName[]) {
-  const target = `${backend}@${PLATFORM}` as Target;
+// Each backend, and the FFI backends' raw synchronous path too (openWinsock({ blocking: true })).
+const RUNS: { backend: BackendName; blocking: boolean }[] = testBackends().flatMap((backend) =>
+  (backend === "deno" ? [false] : [false, true]).map((blocking) => ({ backend, blocking }))
+);
+
+for (const { backend, blocking } of RUNS) {
+  const target = `${backend}${blocking ? "-raw" : ""}@${PLATFORM}` as Target;
   for (const scenario of SCENARIOS) {
     const unsupported = scenario.unsupported?.on.includes(target);
     Deno.test({
-      name: `conformance [${backend}]: ${scenario.name}` +
+      name: `conformance [${backend}${blocking ? ", raw" : ""}]: ${scenario.name}` +
         (unsupported ? ` (not here: ${scenario.unsupported?.why})` : ""),
       ignore: noHarness || unsupported,
       async fn() {
         const c = (await cLines()).get(scenario.name);
         assert.ok(c, `the harness printed nothing for "${scenario.name}"`);
-        const facade = await runScenario(backend, scenario.steps);
+        const facade = await runScenario(backend, scenario.steps, blocking);
         // What the façade must print: C's lines, with the documented differences.
         const expected = [...c];
         const here = (scenario.differs ?? []).filter((d: Difference) => d.on.includes(target));

@@ -50,9 +50,16 @@ function letters(from: number, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, (_, i) => 97 + (from + i) % 26);
 }
 
-/** Runs `steps` on a fresh façade over `backend`; resolves with one line per call, as harness.c prints them. */
-export async function runScenario(backend: BackendName, steps: string[]): Promise<string[]> {
-  const ws = openWinsock({ backend });
+/**
+ * Runs `steps` on a fresh façade over `backend` (`blocking`: the raw
+ * synchronous path); resolves with one line per call, as harness.c prints them.
+ */
+export async function runScenario(
+  backend: BackendName,
+  steps: string[],
+  blocking = false,
+): Promise<string[]> {
+  const ws = openWinsock({ backend, blocking });
   if (ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()) !== 0) throw new Error("WSAStartup failed");
   const sockets = new Map<string, SOCKET>(), sent = new Map<string, number>();
   const out: string[] = [];

@@ -9,16 +9,20 @@
  * Where they must differ, `differs` says so, per step and target, with what
  * each side prints and why. A target is a backend and where it runs:
  * `posix@linux`, `deno@linux`, `winsock@wine`, `deno@wine` (Windows Deno under
- * Wine, against the mingw C under Wine), `winsock@windows`, `deno@windows`.
+ * Wine, against the mingw C under Wine), `winsock@windows`, `deno@windows`;
+ * `-raw` is the raw synchronous path (`openWinsock({ blocking: true })`).
  */
 
 /** Where a scenario runs: a backend, and the platform whose C is the reference. */
 export type Target =
   | "posix@linux"
+  | "posix-raw@linux"
   | "deno@linux"
   | "winsock@wine"
+  | "winsock-raw@wine"
   | "deno@wine"
   | "winsock@windows"
+  | "winsock-raw@windows"
   | "deno@windows";
 
 /** A documented difference: at `step`, C prints `c` and the façade `facade`, because `why`. */
@@ -68,7 +72,7 @@ const DENO_BIND_LISTENS = "the deno backend's bind is Deno.listen: a bound socke
 const DENO_NO_FLAGS = "the deno backend cannot express MSG_PEEK or MSG_WAITALL (10045): " +
   "Deno's reads have no flags";
 
-const LINUX = ["posix@linux", "deno@linux"] as Target[];
+const LINUX = ["posix@linux", "posix-raw@linux", "deno@linux"] as Target[];
 const DENO = ["deno@linux", "deno@wine", "deno@windows"] as Target[];
 
 /** The scenarios. */
@@ -93,7 +97,7 @@ export const SCENARIOS: Scenario[] = [
     ],
     differs: [
       {
-        on: ["posix@linux"],
+        on: ["posix@linux", "posix-raw@linux"],
         step: "recv c 50 #3",
         c: "0",
         facade: "-1 10054",
