@@ -33,7 +33,7 @@ async function harness(): Promise<string | null> {
   const exe = `${tmp}/winsock-ts-conformance-${hash}`;
   if (exists(exe)) return exe;
   const built = await new Deno.Command("gcc", {
-    args: ["-O2", "-Wall", "-o", `${exe}.${Deno.pid}`, SOURCE.pathname],
+    args: ["-O2", "-Wall", "-o", `${exe}.${Deno.pid}`, decodeURIComponent(SOURCE.pathname)],
     stdout: "null",
     stderr: "piped",
   }).output().catch((e) => {
