@@ -121,9 +121,9 @@ export const SCENARIOS: Scenario[] = [
     unsupported: { on: DENO, why: DENO_NO_LINGER },
   },
   {
-    // Under Wine the winsock backend cannot tell this reset from the answer to a send to a
-    // closed peer (the next scenario) without a WSAPoll before every send: it says 0, as
-    // Wine's C does; Windows would say 10054 (README: Conformance with C).
+    // Under Wine the winsock backend cannot tell this reset from the one that answers a send to
+    // a peer already closed ("peer closed, then our send…") without a WSAPoll before every send:
+    // it says 0, as Wine's C does, where Windows would say 10054 (README: under Wine).
     name: "a reset right after our send, before our recv",
     steps: [
       ...PAIR,
