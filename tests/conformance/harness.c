@@ -1,6 +1,6 @@
 /*
  * The C side of the conformance suite: reads a scenario script on stdin
- * (written by tests/conformance/script.ts from the table in scenarios.ts),
+ * (written by tests/conformance/run.ts from the table in scenarios.ts),
  * makes each call with blocking sockets, as the tutorial does, and prints one
  * line per call: the script line, " => ", then what C got:
  *
@@ -69,6 +69,16 @@ static int last_error(void) {
 static sock_t sockets[26];
 static long sent[26];
 static char buf[65536];
+
+/* A byte count from the script, within buf. */
+static int count_of(const char *s) {
+  int n = atoi(s);
+  if (n < 0 || n > (int)sizeof buf) {
+    fprintf(stderr, "harness: count out of range: %s\n", s);
+    exit(2);
+  }
+  return n;
+}
 
 static int flags_of(const char *s) {
   int w = s ? atoi(s) : 0, f = 0;
@@ -150,13 +160,13 @@ int main(void) {
       if (*slot(x) == BAD_SOCKET) result(-1);
       else printf("ok\n");
     } else if (strcmp(op, "send") == 0) {
-      int n = atoi(y), i, rc;
+      int n = count_of(y), i, rc;
       for (i = 0; i < n; i++) buf[i] = (char)('a' + (sent[x[0] - 'a'] + i) % 26);
       rc = send(*slot(x), buf, n, flags_of(z[0] ? z : 0));
       if (rc > 0) sent[x[0] - 'a'] += rc;
       result(rc);
     } else if (strcmp(op, "recv") == 0) {
-      int rc = recv(*slot(x), buf, atoi(y), flags_of(z[0] ? z : 0));
+      int rc = recv(*slot(x), buf, count_of(y), flags_of(z[0] ? z : 0));
       if (rc > 0) printf("%d \"%.*s\"\n", rc, rc, buf);
       else result(rc);
     } else if (strcmp(op, "shutdown") == 0) {
