@@ -276,6 +276,37 @@ for (const backend of testBackends()) {
 
   Deno.test(
     name(
+      "the client leaves while server.ts waits for the user; its answer is reset → 链接中断、客户端下线, exit 0",
+    ),
+    async () => {
+      // The tutorial's most common ending. The peer closed in order first, so C's recv gives 0
+      // after the reset that answers the server's send (on Linux and under Wine alike).
+      const port = freePort();
+      const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`]);
+      let conn: Deno.TcpConn | undefined;
+      try {
+        conn = await connectWhenListening(port);
+        await readExactly(conn, GREETING["utf-8"].length);
+        assert.equal(await server.line(), "客户端链接成功");
+        await writeAll(conn, ascii("bye"));
+        assert.equal(await server.line(), "客户端说:\t3  bye");
+        conn.close(); // everything read: an orderly close (FIN) while server.ts waits on stdin
+        conn = undefined;
+        await new Promise((r) => setTimeout(r, 300)); // the FIN arrives
+        await server.type("anyone\n"); // sent to a closed peer, which answers with a reset
+        await deadline(server.child.status, 10_000, "server.ts to exit"); // stdin left open
+        const ended = await server.exit();
+        assert.deepEqual([ended.code, ended.rest, ended.stderr], [0, ["链接中断、客户端下线"], ""]);
+        await assertNoneLeft(port);
+      } finally {
+        conn?.close();
+        await server.kill();
+      }
+    },
+  );
+
+  Deno.test(
+    name(
       "a client's shutdown(SD_SEND): server.ts still answers it, then 链接中断、客户端下线, exit 0",
     ),
     async () => {

@@ -7,7 +7,9 @@
  * Limits of the emulation: TCP over IPv4/IPv6 only; a socket that was bound
  * cannot then connect (Deno cannot choose the local port of a connection);
  * `listen`'s backlog is Deno's; socket options other than the few in
- * `KEPT_OPTIONS` fail with `WSAENOPROTOOPT`, and `WSAIoctl` with `WSAEOPNOTSUPP`.
+ * `KEPT_OPTIONS` fail with `WSAENOPROTOOPT`, and `WSAIoctl` with `WSAEOPNOTSUPP`;
+ * `recv` takes `MSG_PEEK` and `MSG_WAITALL` only, `send` no flags
+ * (`WSAEOPNOTSUPP`).
  *
  * `select` sees what Deno lets it see. Readable: a listener with a connection
  * waiting, a connection with bytes waiting, the peer's close or an error
@@ -26,6 +28,8 @@ import {
   AF_INET,
   AF_INET6,
   IPPROTO_TCP,
+  MSG_PEEK,
+  MSG_WAITALL,
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
@@ -284,6 +288,27 @@ export function createDenoBackend(): SocketBackend {
     return !!sock.conn && !sock.sendShut;
   }
 
+  /**
+   * One `recv`: what was read ahead first, else one read (straight into `buf`
+   * unless `peek`, which reads ahead and leaves the bytes there).
+   */
+  async function receive(sock: EmulatedSocket, buf: Uint8Array, peek: boolean): Promise<number> {
+    for (;;) {
+      if (sock.closed) throw new WinsockError(WSAEINTR, "recv");
+      const inbox = sock.inbox;
+      if (inbox?.byteLength) {
+        const n = Math.min(buf.byteLength, inbox.byteLength);
+        buf.set(inbox.subarray(0, n));
+        if (!peek) sock.inbox = inbox.subarray(n);
+        return n;
+      }
+      if (sock.failure) throw sock.failure;
+      if (sock.eof) return 0;
+      const n = await pull(sock, peek ? undefined : buf); // nothing read ahead: read into buf itself
+      if (n !== undefined && !sock.closed) return n;
+    }
+  }
+
   function adopt(conn: Deno.TcpConn, af: number, options?: Record<string, number>): SOCKET {
     const handle = nextHandle;
     nextHandle += 4n;
@@ -367,24 +392,21 @@ export function createDenoBackend(): SocketBackend {
     },
     async recv(s, buf, flags) {
       const sock = get(s);
-      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
+      if ((flags & ~(MSG_PEEK | MSG_WAITALL)) !== 0) {
+        throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
+      }
       connected(s);
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (buf.byteLength === 0) return 0;
-      for (;;) {
-        if (sock.closed) throw new WinsockError(WSAEINTR, "recv");
-        const inbox = sock.inbox;
-        if (inbox?.byteLength) {
-          const n = Math.min(buf.byteLength, inbox.byteLength);
-          buf.set(inbox.subarray(0, n));
-          sock.inbox = inbox.subarray(n);
-          return n;
-        }
-        if (sock.failure) throw sock.failure;
-        if (sock.eof) return 0;
-        const n = await pull(sock, buf); // nothing read ahead: read into buf itself
-        if (n !== undefined && !sock.closed) return n;
+      if (flags & MSG_PEEK) return await receive(sock, buf, true);
+      if (!(flags & MSG_WAITALL)) return await receive(sock, buf, false);
+      let got = 0; // MSG_WAITALL: until full, the peer's close, or an error, as Windows waits
+      while (got < buf.byteLength) {
+        const n = await receive(sock, buf.subarray(got), false);
+        if (n === 0) break;
+        got += n;
       }
+      return got;
     },
     async send(s, buf, flags) {
       const sock = get(s);

@@ -436,8 +436,11 @@ export function createPosixBackend(
             throw e;
           }
         });
-      // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits.
-      if ((flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) return once(buf);
+      // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits (a blocking
+      // one waits by itself, and the raw path must answer without a Promise).
+      if (options.blocking || (flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) {
+        return once(buf);
+      }
       return (async () => {
         let got = 0;
         do {

@@ -154,11 +154,25 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
   }
 
   /**
-   * Whether `WSAPoll` (asked now, on the JS thread) reports an error on `s`.
-   * Wine's `recv` returns 0 for a reset once a poll or select has seen it,
-   * where Windows returns `WSAECONNRESET`; WSAPoll still tells the two apart
-   * (`POLLERR | POLLHUP` after a reset, `POLLHUP` after an orderly close).
+   * Sockets whose last call was a `send` that succeeded, with no wait on
+   * them since. Wine's `recv` returns 0 for a reset once a poll has seen it
+   * (and wineserver polls every socket), where Windows returns
+   * `WSAECONNRESET`; `WSAPoll` still tells the two apart (`POLLERR | POLLHUP`
+   * after a reset, `POLLHUP` after an orderly close), so a `recv` of 0 asks it
+   * (`resetSeen`). But the reset that answers our send to a peer that had
+   * already closed in order (the tutorial's common ending: the client leaves
+   * while the server waits for the user to type) leaves the same `POLLERR |
+   * POLLHUP`, and there C's `recv` gives 0, on Wine and on Linux. Telling the
+   * two apart exactly would take a `WSAPoll` before every send (measured: it
+   * halves a ping-pong under Wine), so a reset that came between our send and
+   * the next `recv`, with no wait in between, is taken as that answer: the
+   * `recv` says 0, as C under Wine does for it.
    */
+  const sentLast = new Set<SOCKET>();
+  /** Sockets whose `recv` has said 0 (the peer's close): it says so from then on, as C does. */
+  const ended = new Set<SOCKET>();
+
+  /** Whether `WSAPoll` (asked now, on the JS thread, zero timeout) reports an error on `s`. */
   function resetSeen(s: SOCKET): boolean {
     const pollfd = new Uint8Array(WSAPOLLFD_LAYOUT.size);
     const view = new DataView(pollfd.buffer);
@@ -221,6 +235,8 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     cleanup() {
       reactor.close();
       open.clear();
+      sentLast.clear();
+      ended.clear();
       check(ws.WSACleanup(), "WSACleanup");
     },
     socket(af, type, protocol) {
@@ -275,20 +291,32 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       })();
     },
     recv(s, buf, flags) {
+      // Right after our own send, with no wait: a reset here answers that send (see `sentLast`).
+      let answersSend = sentLast.delete(s);
       return retry(s, POLLRDNORM, () => {
         const n = ws.recv(known(s), buf, buf.byteLength, flags);
-        if (n === SOCKET_ERROR) return wouldBlock("recv");
-        if (n === 0 && buf.byteLength > 0 && resetSeen(s)) {
-          throw new WinsockError(WSAECONNRESET, "recv (a reset, as WSAPoll reports it)");
+        if (n === SOCKET_ERROR) {
+          answersSend = false; // it waits now: what comes next is news
+          return wouldBlock("recv");
+        }
+        // The raw synchronous path makes the one call, as C does.
+        if (n === 0 && buf.byteLength > 0 && !options.blocking) {
+          if (!answersSend && !ended.has(s) && resetSeen(s)) {
+            throw new WinsockError(WSAECONNRESET, "recv (a reset, as WSAPoll reports it)");
+          }
+          ended.add(s);
         }
         return n;
       });
     },
     send(s, buf, flags) {
+      sentLast.delete(s);
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
-          return n === SOCKET_ERROR ? wouldBlock("send") : n;
+          if (n === SOCKET_ERROR) return wouldBlock("send");
+          sentLast.add(s);
+          return n;
         }));
     },
     shutdown(s, how) {
@@ -298,9 +326,12 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       reactor.cancel(s);
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
+      sentLast.delete(s);
+      ended.delete(s);
     },
     select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
+      for (const s of sets.read) sentLast.delete(s); // a wait: what it finds is news (see `sentLast`)
       if (options.blocking) return selectNow(sets, timeoutMs);
       const interests = [
         ...sets.read.map((fd) => ({ fd, events: POLLRDNORM })),

@@ -1,0 +1,261 @@
+/**
+ * The conformance table: each scenario is a short script of socket calls in
+ * one process (the language is `harness.c`'s: one call a line, sockets named
+ * by one letter), run by C (`harness.c`: natively against libc on Linux, built
+ * with mingw against ws2_32.dll under Wine) and through the façade on each
+ * backend (`run.ts`). Both print one line per call; `conformance_test.ts`
+ * compares them line by line.
+ *
+ * Where they must differ, `differs` says so, per step and target, with what
+ * each side prints and why. A target is a backend and where it runs:
+ * `posix@linux`, `deno@linux`, `winsock@wine`, `deno@wine` (Windows Deno under
+ * Wine, against the mingw C under Wine), `winsock@windows`, `deno@windows`;
+ * `-raw` is the raw synchronous path (`openWinsock({ blocking: true })`).
+ */
+
+/** Where a scenario runs: a backend, and the platform whose C is the reference. */
+export type Target =
+  | "posix@linux"
+  | "posix-raw@linux"
+  | "deno@linux"
+  | "winsock@wine"
+  | "winsock-raw@wine"
+  | "deno@wine"
+  | "winsock@windows"
+  | "winsock-raw@windows"
+  | "deno@windows";
+
+/** A documented difference: at `step`, C prints `c` and the façade `facade`, because `why`. */
+export interface Difference {
+  /** The targets where it holds. */
+  on: Target[];
+  /** The script line (its first occurrence; `#2` after it for the second, and so on). */
+  step: string;
+  /** What C prints after ` => `. */
+  c: string;
+  /** What the façade prints after ` => `. */
+  facade: string;
+  why: string;
+}
+
+export interface Scenario {
+  name: string;
+  /** One call a line; `sleep MS` lets the network settle (a FIN or RST to arrive). */
+  steps: string[];
+  differs?: Difference[];
+  /** Targets that cannot run the scenario at all, and why (it is not compared there). */
+  unsupported?: { on: Target[]; why: string };
+}
+
+/** The settling time after a close, a reset or a send, before the peer looks (ms). */
+const SETTLE = "sleep 150";
+
+/** A listener `l`, a client `c` connected to it, and `a`, the connection accepted. */
+const PAIR = ["socket l", "bind l", "listen l", "socket c", "connect c l", "accept a l"];
+
+// The reasons, each said once.
+const LINUX_FORGETS_RESET = "Linux reports a reset once, then says 0; Windows keeps saying " +
+  "10054, and so does the posix backend";
+const WINE_CONSUMES_RESET = "a reset that came before the call: Wine's own recv says 0 " +
+  "(wineserver's poll consumed it); Windows says 10054, and so does the backend (WSAPoll " +
+  "still shows the reset)";
+const LINUX_EPIPE = "Linux says EPIPE (10054 by meaning) for a send after our own " +
+  "shutdown; Windows says 10058 WSAESHUTDOWN, and so do the backends";
+const LINUX_READS_AFTER_SHUTDOWN = "Linux still delivers data after shutdown(SD_RECEIVE) " +
+  "and 0 after SD_BOTH; Windows says 10058 WSAESHUTDOWN, and so do the backends";
+const LINUX_LISTEN_BINDS = "Linux binds an unbound socket at listen; Windows says 10022 " +
+  "WSAEINVAL, and so do the backends";
+const LINUX_SEND_UNCONNECTED = "Linux says EPIPE (10054 by meaning; Wine passes it on) for " +
+  "a send on a socket never connected; Windows says 10057 WSAENOTCONN, as the deno backend does";
+const DENO_NO_LINGER =
+  "the deno backend cannot express SO_LINGER (10042): Deno's sockets have no such option";
+const DENO_BIND_LISTENS = "the deno backend's bind is Deno.listen: a bound socket already " +
+  "accepts connections";
+
+const LINUX = ["posix@linux", "posix-raw@linux", "deno@linux"] as Target[];
+const DENO = ["deno@linux", "deno@wine", "deno@windows"] as Target[];
+
+/** The scenarios. */
+export const SCENARIOS: Scenario[] = [
+  {
+    name: "orderly close: the data, then 0, then 0 again",
+    steps: [...PAIR, "send a 5", "close a", SETTLE, "recv c 50", "recv c 50", "recv c 50"],
+  },
+  {
+    name: "abortive close (SO_LINGER {1, 0}): 10054",
+    steps: [
+      ...PAIR,
+      "send a 3",
+      SETTLE,
+      "recv c 50",
+      "linger a 1 0",
+      "close a",
+      SETTLE,
+      "recv c 50",
+      "recv c 50",
+      "send c 1",
+    ],
+    differs: [
+      {
+        on: ["posix@linux", "posix-raw@linux"],
+        step: "recv c 50 #3",
+        c: "0",
+        facade: "-1 10054",
+        why: LINUX_FORGETS_RESET,
+      },
+      {
+        on: ["winsock@wine"],
+        step: "recv c 50 #2",
+        c: "0",
+        facade: "-1 10054",
+        why: WINE_CONSUMES_RESET,
+      },
+      {
+        on: ["winsock@wine"],
+        step: "recv c 50 #3",
+        c: "0",
+        facade: "-1 10054",
+        why: WINE_CONSUMES_RESET,
+      },
+    ],
+    unsupported: { on: DENO, why: DENO_NO_LINGER },
+  },
+  {
+    // Under Wine the winsock backend cannot tell this reset from the one that answers a send to
+    // a peer already closed ("peer closed, then our send…") without a WSAPoll before every send:
+    // it says 0, as Wine's C does, where Windows would say 10054 (README: under Wine).
+    name: "a reset right after our send, before our recv",
+    steps: [
+      ...PAIR,
+      "send c 3",
+      SETTLE,
+      "recv a 50",
+      "linger a 1 0",
+      "close a",
+      SETTLE,
+      "recv c 50",
+    ],
+    unsupported: { on: DENO, why: DENO_NO_LINGER },
+  },
+  {
+    name: "close with unread data: a reset",
+    steps: [...PAIR, "send c 5", SETTLE, "close a", SETTLE, "send c 1", "recv c 50"],
+    differs: [
+      {
+        on: ["winsock@wine"],
+        step: "recv c 50",
+        c: "0",
+        facade: "-1 10054",
+        why: WINE_CONSUMES_RESET,
+      },
+    ],
+  },
+  {
+    name: "peer closed, then our send, then recv: 0 (the tutorial's common ending)",
+    steps: [...PAIR, "close a", SETTLE, "send c 5", SETTLE, "recv c 50", "recv c 50", "send c 5"],
+  },
+  {
+    name: "half-close shutdown(SD_SEND): the peer reads 0, the other way still works",
+    steps: [
+      ...PAIR,
+      "send c 3",
+      "shutdown c 1",
+      SETTLE,
+      "recv a 50",
+      "recv a 50",
+      "send a 4",
+      SETTLE,
+      "recv c 50",
+      "send c 1",
+    ],
+    differs: [{ on: LINUX, step: "send c 1", c: "-1 10054", facade: "-1 10058", why: LINUX_EPIPE }],
+  },
+  {
+    name: "half-close shutdown(SD_RECEIVE): our send still works, recv is refused",
+    steps: [
+      ...PAIR,
+      "shutdown c 0",
+      "send c 3",
+      SETTLE,
+      "recv a 50",
+      "send a 4",
+      SETTLE,
+      "recv c 50",
+    ],
+    differs: [
+      {
+        on: LINUX,
+        step: "recv c 50",
+        c: '4 "abcd"',
+        facade: "-1 10058",
+        why: LINUX_READS_AFTER_SHUTDOWN,
+      },
+    ],
+  },
+  {
+    name: "shutdown(SD_BOTH), then recv and send",
+    steps: [...PAIR, "shutdown c 2", SETTLE, "recv c 50", "send c 1", "recv a 50"],
+    differs: [
+      { on: LINUX, step: "recv c 50", c: "0", facade: "-1 10058", why: LINUX_READS_AFTER_SHUTDOWN },
+      { on: LINUX, step: "send c 1", c: "-1 10054", facade: "-1 10058", why: LINUX_EPIPE },
+    ],
+  },
+  {
+    name: "connect refused: a port bound but not listening",
+    steps: ["socket x", "bind x", "socket c", "connect c x"],
+    differs: [{
+      on: DENO,
+      step: "connect c x",
+      c: "-1 10061",
+      facade: "0",
+      why: DENO_BIND_LISTENS,
+    }],
+  },
+  {
+    name: "bind: address in use",
+    steps: ["socket l", "bind l", "listen l", "socket b", "bindto b l"],
+  },
+  {
+    name: "calls on a closed socket",
+    steps: ["socket c", "close c", "recv c 10", "send c 1", "shutdown c 1", "close c"],
+  },
+  {
+    name: "calls on a socket never connected",
+    steps: ["socket x", "recv x 10", "send x 1", "shutdown x 1", "listen x"],
+    differs: [
+      {
+        on: ["deno@linux", "deno@wine"],
+        step: "send x 1",
+        c: "-1 10054",
+        facade: "-1 10057",
+        why: LINUX_SEND_UNCONNECTED,
+      },
+      { on: LINUX, step: "listen x", c: "0", facade: "-1 10022", why: LINUX_LISTEN_BINDS },
+    ],
+  },
+  {
+    name: "zero-length send and recv",
+    steps: [...PAIR, "send c 0", "send c 3", SETTLE, "recv a 0", "recv a 50"],
+  },
+  {
+    name: "MSG_PEEK leaves the bytes to read",
+    steps: [...PAIR, "send c 5", SETTLE, "recv a 50 2", "recv a 3", "recv a 50 2", "recv a 50"],
+  },
+  {
+    name: "MSG_WAITALL: a full buffer, then cut short by a close: what came, then 0",
+    steps: [
+      ...PAIR,
+      "send a 4",
+      "send a 6",
+      "close a",
+      SETTLE,
+      "recv c 6 8",
+      "recv c 50 8",
+      "recv c 50 8",
+    ],
+  },
+  {
+    name: "a second connect, accept on a socket not listening",
+    steps: [...PAIR, "connect c l", "socket x", "bind x", "accept y x"],
+  },
+];
