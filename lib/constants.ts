@@ -100,3 +100,12 @@ export const POLLRDBAND = 0x0200;
 export const POLLERR = 0x0001;
 /** `POLLHUP` for `WSAPoll`. */
 export const POLLHUP = 0x0002;
+
+/** `IPPROTO_IPV6` (41): the level of the IPv6 options. */
+export const IPPROTO_IPV6 = 41;
+/**
+ * `IPV6_V6ONLY` (27), at level `IPPROTO_IPV6`: an `AF_INET6` socket carries
+ * IPv6 only. On by default on Windows (and here on every backend); off, a
+ * socket bound to `::` also takes IPv4 as `::ffff:a.b.c.d` (dual stack).
+ */
+export const IPV6_V6ONLY = 27;

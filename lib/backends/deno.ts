@@ -26,6 +26,7 @@ import {
   AF_INET,
   AF_INET6,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
@@ -33,6 +34,7 @@ import {
   SO_KEEPALIVE,
   SO_REUSEADDR,
   SO_TYPE,
+  SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKET,
   SOL_SOCKET,
@@ -52,6 +54,7 @@ import {
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
+  WSAEMSGSIZE,
   WSAENETUNREACH,
   WSAENOPROTOOPT,
   WSAENOTCONN,
@@ -64,6 +67,8 @@ import {
 } from "../errors.ts";
 import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
 import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
+import { createDenoDatagrams } from "./deno_dgram.ts";
+import { denoGetaddrinfo, denoGetnameinfo } from "./deno_names.ts";
 
 interface EmulatedSocket {
   af: number;
@@ -126,7 +131,8 @@ export function fromDenoError(e: unknown, context: string): WinsockError {
   return new WinsockError(code, context, { cause: e });
 }
 
-function toAddress(addr: Deno.NetAddr): SOCKADDR {
+/** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
+export function toAddress(addr: Deno.NetAddr): SOCKADDR {
   const v6 = addr.hostname.includes(":");
   if (!v6) {
     const a = new sockaddr_in();
@@ -144,7 +150,8 @@ function toAddress(addr: Deno.NetAddr): SOCKADDR {
   return a;
 }
 
-function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: number } {
+/** A `sockaddr` as Deno's hostname and port; `WSAEAFNOSUPPORT` if not of the socket's family. */
+export function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: number } {
   if (name instanceof sockaddr_in && af === AF_INET && name.sin_family === AF_INET) {
     return { hostname: inet_ntoa(name.sin_addr), port: ntohs(name.sin_port) };
   }
@@ -177,6 +184,7 @@ export function createDenoBackend(): SocketBackend {
   function notify(): void {
     for (const wake of waiting) wake();
   }
+  const udp = createDenoDatagrams(notify);
 
   function get(s: SOCKET): EmulatedSocket {
     const sock = sockets.get(s);
@@ -267,12 +275,17 @@ export function createDenoBackend(): SocketBackend {
     cleanup() {
       for (const sock of sockets.values()) close(sock);
       sockets.clear();
+      udp.cleanup();
       notify();
     },
     socket(af, type, protocol) {
       if (af !== AF_INET && af !== AF_INET6) throw new WinsockError(WSAEAFNOSUPPORT, "socket");
+      if (type === SOCK_DGRAM && (protocol === 0 || protocol === IPPROTO_UDP)) {
+        udp.socket(nextHandle, af);
+        return (nextHandle += 4n) - 4n;
+      }
       if (type !== SOCK_STREAM) {
-        throw new WinsockError(WSAESOCKTNOSUPPORT, "socket: only SOCK_STREAM");
+        throw new WinsockError(WSAESOCKTNOSUPPORT, "socket: only SOCK_STREAM and SOCK_DGRAM");
       }
       if (protocol !== 0 && protocol !== IPPROTO_TCP) {
         throw new WinsockError(WSAEPROTONOSUPPORT, "socket");
@@ -283,6 +296,7 @@ export function createDenoBackend(): SocketBackend {
       return handle;
     },
     bind(s, name) {
+      if (udp.has(s)) return udp.bind(s, name);
       const sock = get(s);
       if (sock.listener || sock.conn) throw new WinsockError(WSAEINVAL, "bind: already bound");
       try {
@@ -311,6 +325,7 @@ export function createDenoBackend(): SocketBackend {
       }
     },
     async connect(s, name) {
+      if (udp.has(s)) return udp.connect(s, name);
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");
       if (sock.listener) {
@@ -327,6 +342,11 @@ export function createDenoBackend(): SocketBackend {
       notify();
     },
     async recv(s, buf, flags) {
+      if (udp.has(s)) {
+        const got = await udp.recvfrom(s, buf, flags);
+        if (got.truncated) throw new WinsockError(WSAEMSGSIZE, "recv: datagram larger than buffer");
+        return got.count;
+      }
       const sock = get(s);
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
       connected(s);
@@ -348,6 +368,10 @@ export function createDenoBackend(): SocketBackend {
       }
     },
     async send(s, buf, flags) {
+      if (udp.has(s)) {
+        if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
+        return udp.sendto(s, buf, null);
+      }
       const sock = get(s);
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
       const conn = connected(s);
@@ -374,6 +398,7 @@ export function createDenoBackend(): SocketBackend {
       notify();
     },
     closesocket(s) {
+      if (udp.has(s)) return udp.closesocket(s);
       close(get(s));
       sockets.delete(s);
       notify();
@@ -408,10 +433,29 @@ export function createDenoBackend(): SocketBackend {
         waiting.delete(wake);
       }
     },
+    sendto(s, buf, flags, to) {
+      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "sendto: flags (emulation)");
+      return udp.has(s) ? udp.sendto(s, buf, to) : this.send(s, buf, flags);
+    },
+    async recvfrom(s, buf, flags) {
+      if (udp.has(s)) return udp.recvfrom(s, buf, flags);
+      return { count: await this.recv(s, buf, flags), from: null, truncated: false };
+    },
+    getaddrinfo: denoGetaddrinfo,
+    getnameinfo: denoGetnameinfo,
+    gethostname() {
+      try {
+        return Deno.hostname();
+      } catch (e) {
+        throw new WinsockError(WSAEACCES, "gethostname (Deno: --allow-sys=hostname)", { cause: e });
+      }
+    },
     getpeername(s) {
+      if (udp.has(s)) return udp.getpeername(s);
       return toAddress(connected(s).remoteAddr);
     },
     getsockname(s) {
+      if (udp.has(s)) return udp.getsockname(s);
       const sock = get(s);
       const addr = sock.conn?.localAddr ?? sock.listener?.addr;
       if (!addr) throw new WinsockError(WSAEINVAL, "getsockname: not bound");

@@ -61,6 +61,9 @@ import { type Libc, openLibc } from "../../ffi/libc.ts";
 import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
 import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
+import { posixDatagrams, recvCount } from "./posix_dgram.ts";
+import { posixNames } from "./posix_names.ts";
 import {
   encodePosixFdSet,
   encodePosixTimeval,
@@ -94,6 +97,10 @@ interface PosixSocket {
   reset: boolean;
   /** Connected or listening: `select` can find it ready (Linux calls a fresh socket readable). */
   active: boolean;
+  /** A `SOCK_DGRAM` socket: `recv`/`send` go through `recvfrom`/`sendto`. */
+  datagram: boolean;
+  /** A datagram socket `connect`ed to a peer. */
+  peer: boolean;
 }
 
 /**
@@ -164,7 +171,7 @@ export function createPosixBackend(
     }
   }
 
-  function adopt(fd: number, active: boolean): SOCKET {
+  function adopt(fd: number, active: boolean, datagram = false): SOCKET {
     try {
       prepare(fd);
     } catch (e) {
@@ -180,6 +187,8 @@ export function createPosixBackend(
       recvShut: false,
       reset: false,
       active,
+      datagram,
+      peer: false,
     });
     return socket;
   }
@@ -293,6 +302,17 @@ export function createPosixBackend(
     return addr;
   }
 
+  const dgram = posixDatagrams({
+    c,
+    abi,
+    noSignal,
+    translateFlags,
+    retry: (socket, events, attempt) => retry(known(socket), events, attempt),
+    wouldBlock,
+    boundName: (sock, what) => boundName(known(sock.socket), what),
+  });
+  const names = posixNames(c, abi);
+
   function sockopt(level: number, optname: number): SockoptTranslation {
     const opt = abi.sockopts[level]?.[optname];
     if (!opt) throw new WinsockError(WSAENOPROTOOPT, `option (${level}, ${optname})`);
@@ -325,12 +345,23 @@ export function createPosixBackend(
       if (kind === undefined) throw new WinsockError(WSAESOCKTNOSUPPORT, `socket: type ${type}`);
       const fd = c.socket(family, kind, protocol);
       check(fd, "socket");
-      return adopt(fd, false);
+      if (af === AF_INET6) {
+        // Windows' default: an AF_INET6 socket is IPv6 only (Linux and macOS: dual stack).
+        const on = new Int32Array([1]);
+        const rc = c.setsockopt(fd, abi.IPPROTO_IPV6, abi.IPV6_V6ONLY, on, 4);
+        if (rc === -1) {
+          const e = error(errno(), "setsockopt(IPV6_V6ONLY)");
+          c.close(fd);
+          throw e;
+        }
+      }
+      return adopt(fd, false, type === SOCK_DGRAM);
     },
     bind(s, addr) {
       const sock = known(s);
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       check(c.bind(sock.fd, bytes, bytes.byteLength), "bind");
+      if (sock.datagram) sock.active = true; // select finds its datagrams
     },
     listen(s, backlog) {
       const sock = known(s);
@@ -355,6 +386,7 @@ export function createPosixBackend(
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
         sock.active = true;
+        sock.peer = sock.datagram;
         return;
       }
       const code = errno();
@@ -384,6 +416,10 @@ export function createPosixBackend(
       const native = translateFlags(flags, "recv");
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (sock.reset) throw new WinsockError(WSAECONNRESET, "recv");
+      if (sock.datagram) {
+        const got = dgram.recvfrom(sock, buf, flags);
+        return got instanceof Promise ? got.then(recvCount) : recvCount(got);
+      }
       const once = (rest: Uint8Array) =>
         retry(sock, abi.POLLIN, () => {
           const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
@@ -411,6 +447,7 @@ export function createPosixBackend(
       const sock = known(s);
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
+      if (sock.datagram) return dgram.sendto(sock, buf, flags, null);
       return sendAll(buf, (rest) =>
         retry(sock, abi.POLLOUT, () => {
           const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
@@ -449,6 +486,28 @@ export function createPosixBackend(
         ...socks.except.map(interest(abi.POLLPRI)),
       ];
       return reactor.select(interests, timeoutMs, () => selectNow(socks, 0));
+    },
+    sendto(s, buf, flags, to) {
+      const sock = known(s);
+      if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "sendto");
+      if (!sock.datagram) return this.send(s, buf, flags); // a stream ignores the address
+      return dgram.sendto(sock, buf, flags, to);
+    },
+    recvfrom(s, buf, flags) {
+      const sock = known(s);
+      if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recvfrom");
+      if (sock.datagram) return dgram.recvfrom(sock, buf, flags);
+      const got = this.recv(s, buf, flags); // a stream: Windows leaves `from` as it was
+      const done = (count: number) => ({ count, from: null, truncated: false });
+      return got instanceof Promise ? got.then(done) : done(got);
+    },
+    getaddrinfo: (node, service, hints) =>
+      nativeGetaddrinfo(names, node, service, hints, !options.blocking),
+    getnameinfo: (addr, flags) => nativeGetnameinfo(names, addr, flags, !options.blocking),
+    gethostname() {
+      const buf = new Uint8Array(256);
+      check(c.gethostname(buf, BigInt(buf.byteLength)), "gethostname");
+      return new TextDecoder().decode(buf.subarray(0, buf.indexOf(0)));
     },
     waitStats: () => reactor.stats(),
     getpeername: (s) => name("getpeername", known(s).fd),
