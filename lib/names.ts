@@ -115,7 +115,9 @@ export function callGetaddrinfo(
 /** Writes `text` and its NUL into `buf` (`WSAEFAULT` when `size` has no room). */
 function putText(buf: Uint8Array | null, size: number, text: string, what: string): void {
   if (buf === null || size === 0) return;
-  if (!(buf instanceof Uint8Array) || !Number.isInteger(size) || size < 0 || size > buf.byteLength) {
+  if (
+    !(buf instanceof Uint8Array) || !Number.isInteger(size) || size < 0 || size > buf.byteLength
+  ) {
     throw new WinsockError(WSAEFAULT, `${what}: not a buffer of ${size} bytes`);
   }
   const bytes = new TextEncoder().encode(text);
@@ -247,4 +249,21 @@ export async function resolveHost(
   const rc = await ws.getaddrinfo(host, String(port), hints, result);
   if (rc !== 0) return rc;
   return result.value?.ai_addr ?? WSAHOST_NOT_FOUND;
+}
+
+/**
+ * `--host` text that is not IPv4 as an address: an IPv6 literal directly,
+ * a name through `getaddrinfo`; or the WSA code the lookup failed with.
+ * (IPv4 text the programs fill in as the tutorial does, with `inet_addr`.)
+ */
+export function hostAddress(
+  ws: Resolver,
+  host: string,
+  port: number,
+  socktype: number,
+): Promise<SOCKADDR | number> {
+  if (inet_pton(AF_INET6, host, new Uint8Array(16)) === 1) {
+    return Promise.resolve(ipv6Address(host, port));
+  }
+  return resolveHost(ws, host, port, socktype);
 }

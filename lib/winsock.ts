@@ -21,12 +21,7 @@ import {
   WSAENOTSOCK,
   WSANOTINITIALISED,
 } from "./errors.ts";
-import {
-  type AddrinfoRef,
-  callGetaddrinfo,
-  callGethostname,
-  callGetnameinfo,
-} from "./names.ts";
+import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
 import {
   type ADDRINFOA,
   fd_set,

@@ -108,7 +108,9 @@ export async function denoGetaddrinfo(
     const passive = (flags & AI_PASSIVE) !== 0;
     found = (passive ? [AF_INET, AF_INET6] : [AF_INET6, AF_INET])
       .filter((f) => families.includes(f))
-      .map((f) => [f, f === AF_INET ? (passive ? "0.0.0.0" : "127.0.0.1") : (passive ? "::" : "::1")]);
+      .map((
+        f,
+      ) => [f, f === AF_INET ? (passive ? "0.0.0.0" : "127.0.0.1") : (passive ? "::" : "::1")]);
   } else if (numericFamily(node)) {
     found = families.includes(numericFamily(node)) ? [[numericFamily(node), node]] : [];
     if (found.length === 0) throw new WinsockError(WSAHOST_NOT_FOUND, `getaddrinfo(${node})`);

@@ -25,8 +25,8 @@ import {
   encodeAddrinfoHints,
   encodeSockaddr,
   type SOCKADDR,
-  type SockaddrAbi,
   sockaddr_in6,
+  type SockaddrAbi,
 } from "../structs.ts";
 
 /** The longest `sockaddr` copied out of a node (`sockaddr_storage`). */

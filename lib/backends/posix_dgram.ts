@@ -102,7 +102,9 @@ export function posixDatagrams(ctx: DatagramContext) {
       const attempt = () => {
         const whole = scratch ??= new Uint8Array(MAX_DATAGRAM);
         fromlen[0] = from.byteLength;
-        const n = Number(c.recvfrom(sock.fd, whole, BigInt(whole.byteLength), native, from, fromlen));
+        const n = Number(
+          c.recvfrom(sock.fd, whole, BigInt(whole.byteLength), native, from, fromlen),
+        );
         if (n === -1) return ctx.wouldBlock("recvfrom");
         const count = Math.min(n, buf.byteLength);
         buf.set(whole.subarray(0, count));
@@ -125,4 +127,3 @@ export function recvCount(d: Datagram): number {
   if (d.truncated) throw new WinsockError(WSAEMSGSIZE, "recv: datagram larger than the buffer");
   return d.count;
 }
-

@@ -42,11 +42,12 @@ import {
   WinsockError,
   WSAECONNREFUSED,
   WSAECONNRESET,
+  WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTSOCK,
   WSAEWOULDBLOCK,
 } from "../errors.ts";
-import { type NativeNames, nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "./native_names.ts";
 import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
 import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
@@ -329,7 +330,14 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     sendto(s, buf, flags, to) {
       const address = to ? encodeSockaddr(to) : null;
       return retry(s, POLLWRNORM, () => {
-        const n = ws.sendto(known(s), buf, buf.byteLength, flags, address, address?.byteLength ?? 0);
+        const n = ws.sendto(
+          known(s),
+          buf,
+          buf.byteLength,
+          flags,
+          address,
+          address?.byteLength ?? 0,
+        );
         return n === SOCKET_ERROR ? wouldBlock("sendto") : n;
       });
     },
@@ -345,6 +353,11 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
           return { count: buf.byteLength, from: sender(from, len[0]), truncated: true };
         }
         if (code !== WSAEWOULDBLOCK) throw new WinsockError(code, "recvfrom");
+        // Windows fails at once on a socket never bound; Wine would wait for ever.
+        const probe = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+        if (ws.getsockname(s, probe, new Int32Array([probe.byteLength])) === SOCKET_ERROR) {
+          throw new WinsockError(WSAEINVAL, "recvfrom: socket not bound");
+        }
         return undefined;
       });
     },

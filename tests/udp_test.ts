@@ -1,0 +1,153 @@
+/**
+ * UDP through the façade on every backend, over real loopback sockets:
+ * datagrams echoed with their boundaries kept (many clients, sizes up to
+ * 1400 bytes), a zero-length datagram, a datagram longer than the buffer
+ * (10040 WSAEMSGSIZE, the buffer filled), recvfrom on an unbound socket
+ * (10022), connected UDP; and the chapter's programs, udp_server.ts and
+ * udp_client.ts, talking to each other.
+ */
+
+import assert from "node:assert/strict";
+import {
+  AF_INET,
+  formatAddress,
+  INVALID_SOCKET,
+  IPPROTO_UDP,
+  ntohs,
+  sizeof,
+  SOCK_DGRAM,
+  sockaddr_in,
+  type SOCKET,
+  SOCKET_ERROR,
+  type Winsock,
+} from "../mod.ts";
+import { deadline, freePort, loopback, Program, started, testBackends } from "./_support.ts";
+
+/** A UDP socket bound to 127.0.0.1 on an ephemeral port, and its address. */
+function udpSocket(ws: Winsock): { s: SOCKET; addr: sockaddr_in } {
+  const s = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+  assert.notEqual(s, INVALID_SOCKET, `socket: ${ws.WSAGetLastError()}`);
+  const si = loopback(0);
+  assert.equal(ws.bind(s, si, sizeof(si)), 0, `bind: ${ws.WSAGetLastError()}`);
+  const addr = new sockaddr_in();
+  assert.equal(ws.getsockname(s, addr, { value: sizeof(addr) }), 0);
+  return { s, addr };
+}
+
+/** Bytes that tell datagrams and positions apart. */
+function payload(client: number, size: number): Uint8Array {
+  return Uint8Array.from({ length: size }, (_, i) => (client * 31 + i * 7) % 251);
+}
+
+for (const backend of testBackends()) {
+  Deno.test(`udp (${backend}): echo for 8 clients, sizes 1-1400, every boundary kept`, async () => {
+    const ws = started(backend);
+    const server = udpSocket(ws);
+    const serving = (async () => {
+      const buf = new Uint8Array(1500);
+      for (let i = 0; i < 8 * 6; i++) {
+        const from = new sockaddr_in();
+        const fromlen = { value: sizeof(from) };
+        const n = await ws.recvfrom(server.s, buf, 1500, 0, from, fromlen);
+        assert.notEqual(n, SOCKET_ERROR, `recvfrom: ${ws.WSAGetLastError()}`);
+        assert.equal(await ws.sendto(server.s, buf, n, 0, from, fromlen.value), n);
+      }
+    })();
+    const sizes = [1, 2, 100, 576, 1399, 1400];
+    await deadline(
+      Promise.all(Array.from({ length: 8 }, async (_, c) => {
+        const { s, addr } = udpSocket(ws);
+        for (const size of sizes) {
+          const out = payload(c, size);
+          assert.equal(await ws.sendto(s, out, size, 0, server.addr, 16), size);
+          const back = new Uint8Array(1500), from = new sockaddr_in();
+          const n = await ws.recvfrom(s, back, 1500, 0, from, { value: 16 });
+          assert.equal(n, size, "one datagram back, whole");
+          assert.deepEqual(back.subarray(0, n), out);
+          assert.equal(formatAddress(from), formatAddress(server.addr));
+        }
+        assert.ok(ntohs(addr.sin_port) > 0);
+        ws.closesocket(s);
+      })),
+      60_000,
+      "8 clients' echoes",
+    );
+    await deadline(serving, 10_000, "the server loop");
+    ws.closesocket(server.s);
+    ws.WSACleanup();
+  });
+
+  Deno.test(`udp (${backend}): boundaries, an empty datagram, 10040 with the buffer filled`, async () => {
+    const ws = started(backend);
+    const a = udpSocket(ws), b = udpSocket(ws);
+    const send = (bytes: Uint8Array) => ws.sendto(a.s, bytes, bytes.byteLength, 0, b.addr, 16);
+    assert.equal(await send(payload(1, 10)), 10);
+    assert.equal(await send(new Uint8Array(0)), 0);
+    assert.equal(await send(payload(2, 20)), 20);
+    assert.equal(await send(payload(3, 300)), 300);
+    const buf = new Uint8Array(1500);
+    const recv = () =>
+      deadline(ws.recvfrom(b.s, buf, 1500, 0, null, null), 10_000, "a datagram") as Promise<number>;
+    assert.equal(await recv(), 10, "two sends are two datagrams, never merged");
+    assert.equal(await recv(), 0, "an empty datagram is a datagram");
+    assert.equal(await deadline(ws.recv(b.s, buf, 1500, 0), 10_000, "recv"), 20);
+    // 300 bytes into a 100-byte buffer: the first 100, then SOCKET_ERROR 10040.
+    buf.fill(0xee);
+    const from = new sockaddr_in();
+    assert.equal(await ws.recvfrom(b.s, buf, 100, 0, from, { value: 16 }), SOCKET_ERROR);
+    assert.equal(ws.WSAGetLastError(), 10040);
+    assert.deepEqual(buf.subarray(0, 100), payload(3, 300).subarray(0, 100));
+    assert.equal(buf[100], 0xee, "nothing past len");
+    assert.equal(formatAddress(from), formatAddress(a.addr), "the sender, even so");
+    // The rest of that datagram is gone: the next one is the next datagram.
+    assert.equal(await send(payload(4, 5)), 5);
+    assert.equal(await recv(), 5);
+    assert.deepEqual(buf.subarray(0, 5), payload(4, 5));
+    ws.closesocket(a.s);
+    ws.closesocket(b.s);
+    ws.WSACleanup();
+  });
+
+  Deno.test(`udp (${backend}): recvfrom unbound is 10022; connected UDP sends to its peer`, async () => {
+    const ws = started(backend);
+    const u = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+    const buf = new Uint8Array(64);
+    assert.equal(
+      await deadline(ws.recvfrom(u, buf, 64, 0, null, null), 10_000, "recvfrom"),
+      SOCKET_ERROR,
+    );
+    assert.equal(ws.WSAGetLastError(), 10022);
+    const peer = udpSocket(ws);
+    assert.equal(await ws.connect(u, peer.addr, 16), 0);
+    assert.equal(await ws.send(u, payload(5, 7), 7, 0), 7);
+    assert.equal(await deadline(ws.recv(peer.s, buf, 64, 0), 10_000, "recv"), 7);
+    assert.deepEqual(buf.subarray(0, 7), payload(5, 7));
+    const mine = new sockaddr_in();
+    assert.equal(ws.getsockname(u, mine, { value: 16 }), 0);
+    assert.equal(await ws.sendto(peer.s, payload(6, 3), 3, 0, mine, 16), 3);
+    assert.equal(await deadline(ws.recv(u, buf, 64, 0), 10_000, "recv"), 3);
+    ws.closesocket(u);
+    ws.closesocket(peer.s);
+    ws.WSACleanup();
+  });
+
+  Deno.test(`udp (${backend}): udp_server.ts echoes udp_client.ts's words, each a datagram`, async () => {
+    const port = await freePort();
+    const flags = ["--port", String(port), "--backend", backend];
+    const server = new Program("chapters/udp_server.ts", flags);
+    const client = new Program("chapters/udp_client.ts", flags);
+    try {
+      assert.equal(await server.line(20_000), `UDP 服务器已启动: 127.0.0.1:${port}`);
+      await client.type("hello 你好\n");
+      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t5  hello$/);
+      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t6  你好$/);
+      assert.equal(await client.line(), `服务器 127.0.0.1:${port} 说:\t5  hello`);
+      assert.equal(await client.line(), `服务器 127.0.0.1:${port} 说:\t6  你好`);
+      const { code } = await client.exit();
+      assert.equal(code, 0);
+    } finally {
+      await client.kill();
+      await server.kill();
+    }
+  });
+}
