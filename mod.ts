@@ -27,6 +27,7 @@ export { type IntRef, type Waited, Winsock } from "./lib/winsock.ts";
 export {
   type Awaitable,
   type BackendName,
+  type Datagram,
   emulateWSAStartup,
   HIGHEST_VERSION,
   type SelectSets,

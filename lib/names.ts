@@ -57,23 +57,23 @@ export const NI_MAXHOST = 1025;
 export const NI_MAXSERV = 32;
 
 /** `EAI_AGAIN` = `WSATRY_AGAIN` (11002): try again later. */
-export const EAI_AGAIN = WSATRY_AGAIN;
+export const EAI_AGAIN: number = WSATRY_AGAIN;
 /** `EAI_BADFLAGS` = `WSAEINVAL` (10022). */
-export const EAI_BADFLAGS = WSAEINVAL;
+export const EAI_BADFLAGS: number = WSAEINVAL;
 /** `EAI_FAIL` = `WSANO_RECOVERY` (11003). */
-export const EAI_FAIL = WSANO_RECOVERY;
+export const EAI_FAIL: number = WSANO_RECOVERY;
 /** `EAI_FAMILY` = `WSAEAFNOSUPPORT` (10047). */
-export const EAI_FAMILY = WSAEAFNOSUPPORT;
+export const EAI_FAMILY: number = WSAEAFNOSUPPORT;
 /** `EAI_MEMORY`: `WSA_NOT_ENOUGH_MEMORY` on Windows (8); the backends here report `WSAENOBUFS`. */
-export const EAI_MEMORY = WSAENOBUFS;
+export const EAI_MEMORY: number = WSAENOBUFS;
 /** `EAI_NONAME` = `WSAHOST_NOT_FOUND` (11001): no such host. */
-export const EAI_NONAME = WSAHOST_NOT_FOUND;
+export const EAI_NONAME: number = WSAHOST_NOT_FOUND;
 /** `EAI_NODATA` = `WSANO_DATA` (11004): the name has no address of the kind asked for. */
-export const EAI_NODATA = WSANO_DATA;
+export const EAI_NODATA: number = WSANO_DATA;
 /** `EAI_SERVICE` = `WSATYPE_NOT_FOUND` (10109). */
-export const EAI_SERVICE = WSATYPE_NOT_FOUND;
+export const EAI_SERVICE: number = WSATYPE_NOT_FOUND;
 /** `EAI_SOCKTYPE` = `WSAESOCKTNOSUPPORT` (10044). */
-export const EAI_SOCKTYPE = WSAESOCKTNOSUPPORT;
+export const EAI_SOCKTYPE: number = WSAESOCKTNOSUPPORT;
 
 /** `getaddrinfo`'s `PADDRINFOA *ppResult`: where the first answer goes. */
 export interface AddrinfoRef {

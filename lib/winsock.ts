@@ -468,7 +468,7 @@ export class Winsock<Blocking extends boolean = false> {
    * ```ts
    * import { AF_INET, MAKEWORD, openWinsock, SOCK_DGRAM, sockaddr_in, WSADATA } from "../mod.ts";
    * import { htons, inet_addr, IPPROTO_UDP, ntohs, sizeof } from "../mod.ts";
-   * const ws = openWinsock({ backend: "posix" });
+   * const ws = openWinsock({ backend: "deno" }); // UDP there: deno.json's "unstable": ["net"]
    * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
    * const s = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
    * const si = new sockaddr_in();

@@ -26,7 +26,7 @@ import {
 } from "../mod.ts";
 import { ADDRINFO_LAYOUT_DARWIN, ADDRINFO_LAYOUT_LINUX } from "../lib/backends/posix_abi.ts";
 import { ipv6Address } from "../lib/names.ts";
-import { freePort, GREETING, Program, started, testBackends } from "./_support.ts";
+import { freePort, GREETING, Program, started, testBackends, waitUntilBound } from "./_support.ts";
 
 async function lookup(ws: Winsock, node: string | null, service: string, hints: ADDRINFOA) {
   const result = { value: null as ADDRINFOA | null };
@@ -140,7 +140,7 @@ for (const backend of testBackends()) {
     const server = new Program("server.ts", ["--port", String(port), "--backend", backend]);
     let client: Program | undefined;
     try {
-      await new Promise((r) => setTimeout(r, 1500));
+      await waitUntilBound(port);
       client = new Program("client.ts", [
         ...["--host", "localhost", "--port", String(port), "--backend", backend],
       ]);

@@ -139,8 +139,8 @@ for (const backend of testBackends()) {
     try {
       assert.equal(await server.line(20_000), `UDP 服务器已启动: 127.0.0.1:${port}`);
       await client.type("hello 你好\n");
-      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t5  hello$/);
-      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t6  你好$/);
+      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t5 {2}hello$/);
+      assert.match(await server.line(), /^客户端 127\.0\.0\.1:\d+ 说:\t6 {2}你好$/);
       assert.equal(await client.line(), `服务器 127.0.0.1:${port} 说:\t5  hello`);
       assert.equal(await client.line(), `服务器 127.0.0.1:${port} 说:\t6  你好`);
       const { code } = await client.exit();
