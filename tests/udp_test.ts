@@ -10,6 +10,9 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
+  FD_ISSET,
+  FD_SET,
+  fd_set,
   formatAddress,
   INVALID_SOCKET,
   IPPROTO_UDP,
@@ -19,6 +22,7 @@ import {
   sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
+  timeval,
   type Winsock,
 } from "../mod.ts";
 import { deadline, freePort, loopback, Program, started, testBackends } from "./_support.ts";
@@ -128,6 +132,30 @@ for (const backend of testBackends()) {
     assert.equal(await deadline(ws.recv(u, buf, 64, 0), 10_000, "recv"), 3);
     ws.closesocket(u);
     ws.closesocket(peer.s);
+    ws.WSACleanup();
+  });
+
+  Deno.test(`udp (${backend}): select finds a bound UDP socket readable when a datagram waits`, async () => {
+    const ws = started(backend);
+    const a = udpSocket(ws), b = udpSocket(ws);
+    const reads = () => {
+      const set = new fd_set();
+      FD_SET(b.s, set);
+      return set;
+    };
+    const now = new timeval(); // { 0, 0 }: just look
+    const empty = reads();
+    assert.equal(await ws.select(0, empty, null, null, now), 0);
+    assert.equal(FD_ISSET(b.s, empty), false);
+    assert.equal(await ws.sendto(a.s, payload(7, 9), 9, 0, b.addr, 16), 9);
+    const ready = reads();
+    assert.equal(await deadline(ws.select(0, ready, null, null, null), 10_000, "select"), 1);
+    assert.equal(FD_ISSET(b.s, ready), true);
+    const buf = new Uint8Array(64);
+    assert.equal(await ws.recvfrom(b.s, buf, 64, 0, null, null), 9);
+    assert.deepEqual(buf.subarray(0, 9), payload(7, 9));
+    ws.closesocket(a.s);
+    ws.closesocket(b.s);
     ws.WSACleanup();
   });
 

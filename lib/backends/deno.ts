@@ -67,7 +67,7 @@ import {
 } from "../errors.ts";
 import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
 import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
-import { createDenoDatagrams } from "./deno_dgram.ts";
+import { createDenoDatagrams, type SelectView } from "./deno_dgram.ts";
 import { denoGetaddrinfo, denoGetnameinfo } from "./deno_names.ts";
 
 interface EmulatedSocket {
@@ -262,6 +262,18 @@ export function createDenoBackend(): SocketBackend {
     return !!sock.conn && !sock.sendShut;
   }
 
+  /** What `select` asks of a socket, TCP or UDP. */
+  function view(s: SOCKET): SelectView {
+    if (udp.has(s)) return udp.view(s);
+    const sock = get(s);
+    return {
+      closed: () => !!sock.closed,
+      readable: () => readable(sock),
+      writable: () => writable(sock),
+      pull: () => void (canPull(sock) && pull(sock)),
+    };
+  }
+
   function adopt(conn: Deno.TcpConn, af: number): SOCKET {
     const handle = nextHandle;
     nextHandle += 4n;
@@ -404,8 +416,8 @@ export function createDenoBackend(): SocketBackend {
       notify();
     },
     async select(sets, timeoutMs) {
-      const read = sets.read.map(get), write = sets.write.map(get), except = sets.except.map(get);
-      const all = [...read, ...write, ...except];
+      const read = sets.read.map(view), write = sets.write.map(view);
+      const all = [...read, ...write, ...sets.except.map(view)];
       let expired = false, wake = () => {};
       // Beyond setTimeout's range (2^31 - 1 ms, 24.8 days) it would fire at once: no limit instead.
       const timer = timeoutMs === null || timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => {
@@ -414,14 +426,14 @@ export function createDenoBackend(): SocketBackend {
       }, timeoutMs);
       try {
         for (;;) {
-          if (all.some((sock) => sock.closed)) throw new WinsockError(WSAEINTR, "select");
+          if (all.some((v) => v.closed())) throw new WinsockError(WSAEINTR, "select");
           const ready = {
-            read: sets.read.filter((_, i) => readable(read[i])),
-            write: sets.write.filter((_, i) => writable(write[i])),
+            read: sets.read.filter((_, i) => read[i].readable()),
+            write: sets.write.filter((_, i) => write[i].writable()),
             except: [], // nothing exceptional is visible through Deno's sockets
           };
           if (ready.read.length + ready.write.length > 0 || expired) return ready;
-          for (const sock of read.filter(canPull)) pull(sock);
+          for (const v of read) v.pull();
           await new Promise<void>((resolve) => {
             wake = resolve;
             waiting.add(wake);

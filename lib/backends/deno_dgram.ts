@@ -32,6 +32,18 @@ import {
 import type { SOCKADDR } from "../structs.ts";
 import { fromAddress, fromDenoError, toAddress } from "./deno.ts";
 
+/** What the deno backend's `select` asks of one socket. */
+export interface SelectView {
+  /** Closed since `select` began (it then fails with `WSAEINTR`). */
+  closed(): boolean;
+  /** `recv`/`recvfrom` (or `accept`) would not wait. */
+  readable(): boolean;
+  /** `send` would not wait. */
+  writable(): boolean;
+  /** Starts the one read that can make it readable, unless one is under way. */
+  pull(): void;
+}
+
 interface UdpSocket {
   af: number;
   conn?: Deno.DatagramConn;
@@ -174,12 +186,18 @@ export function createDenoDatagrams(notify: () => void) {
         await pull(sock);
       }
     },
-    /** `select`'s readable: a datagram (or an error) waits. */
-    readable: (s: SOCKET) => !!(sockets.get(s)?.inbox || sockets.get(s)?.failure),
-    /** Starts a receive for `select` when one could find something. */
-    pullFor(s: SOCKET): void {
-      const sock = sockets.get(s);
-      if (sock?.conn && !sock.closed && !sock.inbox && !sock.failure) pull(sock);
+    /**
+     * What `select` sees: readable when a datagram (or an error) waits,
+     * always writable (nothing tells of the send buffer), never exceptional.
+     */
+    view(s: SOCKET): SelectView {
+      const sock = sockets.get(s) as UdpSocket;
+      return {
+        closed: () => !!sock.closed,
+        readable: () => !!(sock.inbox || sock.failure),
+        writable: () => true,
+        pull: () => void (sock.conn && !sock.closed && !sock.inbox && !sock.failure && pull(sock)),
+      };
     },
     getsockname(s: SOCKET): SOCKADDR {
       const sock = get(s);
