@@ -12,11 +12,7 @@
  */
 
 import {
-  AF_INET,
   HIBYTE,
-  htons,
-  INADDR_NONE,
-  inet_addr,
   INVALID_SOCKET,
   IPPROTO_UDP,
   LOBYTE,
@@ -31,7 +27,7 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine, TokenReader } from "../lib/console.ts";
-import { addressFamily, formatAddress, hostAddress } from "../lib/names.ts";
+import { addressFamily, formatAddress, programAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
 import { fail, finish, openForProgram, startupFailed } from "../lib/tutorial.ts";
 
@@ -49,18 +45,9 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 服务器地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
-let serverMsg: SOCKADDR;
-if (inet_addr(options.host) !== INADDR_NONE || options.host === "255.255.255.255") {
-  const sin = new sockaddr_in();
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(options.port);
-  sin.sin_addr.S_un.S_addr = inet_addr(options.host);
-  serverMsg = sin;
-} else {
-  const found = await hostAddress(ws, options.host, options.port, SOCK_DGRAM);
-  if (typeof found === "number") fail(ws, "找不到主机", found);
-  serverMsg = found;
-}
+const found = await programAddress(ws, options.host, options.port, SOCK_DGRAM);
+if (typeof found === "number") fail(ws, "找不到主机", found);
+const serverMsg: SOCKADDR = found;
 
 // 创建socket: SOCK_DGRAM, IPPROTO_UDP; no connect (the first sendto binds it)
 const socketClient = ws.socket(addressFamily(serverMsg), SOCK_DGRAM, IPPROTO_UDP);

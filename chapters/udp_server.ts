@@ -16,11 +16,7 @@
  */
 
 import {
-  AF_INET,
   HIBYTE,
-  htons,
-  INADDR_NONE,
-  inet_addr,
   INVALID_SOCKET,
   IPPROTO_UDP,
   LOBYTE,
@@ -37,7 +33,7 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { addressFamily, formatAddress, hostAddress } from "../lib/names.ts";
+import { addressFamily, formatAddress, programAddress } from "../lib/names.ts";
 import { ChunkDecoder } from "../lib/text.ts";
 import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
 
@@ -55,18 +51,9 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
-let si: SOCKADDR;
-if (inet_addr(options.host) !== INADDR_NONE || options.host === "255.255.255.255") {
-  const sin = new sockaddr_in();
-  sin.sin_family = AF_INET;
-  sin.sin_port = htons(options.port);
-  sin.sin_addr.S_un.S_addr = inet_addr(options.host);
-  si = sin;
-} else {
-  const found = await hostAddress(ws, options.host, options.port, SOCK_DGRAM);
-  if (typeof found === "number") fail(ws, "找不到主机", found);
-  si = found;
-}
+const found = await programAddress(ws, options.host, options.port, SOCK_DGRAM);
+if (typeof found === "number") fail(ws, "找不到主机", found);
+const si: SOCKADDR = found;
 
 // 创建socket: SOCK_DGRAM, IPPROTO_UDP
 const socketServer = ws.socket(addressFamily(si), SOCK_DGRAM, IPPROTO_UDP);

@@ -267,3 +267,39 @@ export function hostAddress(
   }
   return resolveHost(ws, host, port, socktype);
 }
+
+/**
+ * `--host` and `--port` as the address a program binds or connects to:
+ * IPv4 text filled in as the tutorial does (`sin_family`, `htons`,
+ * `inet_addr`), IPv6 text as a `sockaddr_in6`, a name through
+ * `getaddrinfo`; or the WSA code the lookup failed with.
+ *
+ * @example
+ * ```ts
+ * import { formatAddress, programAddress } from "./names.ts";
+ * import { openWinsock } from "./open.ts";
+ * import { MAKEWORD } from "./helpers.ts";
+ * import { SOCK_STREAM } from "./constants.ts";
+ * import { WSADATA } from "./structs.ts";
+ * const ws = openWinsock({ backend: "deno" });
+ * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+ * const addr = await programAddress(ws, "::1", 12345, SOCK_STREAM);
+ * console.log(typeof addr === "number" ? addr : formatAddress(addr)); // "[::1]:12345"
+ * ws.WSACleanup();
+ * ```
+ */
+export function programAddress(
+  ws: Resolver,
+  host: string,
+  port: number,
+  socktype: number,
+): Promise<SOCKADDR | number> {
+  if (inet_addr(host) !== INADDR_NONE || host === "255.255.255.255") {
+    const si = new sockaddr_in();
+    si.sin_family = AF_INET;
+    si.sin_port = htons(port);
+    si.sin_addr.S_un.S_addr = inet_addr(host);
+    return Promise.resolve(si);
+  }
+  return hostAddress(ws, host, port, socktype);
+}
