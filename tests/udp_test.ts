@@ -135,6 +135,17 @@ for (const backend of testBackends()) {
     ws.WSACleanup();
   });
 
+  Deno.test(`udp (${backend}): a broadcast sendto without SO_BROADCAST is 10013`, async () => {
+    const ws = started(backend);
+    const { s } = udpSocket(ws);
+    const to = loopback(9);
+    to.sin_addr.S_un.S_addr = 0xffffffff; // 255.255.255.255
+    assert.equal(await ws.sendto(s, new Uint8Array([1]), 1, 0, to, 16), SOCKET_ERROR);
+    assert.equal(ws.WSAGetLastError(), 10013);
+    ws.closesocket(s);
+    ws.WSACleanup();
+  });
+
   Deno.test(`udp (${backend}): select finds a bound UDP socket readable when a datagram waits`, async () => {
     const ws = started(backend);
     const a = udpSocket(ws), b = udpSocket(ws);

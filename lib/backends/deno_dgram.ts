@@ -13,7 +13,9 @@
  * `--allow-net` does not allow the wildcard); a connected socket sends to
  * its peer and receives from it only; an `AF_INET6` socket is IPv6 only
  * (`IPV6_V6ONLY` on, Windows' default): IPv4 datagrams that reach it as
- * `::ffff:a.b.c.d` are dropped.
+ * `::ffff:a.b.c.d` are dropped; a broadcast `sendto` (255.255.255.255) fails
+ * with `WSAEACCES`, as on Windows without `SO_BROADCAST` (which this backend
+ * cannot set).
  *
  * @module
  */
@@ -22,6 +24,7 @@ import type { Datagram } from "../backend.ts";
 import { AF_INET6, type SOCKET } from "../constants.ts";
 import {
   WinsockError,
+  WSAEACCES,
   WSAEINTR,
   WSAEINVAL,
   WSAEMSGSIZE,
@@ -157,6 +160,10 @@ export function createDenoDatagrams(notify: () => void) {
       const sock = get(s);
       const target = sock.peer ?? (to ? fromAddress(to, sock.af) : undefined);
       if (!target) throw new WinsockError(WSAENOTCONN, "sendto: no address and not connected");
+      if (target.hostname === "255.255.255.255") {
+        // Windows refuses a broadcast without SO_BROADCAST, which this backend cannot set.
+        throw new WinsockError(WSAEACCES, "sendto: broadcast needs SO_BROADCAST (emulation)");
+      }
       const conn = autobind(sock, target);
       try {
         return await conn.send(buf, { transport: "udp", ...target });
