@@ -13,7 +13,7 @@
  * @module
  */
 
-import dns from "node:dns";
+import type { LookupAddress } from "node:dns";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "../constants.ts";
 import {
   WinsockError,
@@ -117,7 +117,8 @@ export async function denoGetaddrinfo(
   } else if (flags & AI_NUMERICHOST) {
     throw new WinsockError(WSAHOST_NOT_FOUND, `getaddrinfo(${node}): AI_NUMERICHOST`);
   } else {
-    const all = await new Promise<dns.LookupAddress[]>((resolve, reject) =>
+    const dns = (await import("node:dns")).default; // loaded only when a name is looked up
+    const all = await new Promise<LookupAddress[]>((resolve, reject) =>
       dns.lookup(
         node,
         { all: true, family: family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0 },
@@ -159,6 +160,7 @@ export async function denoGetnameinfo(
   const port = ntohs(addr instanceof sockaddr_in ? addr.sin_port : addr.sin6_port);
   let named: { hostname: string; service: string } | null = null;
   if ((flags & (NI_NUMERICHOST | NI_NUMERICSERV)) !== (NI_NUMERICHOST | NI_NUMERICSERV)) {
+    const dns = (await import("node:dns")).default;
     named = await new Promise((resolve) =>
       dns.lookupService(
         numeric as string,
