@@ -141,6 +141,36 @@ export const WS2_32_SYMBOLS = {
   },
   /** int gethostname(char *name, int namelen); */
   gethostname: { parameters: ["buffer", "i32"], result: "i32" },
+  /**
+   * int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   *               LPDWORD lpNumberOfBytesSent, DWORD dwFlags, const struct sockaddr *lpTo,
+   *               int iTolen, LPWSAOVERLAPPED lpOverlapped,
+   *               LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSASendTo: {
+    parameters: ["usize", "buffer", "u32", "buffer", "u32", "buffer", "i32", "pointer", "pointer"],
+    result: "i32",
+  },
+  /**
+   * int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   *                 LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, struct sockaddr *lpFrom,
+   *                 LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+   *                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSARecvFrom: {
+    parameters: [
+      "usize",
+      "buffer",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "pointer",
+      "pointer",
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */

@@ -74,6 +74,21 @@ export interface SocketBackend {
    * it and says `truncated` (the rest is lost; Winsock's `WSAEMSGSIZE`).
    */
   recvfrom(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<Datagram>;
+  /**
+   * `WSASendTo` without overlapped I/O: the pieces gathered into one
+   * datagram. Where a backend has none, the façade gathers them for `sendto`.
+   */
+  wsaSendTo?(
+    s: SOCKET,
+    pieces: Uint8Array[],
+    flags: number,
+    to: SOCKADDR | null,
+  ): Awaitable<number>;
+  /**
+   * `WSARecvFrom` without overlapped I/O: one datagram scattered over the
+   * pieces. Where a backend has none, the façade scatters `recvfrom`'s.
+   */
+  wsaRecvFrom?(s: SOCKET, pieces: Uint8Array[], flags: number): Awaitable<Datagram>;
   /** `getaddrinfo`: the answers, or throws with the `EAI_*` (= WSA) code. */
   getaddrinfo(
     node: string | null,

@@ -117,6 +117,9 @@ export const ADDRINFOA_LAYOUT_WIN64: AddrinfoLayout = {
   ai_next: 40,
 };
 
+/** `WSABUF` on 64-bit Windows: `ULONG len` at 0, `CHAR *buf` at 8 (16 bytes). */
+export const WSABUF_LAYOUT_WIN64 = { size: 16, len: 0, buf: 8 } as const;
+
 /** `struct sockaddr`: a family and 14 bytes of address data (16 bytes). */
 export const SOCKADDR_LAYOUT = { size: 16, sa_family: 0, sa_data: 2 } as const;
 
@@ -242,6 +245,14 @@ export class ADDRINFOA {
   ai_addr: SOCKADDR | null = null;
   /** The next answer, or null. */
   ai_next: ADDRINFOA | null = null;
+}
+
+/** `WSABUF`: one piece of a scattered or gathered buffer (`WSASendTo`, `WSARecvFrom`). */
+export class WSABUF {
+  /** `ULONG len`: how many bytes of `buf` count. */
+  len = 0;
+  /** `CHAR *buf`: the bytes. */
+  buf: Uint8Array = new Uint8Array(0);
 }
 
 /** `struct timeval`: a timeout for `select`. */
@@ -758,4 +769,31 @@ export function decodeAddrinfoNode(
     ai_addr: view.getBigUint64(layout.ai_addr, true),
     ai_next: view.getBigUint64(layout.ai_next, true),
   };
+}
+
+// ---------------------------------------------------------------------------
+// WSABUF arrays
+
+/**
+ * Encodes an array of `WSABUF`s for a synchronous call: each `buf` as the
+ * address of the caller's bytes (kept alive by the caller for the call),
+ * `len` checked against them.
+ *
+ * @example
+ * ```ts
+ * import { encodeWSABUFs } from "./structs.ts";
+ * console.log(encodeWSABUFs([new Uint8Array(5), new Uint8Array(3)]).byteLength); // 32
+ * ```
+ */
+export function encodeWSABUFs(pieces: readonly Uint8Array[]): Uint8Array {
+  const L = WSABUF_LAYOUT_WIN64;
+  const bytes = new Uint8Array(Math.max(1, pieces.length) * L.size);
+  const view = new DataView(bytes.buffer);
+  pieces.forEach((piece, i) => {
+    if (!(piece instanceof Uint8Array)) throw new WinsockError(WSAEFAULT, `WSABUF ${i}: not bytes`);
+    view.setUint32(i * L.size + L.len, piece.byteLength, true);
+    const at = piece.byteLength === 0 ? 0n : Deno.UnsafePointer.value(Deno.UnsafePointer.of(piece));
+    view.setBigUint64(i * L.size + L.buf, BigInt(at), true);
+  });
+  return bytes;
 }

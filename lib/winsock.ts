@@ -10,7 +10,14 @@
  * @module
  */
 
-import type { Awaitable, BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
+import type {
+  Awaitable,
+  BackendName,
+  Datagram,
+  SelectSets,
+  SocketBackend,
+  WaitStats,
+} from "./backend.ts";
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import {
   isWinsockError,
@@ -19,6 +26,7 @@ import {
   WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTSOCK,
+  WSAEOPNOTSUPP,
   WSANOTINITIALISED,
 } from "./errors.ts";
 import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
@@ -30,6 +38,7 @@ import {
   sockaddr_in6,
   SOCKADDR_IN_LAYOUT,
   timeval,
+  WSABUF,
   WSADATA,
 } from "./structs.ts";
 
@@ -92,6 +101,34 @@ function checkOutName(name: SOCKADDR | null | undefined, namelen: IntRef | null 
   if (name instanceof sockaddr_in6 && namelen.value < sizeof(name)) {
     throw new WinsockError(WSAEFAULT, `namelen ${namelen.value} is too small for a sockaddr_in6`);
   }
+}
+
+/** The bytes of `count` `WSABUF`s, each `len` checked against its `buf`. */
+function checkWsabufs(bufs: WSABUF[], count: number, what: string): Uint8Array[] {
+  if (!Array.isArray(bufs) || !Number.isInteger(count) || count < 0 || count > bufs.length) {
+    throw new WinsockError(WSAEFAULT, `${what}: ${String(count)} WSABUFs in lpBuffers`);
+  }
+  return bufs.slice(0, count).map((b, i) => {
+    if (!(b instanceof WSABUF)) throw new WinsockError(WSAEFAULT, `${what}: lpBuffers[${i}]`);
+    return checkLength(b.buf, b.len, `${what}: lpBuffers[${i}]`);
+  });
+}
+
+function noOverlapped(overlapped: unknown, routine: unknown, what: string): void {
+  if ((overlapped ?? null) !== null || (routine ?? null) !== null) {
+    throw new WinsockError(WSAEOPNOTSUPP, `${what}: overlapped I/O is not offered here`);
+  }
+}
+
+/** The pieces, one after another. */
+function gather(pieces: Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    whole.set(piece, at);
+    at += piece.byteLength;
+  }
+  return whole;
 }
 
 /** The sockets of an `fd_set` (none for `null`), after checking it is one. */
@@ -500,6 +537,100 @@ export class Winsock<Blocking extends boolean = false> {
         if (sender) copyOut(sender, from, fromlen);
         if (truncated) throw new WinsockError(WSAEMSGSIZE, "recvfrom: datagram larger than len");
         return count;
+      };
+      return got instanceof Promise ? got.then(done) : done(got);
+    });
+  }
+
+  /**
+   * `int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
+   * lpNumberOfBytesSent, DWORD dwFlags, const sockaddr *lpTo, int iTolen,
+   * LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
+   * lpCompletionRoutine)`: the buffers gathered into one datagram; resolves
+   * with 0 (the count in `lpNumberOfBytesSent`) or `SOCKET_ERROR`. Overlapped
+   * I/O is not offered: `lpOverlapped` and `lpCompletionRoutine` must be null
+   * (else 10045 `WSAEOPNOTSUPP`). winsock calls ws2_32's; the others gather
+   * for `sendto`.
+   */
+  WSASendTo(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesSent: IntRef | null,
+    dwFlags: number,
+    lpTo: SOCKADDR | null,
+    iTolen: number,
+    lpOverlapped: null,
+    lpCompletionRoutine: null,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const pieces = checkWsabufs(lpBuffers, dwBufferCount, "WSASendTo");
+      noOverlapped(lpOverlapped, lpCompletionRoutine, "WSASendTo");
+      if (lpTo !== null && lpTo !== undefined) checkNameLength(lpTo, iTolen);
+      const socket = checkSocket(s), to = lpTo ?? null;
+      const sent = this.#backend.wsaSendTo?.(socket, pieces, dwFlags, to) ??
+        this.#backend.sendto(socket, gather(pieces), dwFlags, to);
+      const done = (n: number) => {
+        if (lpNumberOfBytesSent) lpNumberOfBytesSent.value = n;
+        return 0;
+      };
+      return sent instanceof Promise ? sent.then(done) : done(sent);
+    });
+  }
+
+  /**
+   * `int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   * LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, sockaddr *lpFrom, LPINT
+   * lpFromlen, LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
+   * lpCompletionRoutine)`: one datagram scattered over the buffers in order;
+   * resolves with 0 (the count in `lpNumberOfBytesRecvd`, `lpFlags` 0) or
+   * `SOCKET_ERROR`. A datagram longer than all the buffers fills them and is
+   * 10040 `WSAEMSGSIZE` (the count then untouched), as ws2_32 answers.
+   * Overlapped I/O is not offered (10045 when asked for).
+   */
+  WSARecvFrom(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesRecvd: IntRef | null,
+    lpFlags: IntRef,
+    lpFrom: SOCKADDR | null,
+    lpFromlen: IntRef | null,
+    lpOverlapped: null,
+    lpCompletionRoutine: null,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const pieces = checkWsabufs(lpBuffers, dwBufferCount, "WSARecvFrom");
+      noOverlapped(lpOverlapped, lpCompletionRoutine, "WSARecvFrom");
+      if (!lpFlags || !Number.isInteger(lpFlags.value)) {
+        throw new WinsockError(WSAEFAULT, "WSARecvFrom: lpFlags");
+      }
+      checkOutName(lpFrom, lpFromlen);
+      const socket = checkSocket(s), flags = lpFlags.value;
+      let got: Awaitable<Datagram>;
+      if (this.#backend.wsaRecvFrom) {
+        got = this.#backend.wsaRecvFrom(socket, pieces, flags);
+      } else {
+        const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+        const scatter = (d: Datagram) => {
+          let at = 0;
+          for (const piece of pieces) {
+            piece.set(whole.subarray(at, Math.min(at + piece.byteLength, d.count)));
+            at += piece.byteLength;
+          }
+          return d;
+        };
+        const one = this.#backend.recvfrom(socket, whole, flags);
+        got = one instanceof Promise ? one.then(scatter) : scatter(one);
+      }
+      const done = ({ count, from, truncated }: Datagram) => {
+        if (from) copyOut(from, lpFrom, lpFromlen);
+        lpFlags.value = 0;
+        if (truncated) {
+          throw new WinsockError(WSAEMSGSIZE, "WSARecvFrom: datagram larger than the buffers");
+        }
+        if (lpNumberOfBytesRecvd) lpNumberOfBytesRecvd.value = count;
+        return 0;
       };
       return got instanceof Promise ? got.then(done) : done(got);
     });

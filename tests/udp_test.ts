@@ -24,6 +24,7 @@ import {
   SOCKET_ERROR,
   timeval,
   type Winsock,
+  WSABUF,
 } from "../mod.ts";
 import { deadline, freePort, loopback, Program, started, testBackends } from "./_support.ts";
 
@@ -143,6 +144,60 @@ for (const backend of testBackends()) {
     assert.equal(await ws.sendto(s, new Uint8Array([1]), 1, 0, to, 16), SOCKET_ERROR);
     assert.equal(ws.WSAGetLastError(), 10013);
     ws.closesocket(s);
+    ws.WSACleanup();
+  });
+
+  Deno.test(`udp (${backend}): WSASendTo gathers, WSARecvFrom scatters, as ws2_32 does`, async () => {
+    const ws = started(backend);
+    const a = udpSocket(ws), b = udpSocket(ws);
+    const wsabuf = (buf: Uint8Array, len = buf.byteLength) =>
+      Object.assign(new WSABUF(), { len, buf });
+    const text = (t: string) => new TextEncoder().encode(t);
+    const sent = { value: -1 };
+    const out = [wsabuf(text("hello")), wsabuf(text("world!"), 5)];
+    assert.equal(await ws.WSASendTo(a.s, out, 2, sent, 0, b.addr, 16, null, null), 0);
+    assert.equal(sent.value, 10, "one datagram of both buffers");
+    // 10 bytes over 4 + 4: both filled in order, 10040, the count untouched (Wine's ws2_32).
+    const x = new Uint8Array(4), y = new Uint8Array(4), got = { value: 99 }, flags = { value: 0 };
+    const from = new sockaddr_in();
+    const rc = await deadline(
+      ws.WSARecvFrom(b.s, [wsabuf(x), wsabuf(y)], 2, got, flags, from, { value: 16 }, null, null),
+      10_000,
+      "WSARecvFrom",
+    );
+    assert.deepEqual([rc, ws.WSAGetLastError(), got.value, flags.value], [
+      SOCKET_ERROR,
+      10040,
+      99,
+      0,
+    ]);
+    assert.deepEqual([new TextDecoder().decode(x), new TextDecoder().decode(y)], ["hell", "owor"]);
+    assert.equal(formatAddress(from), formatAddress(a.addr));
+    // 6 bytes over 3 + 16: "abc", then "def".
+    assert.equal(await ws.sendto(a.s, text("abcdef"), 6, 0, b.addr, 16), 6);
+    const p = new Uint8Array(3), q = new Uint8Array(16);
+    const rc2 = await deadline(
+      ws.WSARecvFrom(b.s, [wsabuf(p), wsabuf(q)], 2, got, flags, null, null, null, null),
+      10_000,
+      "WSARecvFrom",
+    );
+    assert.deepEqual([rc2, got.value], [0, 6]);
+    assert.equal(
+      new TextDecoder().decode(p) + new TextDecoder().decode(q.subarray(0, 3)),
+      "abcdef",
+    );
+    // Bad input: a len beyond its buffer (10014), overlapped I/O asked for (10045).
+    const long = [wsabuf(new Uint8Array(2), 3)];
+    assert.equal(await ws.WSASendTo(a.s, long, 1, sent, 0, b.addr, 16, null, null), SOCKET_ERROR);
+    assert.equal(ws.WSAGetLastError(), 10014);
+    const overlapped = {} as unknown as null;
+    assert.equal(
+      await ws.WSASendTo(a.s, out, 2, sent, 0, b.addr, 16, overlapped, null),
+      SOCKET_ERROR,
+    );
+    assert.equal(ws.WSAGetLastError(), 10045);
+    ws.closesocket(a.s);
+    ws.closesocket(b.s);
     ws.WSACleanup();
   });
 

@@ -60,6 +60,7 @@ import {
   encodeFdSet,
   encodeSockaddr,
   encodeTimeval,
+  encodeWSABUFs,
   fd_set,
   sockaddr_in,
   timeval,
@@ -217,6 +218,18 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     return decodeSockaddr(bytes, undefined, len);
   }
 
+  /**
+   * After a receive would block: Windows fails at once with `WSAEINVAL` on a
+   * socket never bound, where Wine would wait for ever; `undefined` (wait) if bound.
+   */
+  function unbound(s: SOCKET, what: string): undefined {
+    const probe = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+    if (ws.getsockname(s, probe, new Int32Array([probe.byteLength])) === SOCKET_ERROR) {
+      throw new WinsockError(WSAEINVAL, `${what}: socket not bound`);
+    }
+    return undefined;
+  }
+
   const names: NativeNames = {
     layout: ADDRINFOA_LAYOUT_WIN64,
     sockaddr: WINDOWS_SOCKADDR_ABI,
@@ -353,12 +366,57 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
           return { count: buf.byteLength, from: sender(from, len[0]), truncated: true };
         }
         if (code !== WSAEWOULDBLOCK) throw new WinsockError(code, "recvfrom");
-        // Windows fails at once on a socket never bound; Wine would wait for ever.
-        const probe = new Uint8Array(SOCKADDR_STORAGE_SIZE);
-        if (ws.getsockname(s, probe, new Int32Array([probe.byteLength])) === SOCKET_ERROR) {
-          throw new WinsockError(WSAEINVAL, "recvfrom: socket not bound");
+        return unbound(s, "recvfrom");
+      });
+    },
+    wsaSendTo(s, pieces, flags, to) {
+      const address = to ? encodeSockaddr(to) : null;
+      const buffers = encodeWSABUFs(pieces), sent = new Uint32Array(1);
+      return retry(s, POLLWRNORM, () => {
+        const rc = ws.WSASendTo(
+          known(s),
+          buffers,
+          pieces.length,
+          sent,
+          flags,
+          address,
+          address?.byteLength ?? 0,
+          null,
+          null,
+        );
+        void pieces; // the bytes the WSABUFs point to, alive through the call
+        return rc === SOCKET_ERROR ? wouldBlock("WSASendTo") : sent[0];
+      });
+    },
+    wsaRecvFrom(s, pieces, flags) {
+      const buffers = encodeWSABUFs(pieces);
+      const got = new Uint32Array(1), inOut = new Uint32Array(1);
+      const from = new Uint8Array(SOCKADDR_STORAGE_SIZE), len = new Int32Array(1);
+      const total = pieces.reduce((n, p) => n + p.byteLength, 0);
+      return retry(s, POLLRDNORM, () => {
+        inOut[0] = flags;
+        len[0] = from.byteLength;
+        const rc = ws.WSARecvFrom(
+          known(s),
+          buffers,
+          pieces.length,
+          got,
+          inOut,
+          from,
+          len,
+          null,
+          null,
+        );
+        void pieces;
+        if (rc !== SOCKET_ERROR) {
+          return { count: got[0], from: sender(from, len[0]), truncated: false };
         }
-        return undefined;
+        const code = ws.WSAGetLastError();
+        if (code === WSAEMSGSIZE) {
+          return { count: total, from: sender(from, len[0]), truncated: true };
+        }
+        if (code !== WSAEWOULDBLOCK) throw new WinsockError(code, "WSARecvFrom");
+        return unbound(s, "WSARecvFrom");
       });
     },
     getaddrinfo: (node, service, hints) =>
