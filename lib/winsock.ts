@@ -26,9 +26,9 @@ import {
   WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTSOCK,
-  WSAEOPNOTSUPP,
   WSANOTINITIALISED,
 } from "./errors.ts";
+import { gather, noOverlapped, scatter, wsabufPieces } from "./datagrams.ts";
 import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
 import {
   type ADDRINFOA,
@@ -38,7 +38,7 @@ import {
   sockaddr_in6,
   SOCKADDR_IN_LAYOUT,
   timeval,
-  WSABUF,
+  type WSABUF,
   WSADATA,
 } from "./structs.ts";
 
@@ -101,34 +101,6 @@ function checkOutName(name: SOCKADDR | null | undefined, namelen: IntRef | null 
   if (name instanceof sockaddr_in6 && namelen.value < sizeof(name)) {
     throw new WinsockError(WSAEFAULT, `namelen ${namelen.value} is too small for a sockaddr_in6`);
   }
-}
-
-/** The bytes of `count` `WSABUF`s, each `len` checked against its `buf`. */
-function checkWsabufs(bufs: WSABUF[], count: number, what: string): Uint8Array[] {
-  if (!Array.isArray(bufs) || !Number.isInteger(count) || count < 0 || count > bufs.length) {
-    throw new WinsockError(WSAEFAULT, `${what}: ${String(count)} WSABUFs in lpBuffers`);
-  }
-  return bufs.slice(0, count).map((b, i) => {
-    if (!(b instanceof WSABUF)) throw new WinsockError(WSAEFAULT, `${what}: lpBuffers[${i}]`);
-    return checkLength(b.buf, b.len, `${what}: lpBuffers[${i}]`);
-  });
-}
-
-function noOverlapped(overlapped: unknown, routine: unknown, what: string): void {
-  if ((overlapped ?? null) !== null || (routine ?? null) !== null) {
-    throw new WinsockError(WSAEOPNOTSUPP, `${what}: overlapped I/O is not offered here`);
-  }
-}
-
-/** The pieces, one after another. */
-function gather(pieces: Uint8Array[]): Uint8Array {
-  const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const piece of pieces) {
-    whole.set(piece, at);
-    at += piece.byteLength;
-  }
-  return whole;
 }
 
 /** The sockets of an `fd_set` (none for `null`), after checking it is one. */
@@ -564,7 +536,7 @@ export class Winsock<Blocking extends boolean = false> {
     lpCompletionRoutine: null,
   ): Waited<Blocking, number> {
     return this.#wait(SOCKET_ERROR, () => {
-      const pieces = checkWsabufs(lpBuffers, dwBufferCount, "WSASendTo");
+      const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSASendTo");
       noOverlapped(lpOverlapped, lpCompletionRoutine, "WSASendTo");
       if (lpTo !== null && lpTo !== undefined) checkNameLength(lpTo, iTolen);
       const socket = checkSocket(s), to = lpTo ?? null;
@@ -600,7 +572,7 @@ export class Winsock<Blocking extends boolean = false> {
     lpCompletionRoutine: null,
   ): Waited<Blocking, number> {
     return this.#wait(SOCKET_ERROR, () => {
-      const pieces = checkWsabufs(lpBuffers, dwBufferCount, "WSARecvFrom");
+      const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSARecvFrom");
       noOverlapped(lpOverlapped, lpCompletionRoutine, "WSARecvFrom");
       if (!lpFlags || !Number.isInteger(lpFlags.value)) {
         throw new WinsockError(WSAEFAULT, "WSARecvFrom: lpFlags");
@@ -612,16 +584,9 @@ export class Winsock<Blocking extends boolean = false> {
         got = this.#backend.wsaRecvFrom(socket, pieces, flags);
       } else {
         const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
-        const scatter = (d: Datagram) => {
-          let at = 0;
-          for (const piece of pieces) {
-            piece.set(whole.subarray(at, Math.min(at + piece.byteLength, d.count)));
-            at += piece.byteLength;
-          }
-          return d;
-        };
+        const spread = (d: Datagram) => (scatter(whole.subarray(0, d.count), pieces), d);
         const one = this.#backend.recvfrom(socket, whole, flags);
-        got = one instanceof Promise ? one.then(scatter) : scatter(one);
+        got = one instanceof Promise ? one.then(spread) : spread(one);
       }
       const done = ({ count, from, truncated }: Datagram) => {
         if (from) copyOut(from, lpFrom, lpFromlen);
