@@ -15,6 +15,7 @@ import {
   AF_INET,
   HIBYTE,
   htons,
+  INADDR_NONE,
   inet_addr,
   INVALID_SOCKET,
   IPPROTO_TCP,
@@ -26,6 +27,8 @@ import {
   SOCKET_ERROR,
   WSADATA,
 } from "./mod.ts";
+import { addressFamily, hostAddress } from "./lib/names.ts";
+import type { SOCKADDR } from "./lib/structs.ts";
 import { tutorialOptions } from "./lib/cli.ts";
 import { printLine, TokenReader } from "./lib/console.ts";
 import { ChunkDecoder, consoleToWire } from "./lib/text.ts";
@@ -47,15 +50,25 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
   Deno.exit(1);
 }
 
+// 服务器地址: IPv4 (the tutorial's case) as the tutorial fills it; IPv6 text or a name via getaddrinfo
+let serverMsg: SOCKADDR;
+if (inet_addr(options.host) !== INADDR_NONE || options.host === "255.255.255.255") {
+  const sin = new sockaddr_in();
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(options.port); // 转换成网络字节序
+  sin.sin_addr.S_un.S_addr = inet_addr(options.host); // 服务器ip地址
+  serverMsg = sin;
+} else {
+  const found = await hostAddress(ws, options.host, options.port, SOCK_STREAM);
+  if (typeof found === "number") fail(ws, "找不到主机", found);
+  serverMsg = found;
+}
+
 // 创建socket
-const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+const socketServer = ws.socket(addressFamily(serverMsg), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建socket失败", ws.WSAGetLastError());
 
 // 链接服务器
-const serverMsg = new sockaddr_in();
-serverMsg.sin_family = AF_INET;
-serverMsg.sin_port = htons(options.port); // 转换成网络字节序
-serverMsg.sin_addr.S_un.S_addr = inet_addr(options.host); // 服务器ip地址
 
 const cValue = await ws.connect(socketServer, serverMsg, sizeof(serverMsg));
 if (cValue === SOCKET_ERROR) fail(ws, "链接服务器失败", ws.WSAGetLastError(), socketServer);

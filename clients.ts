@@ -12,20 +12,18 @@
  */
 
 import {
-  AF_INET,
-  htons,
-  inet_addr,
   INVALID_SOCKET,
   IPPROTO_TCP,
   MAKEWORD,
   sizeof,
   SOCK_STREAM,
-  sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
   WSADATA,
 } from "./mod.ts";
 import { tutorialOptions } from "./lib/cli.ts";
+import { addressFamily, programAddress } from "./lib/names.ts";
+import type { SOCKADDR } from "./lib/structs.ts";
 import { printLine } from "./lib/console.ts";
 import { ChunkDecoder, encodeText } from "./lib/text.ts";
 import { failureLine, openForProgram, startupFailed } from "./lib/tutorial.ts";
@@ -38,10 +36,14 @@ const ws = openForProgram(options);
 const nRes = ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
 if (nRes !== 0) startupFailed(nRes);
 
-const serverMsg = new sockaddr_in();
-serverMsg.sin_family = AF_INET;
-serverMsg.sin_port = htons(options.port);
-serverMsg.sin_addr.S_un.S_addr = inet_addr(options.host);
+// --host: IPv4 as the tutorial fills it, IPv6 text, or a name through getaddrinfo
+const found = await programAddress(ws, options.host, options.port, SOCK_STREAM);
+if (typeof found === "number") {
+  printLine(failureLine("找不到主机", found));
+  ws.WSACleanup();
+  Deno.exit(1);
+}
+const serverMsg: SOCKADDR = found;
 const greeting = encodeText("服务器链接成功\0", options.encoding);
 
 /** A failure of one client: printed, and the run exits 1. */
@@ -68,7 +70,7 @@ function same(a: Uint8Array, b: Uint8Array): boolean {
 }
 
 async function connectClient(): Promise<SOCKET> {
-  const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+  const s = ws.socket(addressFamily(serverMsg), SOCK_STREAM, IPPROTO_TCP);
   check(s, INVALID_SOCKET, "创建socket失败");
   check(await ws.connect(s, serverMsg, sizeof(serverMsg)), SOCKET_ERROR, "链接服务器失败");
   const hello = await recvExactly(s, greeting.byteLength);

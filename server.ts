@@ -17,6 +17,7 @@ import {
   AF_INET,
   HIBYTE,
   htons,
+  INADDR_NONE,
   inet_addr,
   INVALID_SOCKET,
   IPPROTO_TCP,
@@ -25,10 +26,13 @@ import {
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
+  sockaddr_in6,
   SOCKET_ERROR,
   SOMAXCONN,
   WSADATA,
 } from "./mod.ts";
+import { addressFamily, hostAddress } from "./lib/names.ts";
+import type { SOCKADDR } from "./lib/structs.ts";
 import { tutorialOptions } from "./lib/cli.ts";
 import { printLine, TokenReader } from "./lib/console.ts";
 import { ChunkDecoder, consoleToWire, encodeText } from "./lib/text.ts";
@@ -50,15 +54,24 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
   Deno.exit(1);
 }
 
-// 创建socket
-const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
+// 地址: IPv4 (the tutorial's case) as the tutorial fills it; IPv6 text or a name via getaddrinfo
+let si: SOCKADDR;
+if (inet_addr(options.host) !== INADDR_NONE || options.host === "255.255.255.255") {
+  const sin = new sockaddr_in();
+  sin.sin_family = AF_INET; // 地址类型
+  sin.sin_port = htons(options.port); // 端口
+  sin.sin_addr.S_un.S_addr = inet_addr(options.host); // ip地址
+  if (sin.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+  si = sin;
+} else {
+  const found = await hostAddress(ws, options.host, options.port, SOCK_STREAM);
+  if (typeof found === "number") fail(ws, "找不到主机", found);
+  si = found;
+}
 
-const si = new sockaddr_in();
-si.sin_family = AF_INET; // 地址类型
-si.sin_port = htons(options.port); // 端口
-si.sin_addr.S_un.S_addr = inet_addr(options.host); // ip地址
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+// 创建socket
+const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
+if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
 
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
@@ -70,7 +83,7 @@ if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
 }
 
 // 创建客户端
-const clientMsg = new sockaddr_in(); // 客户端信息
+const clientMsg = addressFamily(si) === AF_INET ? new sockaddr_in() : new sockaddr_in6(); // 客户端信息
 const len = { value: sizeof(clientMsg) };
 const socketClient = await ws.accept(socketServer, clientMsg, len);
 if (socketClient === INVALID_SOCKET) fail(ws, "客户端链接失败", ws.WSAGetLastError(), socketServer);

@@ -90,6 +90,56 @@ export function libcSymbols(os: LibcOs) {
     inet_pton: { parameters: ["i32", "buffer", "buffer"], result: "i32" },
     /** const char *inet_ntop(int af, const void *src, char *dst, socklen_t size); */
     inet_ntop: { parameters: ["i32", "buffer", "buffer", "u32"], result: "pointer" },
+    /**
+     * ssize_t sendto(int sockfd, const void *buf, size_t len, int flags,
+     *                const struct sockaddr *dest_addr, socklen_t addrlen);
+     */
+    sendto: {
+      parameters: ["i32", "buffer", "usize", "i32", "buffer", "u32"],
+      result: "isize",
+    },
+    /**
+     * ssize_t recvfrom(int sockfd, void *buf, size_t len, int flags,
+     *                  struct sockaddr *src_addr, socklen_t *addrlen);
+     */
+    recvfrom: {
+      parameters: ["i32", "buffer", "usize", "i32", "buffer", "buffer"],
+      result: "isize",
+    },
+    /**
+     * int getaddrinfo(const char *node, const char *service,
+     *                 const struct addrinfo *hints, struct addrinfo **res);
+     */
+    getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+    /**
+     * `getaddrinfo` on a worker thread (it may wait for a name server). Its
+     * error is its return value, not `errno`, so nothing is lost there.
+     */
+    getaddrinfo_wait: {
+      name: "getaddrinfo",
+      parameters: ["buffer", "buffer", "buffer", "buffer"],
+      result: "i32",
+      nonblocking: true,
+    },
+    /** void freeaddrinfo(struct addrinfo *res); */
+    freeaddrinfo: { parameters: ["pointer"], result: "void" },
+    /**
+     * int getnameinfo(const struct sockaddr *addr, socklen_t addrlen, char *host,
+     *                 socklen_t hostlen, char *serv, socklen_t servlen, int flags);
+     */
+    getnameinfo: {
+      parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+      result: "i32",
+    },
+    /** `getnameinfo` on a worker thread (a reverse lookup may wait); its error is its return value. */
+    getnameinfo_wait: {
+      name: "getnameinfo",
+      parameters: ["buffer", "u32", "buffer", "u32", "buffer", "u32", "i32"],
+      result: "i32",
+      nonblocking: true,
+    },
+    /** int gethostname(char *name, size_t len); */
+    gethostname: { parameters: ["buffer", "usize"], result: "i32" },
     /** int *__errno_location(void); (macOS: int *__error(void);) the calling thread's errno */
     __errno_location: {
       name: os === "darwin" ? "__error" : "__errno_location",

@@ -106,6 +106,81 @@ export const WS2_32_SYMBOLS = {
     parameters: ["usize", "u32", "buffer", "u32", "buffer", "u32", "buffer", "pointer", "pointer"],
     result: "i32",
   },
+  /**
+   * int sendto(SOCKET s, const char *buf, int len, int flags, const struct sockaddr *to,
+   *            int tolen);
+   */
+  sendto: { parameters: ["usize", "buffer", "i32", "i32", "buffer", "i32"], result: "i32" },
+  /**
+   * int recvfrom(SOCKET s, char *buf, int len, int flags, struct sockaddr *from,
+   *              int *fromlen);
+   */
+  recvfrom: { parameters: ["usize", "buffer", "i32", "i32", "buffer", "buffer"], result: "i32" },
+  /**
+   * INT getaddrinfo(PCSTR pNodeName, PCSTR pServiceName, const ADDRINFOA *pHints,
+   *                 PADDRINFOA *ppResult);
+   */
+  getaddrinfo: { parameters: ["buffer", "buffer", "buffer", "buffer"], result: "i32" },
+  /**
+   * `getaddrinfo` on a worker thread (it may wait for a name server); its
+   * error is its return value, so nothing is lost there.
+   */
+  getaddrinfo_wait: {
+    name: "getaddrinfo",
+    parameters: ["buffer", "buffer", "buffer", "buffer"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** VOID freeaddrinfo(PADDRINFOA pAddrInfo); */
+  freeaddrinfo: { parameters: ["pointer"], result: "void" },
+  /**
+   * INT getnameinfo(const SOCKADDR *pSockaddr, socklen_t SockaddrLength, PCHAR pNodeBuffer,
+   *                 DWORD NodeBufferSize, PCHAR pServiceBuffer, DWORD ServiceBufferSize,
+   *                 INT Flags);
+   */
+  getnameinfo: {
+    parameters: ["buffer", "i32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+  },
+  /** `getnameinfo` on a worker thread (a reverse lookup may wait); its error is its return value. */
+  getnameinfo_wait: {
+    name: "getnameinfo",
+    parameters: ["buffer", "i32", "buffer", "u32", "buffer", "u32", "i32"],
+    result: "i32",
+    nonblocking: true,
+  },
+  /** int gethostname(char *name, int namelen); */
+  gethostname: { parameters: ["buffer", "i32"], result: "i32" },
+  /**
+   * int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   *               LPDWORD lpNumberOfBytesSent, DWORD dwFlags, const struct sockaddr *lpTo,
+   *               int iTolen, LPWSAOVERLAPPED lpOverlapped,
+   *               LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSASendTo: {
+    parameters: ["usize", "buffer", "u32", "buffer", "u32", "buffer", "i32", "pointer", "pointer"],
+    result: "i32",
+  },
+  /**
+   * int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   *                 LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, struct sockaddr *lpFrom,
+   *                 LPINT lpFromlen, LPWSAOVERLAPPED lpOverlapped,
+   *                 LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSARecvFrom: {
+    parameters: [
+      "usize",
+      "buffer",
+      "u32",
+      "buffer",
+      "buffer",
+      "buffer",
+      "buffer",
+      "pointer",
+      "pointer",
+    ],
+    result: "i32",
+  },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */

@@ -10,7 +10,7 @@
 import type { SOCKET } from "./constants.ts";
 import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
-import { type SOCKADDR, WSADATA } from "./structs.ts";
+import { type ADDRINFOA, type SOCKADDR, WSADATA } from "./structs.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
 export type BackendName = "winsock" | "posix" | "deno";
@@ -63,6 +63,42 @@ export interface SocketBackend {
   recv(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
   /** `send` all of `buf` (as a blocking Winsock `send` does). */
   send(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
+  /**
+   * `sendto`: one datagram to `to` (null: the connected peer, as `send`);
+   * resolves with its length.
+   */
+  sendto(s: SOCKET, buf: Uint8Array, flags: number, to: SOCKADDR | null): Awaitable<number>;
+  /**
+   * `recvfrom` (and `recv` on a datagram socket): one datagram into `buf`;
+   * resolves with its length and sender. A datagram longer than `buf` fills
+   * it and says `truncated` (the rest is lost; Winsock's `WSAEMSGSIZE`).
+   */
+  recvfrom(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<Datagram>;
+  /**
+   * `WSASendTo` without overlapped I/O: the pieces gathered into one
+   * datagram. Where a backend has none, the façade gathers them for `sendto`.
+   */
+  wsaSendTo?(
+    s: SOCKET,
+    pieces: Uint8Array[],
+    flags: number,
+    to: SOCKADDR | null,
+  ): Awaitable<number>;
+  /**
+   * `WSARecvFrom` without overlapped I/O: one datagram scattered over the
+   * pieces. Where a backend has none, the façade scatters `recvfrom`'s.
+   */
+  wsaRecvFrom?(s: SOCKET, pieces: Uint8Array[], flags: number): Awaitable<Datagram>;
+  /** `getaddrinfo`: the answers, or throws with the `EAI_*` (= WSA) code. */
+  getaddrinfo(
+    node: string | null,
+    service: string | null,
+    hints: ADDRINFOA | null,
+  ): Awaitable<ADDRINFOA | null>;
+  /** `getnameinfo`: host and service text, or throws with the WSA code. */
+  getnameinfo(addr: SOCKADDR, flags: number): Awaitable<{ host: string; serv: string }>;
+  /** `gethostname`: this machine's name. */
+  gethostname(): string;
   /** `shutdown`. */
   shutdown(s: SOCKET, how: number): void;
   /** `closesocket`: a call waiting on the socket ends with `WSAEINTR`. */
@@ -89,6 +125,16 @@ export interface SocketBackend {
    * the posix backend; others are `WSAEOPNOTSUPP`.
    */
   ioctl(s: SOCKET, code: number, input: Uint8Array, output: Uint8Array): number;
+}
+
+/** What `recvfrom` received. */
+export interface Datagram {
+  /** Bytes put in the buffer (at most its length). */
+  count: number;
+  /** The sender (null where the platform gives none). */
+  from: SOCKADDR | null;
+  /** The datagram was longer than the buffer: the rest is lost (`WSAEMSGSIZE`). */
+  truncated: boolean;
 }
 
 /** How an FFI backend is made. */

@@ -6,14 +6,13 @@
  */
 
 import { parseArgs } from "node:util";
-import { INADDR_NONE } from "./constants.ts";
-import { inet_addr } from "./helpers.ts";
+import { hostText } from "./names.ts";
 import { BACKEND_CHOICES, type BackendChoice } from "./open.ts";
 import { WIRE_ENCODINGS, type WireEncoding } from "./text.ts";
 
 /** The tutorial programs' options. */
 export interface TutorialOptions {
-  /** IPv4 address to bind or connect to (default 127.0.0.1). */
+  /** IPv4 or IPv6 address (no brackets) or host name to bind or connect to (default 127.0.0.1). */
   host: string;
   /** TCP port, 1–65535 (default 12345). */
   port: number;
@@ -58,7 +57,7 @@ export function usage(
     `Usage: deno run --allow-net=127.0.0.1 [--allow-ffi] ${program} [options]`,
     "",
     "Options:",
-    `  --host <ipv4>        address to ${verb} (default 127.0.0.1)`,
+    `  --host <host>        address to ${verb}: IPv4, IPv6 or a name (default 127.0.0.1)`,
     "  --port <1-65535>     TCP port (default 12345)",
     `  --backend <name>     ${BACKEND_CHOICES.join(" | ")} (default auto)`,
     `  --encoding <name>    text on the wire: ${WIRE_ENCODINGS.join(" | ")} (default utf-8;`,
@@ -120,9 +119,11 @@ export function parseTutorialArgs<K extends string = never>(
       `--encoding: "${values.encoding}" is not one of ${WIRE_ENCODINGS.join(", ")}`,
     );
   }
-  if (inet_addr(values.host) === INADDR_NONE && values.host !== "255.255.255.255") {
+  const host = hostText(values.host);
+  if (host === null) {
     throw new UsageError(
-      `--host: "${values.host}" is not an IPv4 address (inet_addr returns INADDR_NONE)`,
+      `--host: "${values.host}" is not an IPv4 address (inet_addr returns INADDR_NONE), ` +
+        "an IPv6 address or a host name",
     );
   }
   const numbers = {} as Record<K, number>;
@@ -136,7 +137,7 @@ export function parseTutorialArgs<K extends string = never>(
     numbers[name] = value;
   }
   return {
-    host: values.host,
+    host,
     port: Number(values.port),
     backend: values.backend as BackendChoice,
     encoding: encoding as WireEncoding,

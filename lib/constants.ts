@@ -93,8 +93,6 @@ export const TCP_KEEPINTVL = 17;
 
 /** `IPPROTO_IP` (0): the level of the IPv4 options. */
 export const IPPROTO_IP = 0;
-/** `IPPROTO_IPV6` (41): the level of the IPv6 options. */
-export const IPPROTO_IPV6 = 41;
 /** `IP_TTL` (4): the time-to-live of unicast packets (1-255). */
 export const IP_TTL = 4;
 /** `IP_MULTICAST_TTL` (10): the time-to-live of multicast datagrams. */
@@ -105,8 +103,6 @@ export const IP_MULTICAST_LOOP = 11;
 export const IP_ADD_MEMBERSHIP = 12;
 /** `IP_DROP_MEMBERSHIP` (13): leave a group, given an 8-byte `ip_mreq`. */
 export const IP_DROP_MEMBERSHIP = 13;
-/** `IPV6_V6ONLY` (27): an IPv6 socket takes no IPv4 traffic (Windows' default: on). */
-export const IPV6_V6ONLY = 27;
 
 /**
  * `SIO_KEEPALIVE_VALS` (`_WSAIOW(IOC_VENDOR, 4)`): `WSAIoctl` taking a 12-byte
@@ -140,3 +136,12 @@ export const POLLRDBAND = 0x0200;
 export const POLLERR = 0x0001;
 /** `POLLHUP` for `WSAPoll`. */
 export const POLLHUP = 0x0002;
+
+/** `IPPROTO_IPV6` (41): the level of the IPv6 options. */
+export const IPPROTO_IPV6 = 41;
+/**
+ * `IPV6_V6ONLY` (27), at level `IPPROTO_IPV6`: an `AF_INET6` socket carries
+ * IPv6 only. On by default on Windows (and here on every backend); off, a
+ * socket bound to `::` also takes IPv4 as `::ffff:a.b.c.d` (dual stack).
+ */
+export const IPV6_V6ONLY = 27;

@@ -75,6 +75,51 @@ export const SOCKADDR_IN6_LAYOUT = {
   sin6_scope_id: 24,
 } as const;
 
+/**
+ * Where an `addrinfo` node keeps its fields. Windows (`ADDRINFOA`) and macOS
+ * put `ai_canonname` before `ai_addr`; Linux puts `ai_addr` first. Windows'
+ * `ai_addrlen` is a `size_t` (8 bytes), the others' a `socklen_t` (4).
+ */
+export interface AddrinfoLayout {
+  /** `sizeof` the node (48 on every 64-bit platform). */
+  readonly size: number;
+  /** `int ai_flags`. */
+  readonly ai_flags: number;
+  /** `int ai_family`. */
+  readonly ai_family: number;
+  /** `int ai_socktype`. */
+  readonly ai_socktype: number;
+  /** `int ai_protocol`. */
+  readonly ai_protocol: number;
+  /** `ai_addrlen`. */
+  readonly ai_addrlen: number;
+  /** The size of `ai_addrlen`: 8 (`size_t`) or 4 (`socklen_t`). */
+  readonly addrlenSize: 4 | 8;
+  /** `char *ai_canonname`. */
+  readonly ai_canonname: number;
+  /** `struct sockaddr *ai_addr`. */
+  readonly ai_addr: number;
+  /** `struct addrinfo *ai_next`. */
+  readonly ai_next: number;
+}
+
+/** `ADDRINFOA` on 64-bit Windows: `ai_canonname` at 24, `ai_addr` at 32 (48 bytes). */
+export const ADDRINFOA_LAYOUT_WIN64: AddrinfoLayout = {
+  size: 48,
+  ai_flags: 0,
+  ai_family: 4,
+  ai_socktype: 8,
+  ai_protocol: 12,
+  ai_addrlen: 16,
+  addrlenSize: 8,
+  ai_canonname: 24,
+  ai_addr: 32,
+  ai_next: 40,
+};
+
+/** `WSABUF` on 64-bit Windows: `ULONG len` at 0, `CHAR *buf` at 8 (16 bytes). */
+export const WSABUF_LAYOUT_WIN64 = { size: 16, len: 0, buf: 8 } as const;
+
 /** `struct sockaddr`: a family and 14 bytes of address data (16 bytes). */
 export const SOCKADDR_LAYOUT = { size: 16, sa_family: 0, sa_data: 2 } as const;
 
@@ -177,6 +222,38 @@ export class sockaddr_in6 {
 
 /** Either socket address the façade accepts where C takes a `sockaddr*`. */
 export type SOCKADDR = sockaddr_in | sockaddr_in6;
+
+/**
+ * `ADDRINFOA` (`struct addrinfo`): one answer of `getaddrinfo`, or its hints.
+ * The list is made of these objects (`ai_next`); the native list has already
+ * been copied and freed when `getaddrinfo` returns.
+ */
+export class ADDRINFOA {
+  /** `AI_PASSIVE`, `AI_CANONNAME`, `AI_NUMERICHOST`, … */
+  ai_flags = 0;
+  /** `AF_UNSPEC`, `AF_INET` or `AF_INET6`. */
+  ai_family = 0;
+  /** `SOCK_STREAM`, `SOCK_DGRAM` or 0 (any). */
+  ai_socktype = 0;
+  /** `IPPROTO_TCP`, `IPPROTO_UDP` or 0 (any). */
+  ai_protocol = 0;
+  /** `sizeof(*ai_addr)`: 16 or 28. */
+  ai_addrlen = 0;
+  /** The canonical name (first answer, with `AI_CANONNAME`), else null. */
+  ai_canonname: string | null = null;
+  /** The address, ready for `bind`, `connect` or `sendto`. */
+  ai_addr: SOCKADDR | null = null;
+  /** The next answer, or null. */
+  ai_next: ADDRINFOA | null = null;
+}
+
+/** `WSABUF`: one piece of a scattered or gathered buffer (`WSASendTo`, `WSARecvFrom`). */
+export class WSABUF {
+  /** `ULONG len`: how many bytes of `buf` count. */
+  len = 0;
+  /** `CHAR *buf`: the bytes. */
+  buf: Uint8Array = new Uint8Array(0);
+}
 
 /** `struct timeval`: a timeout for `select`. */
 export class timeval {
@@ -613,4 +690,110 @@ export function decodeFdSet(bytes: Uint8Array): fd_set {
     set.fd_array[i] = view.getBigUint64(L.fd_array + i * L.socketSize, true);
   }
   return set;
+}
+
+// ---------------------------------------------------------------------------
+// addrinfo (one node; the backends walk the list)
+
+/** The numbers of one native `addrinfo` node, its pointers as addresses (0n: NULL). */
+export interface AddrinfoNode {
+  /** `ai_flags`. */
+  ai_flags: number;
+  /** `ai_family`, the platform's number. */
+  ai_family: number;
+  /** `ai_socktype`, the platform's number. */
+  ai_socktype: number;
+  /** `ai_protocol`. */
+  ai_protocol: number;
+  /** `ai_addrlen`. */
+  ai_addrlen: number;
+  /** `ai_canonname`'s address. */
+  ai_canonname: bigint;
+  /** `ai_addr`'s address. */
+  ai_addr: bigint;
+  /** `ai_next`'s address. */
+  ai_next: bigint;
+}
+
+/**
+ * Encodes `getaddrinfo`'s hints (flags, family, socket type, protocol: the
+ * platform's numbers; the pointers NULL, as the hints must have them).
+ *
+ * @example
+ * ```ts
+ * import { ADDRINFOA_LAYOUT_WIN64, encodeAddrinfoHints } from "./structs.ts";
+ * const h = { ai_flags: 0, ai_family: 23, ai_socktype: 1, ai_protocol: 0 };
+ * console.log(encodeAddrinfoHints(h, ADDRINFOA_LAYOUT_WIN64)[4]); // 23
+ * ```
+ */
+export function encodeAddrinfoHints(
+  hints: Pick<AddrinfoNode, "ai_flags" | "ai_family" | "ai_socktype" | "ai_protocol">,
+  layout: AddrinfoLayout = ADDRINFOA_LAYOUT_WIN64,
+): Uint8Array {
+  const bytes = new Uint8Array(layout.size);
+  const view = new DataView(bytes.buffer);
+  for (const field of ["ai_flags", "ai_family", "ai_socktype", "ai_protocol"] as const) {
+    const value = hints[field];
+    if (!Number.isInteger(value) || value < -(2 ** 31) || value >= 2 ** 31) {
+      throw new WinsockError(WSAEINVAL, `hints.${field}: ${String(value)} is not an int`);
+    }
+    view.setInt32(layout[field], value, true);
+  }
+  return bytes;
+}
+
+/**
+ * Decodes one native `addrinfo` node (copied out of the list `getaddrinfo`
+ * made) in the platform's layout.
+ *
+ * @example
+ * ```ts
+ * import { ADDRINFOA_LAYOUT_WIN64, decodeAddrinfoNode } from "./structs.ts";
+ * console.log(decodeAddrinfoNode(new Uint8Array(48), ADDRINFOA_LAYOUT_WIN64).ai_next); // 0n
+ * ```
+ */
+export function decodeAddrinfoNode(
+  bytes: Uint8Array,
+  layout: AddrinfoLayout = ADDRINFOA_LAYOUT_WIN64,
+): AddrinfoNode {
+  const view = need(bytes, layout.size, "addrinfo");
+  return {
+    ai_flags: view.getInt32(layout.ai_flags, true),
+    ai_family: view.getInt32(layout.ai_family, true),
+    ai_socktype: view.getInt32(layout.ai_socktype, true),
+    ai_protocol: view.getInt32(layout.ai_protocol, true),
+    ai_addrlen: layout.addrlenSize === 8
+      ? Number(view.getBigUint64(layout.ai_addrlen, true))
+      : view.getUint32(layout.ai_addrlen, true),
+    ai_canonname: view.getBigUint64(layout.ai_canonname, true),
+    ai_addr: view.getBigUint64(layout.ai_addr, true),
+    ai_next: view.getBigUint64(layout.ai_next, true),
+  };
+}
+
+// ---------------------------------------------------------------------------
+// WSABUF arrays
+
+/**
+ * Encodes an array of `WSABUF`s for a synchronous call: each `buf` as the
+ * address of the caller's bytes (kept alive by the caller for the call),
+ * `len` checked against them.
+ *
+ * @example
+ * ```ts
+ * import { encodeWSABUFs } from "./structs.ts";
+ * console.log(encodeWSABUFs([new Uint8Array(5), new Uint8Array(3)]).byteLength); // 32
+ * ```
+ */
+export function encodeWSABUFs(pieces: readonly Uint8Array[]): Uint8Array {
+  const L = WSABUF_LAYOUT_WIN64;
+  const bytes = new Uint8Array(Math.max(1, pieces.length) * L.size);
+  const view = new DataView(bytes.buffer);
+  pieces.forEach((piece, i) => {
+    if (!(piece instanceof Uint8Array)) throw new WinsockError(WSAEFAULT, `WSABUF ${i}: not bytes`);
+    view.setUint32(i * L.size + L.len, piece.byteLength, true);
+    const at = piece.byteLength === 0 ? 0n : Deno.UnsafePointer.value(Deno.UnsafePointer.of(piece));
+    view.setBigUint64(i * L.size + L.buf, BigInt(at), true);
+  });
+  return bytes;
 }

@@ -11,23 +11,35 @@
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
+import type {
+  Awaitable,
+  BackendName,
+  Datagram,
+  SelectSets,
+  SocketBackend,
+  WaitStats,
+} from "./backend.ts";
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import {
   isWinsockError,
   WinsockError,
   WSAEFAULT,
   WSAEINVAL,
+  WSAEMSGSIZE,
   WSAENOTSOCK,
   WSANOTINITIALISED,
 } from "./errors.ts";
+import { gather, noOverlapped, scatter, wsabufPieces } from "./datagrams.ts";
+import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
 import {
+  type ADDRINFOA,
   fd_set,
   sizeof,
   type SOCKADDR,
   sockaddr_in6,
   SOCKADDR_IN_LAYOUT,
   timeval,
+  type WSABUF,
   WSADATA,
 } from "./structs.ts";
 
@@ -506,6 +518,273 @@ export class Winsock<Blocking extends boolean = false> {
         throw new WinsockError(WSAEINVAL, "WSAIoctl: overlapped I/O is not offered");
       }
       lpcbBytesReturned.value = this.#backend.ioctl(checkSocket(s), dwIoControlCode, input, output);
+      return 0;
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Datagrams (UDP)
+
+  /**
+   * `int sendto(SOCKET s, const char *buf, int len, int flags, const sockaddr *to,
+   * int tolen)`: one datagram to `to` (on a connected socket `to` is
+   * ignored; null sends to the peer, as `send`); resolves with `len` or
+   * `SOCKET_ERROR`. A zero-length datagram is a datagram.
+   */
+  sendto(
+    s: SOCKET,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+    to: SOCKADDR | null,
+    tolen: number,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const source = checkLength(buf, len, "sendto");
+      if (to !== null && to !== undefined) checkNameLength(to, tolen);
+      return this.#backend.sendto(checkSocket(s), source, flags, to ?? null);
+    });
+  }
+
+  /**
+   * `int recvfrom(SOCKET s, char *buf, int len, int flags, sockaddr *from,
+   * int *fromlen)`: one datagram into `buf`, its sender into `from` (both may
+   * be null); resolves with its length (0 for an empty datagram). A datagram
+   * longer than `len` fills `buf`, the rest is lost, and the call returns
+   * `SOCKET_ERROR` with 10040 `WSAEMSGSIZE`, as on Windows.
+   *
+   * @example
+   * ```ts
+   * import { AF_INET, MAKEWORD, openWinsock, SOCK_DGRAM, sockaddr_in, WSADATA } from "../mod.ts";
+   * import { htons, inet_addr, IPPROTO_UDP, ntohs, sizeof } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" }); // UDP there: deno.json's "unstable": ["net"]
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const s = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+   * const si = new sockaddr_in();
+   * si.sin_family = AF_INET;
+   * si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+   * ws.bind(s, si, sizeof(si));
+   * ws.getsockname(s, si, { value: sizeof(si) }); // the port bind chose
+   * await ws.sendto(s, new Uint8Array([1, 2, 3]), 3, 0, si, sizeof(si)); // to itself
+   * const from = new sockaddr_in();
+   * const n = await ws.recvfrom(s, new Uint8Array(1500), 1500, 0, from, { value: sizeof(from) });
+   * console.log(n, ntohs(from.sin_port) === ntohs(si.sin_port)); // 3 true
+   * ws.closesocket(s);
+   * ws.WSACleanup();
+   * ```
+   */
+  recvfrom(
+    s: SOCKET,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+    from: SOCKADDR | null,
+    fromlen: IntRef | null,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const target = checkLength(buf, len, "recvfrom");
+      checkOutName(from, fromlen);
+      const got = this.#backend.recvfrom(checkSocket(s), target, flags);
+      const done = ({ count, from: sender, truncated }: Awaited<typeof got>) => {
+        if (sender) copyOut(sender, from, fromlen);
+        if (truncated) throw new WinsockError(WSAEMSGSIZE, "recvfrom: datagram larger than len");
+        return count;
+      };
+      return got instanceof Promise ? got.then(done) : done(got);
+    });
+  }
+
+  /**
+   * `int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
+   * lpNumberOfBytesSent, DWORD dwFlags, const sockaddr *lpTo, int iTolen,
+   * LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
+   * lpCompletionRoutine)`: the buffers gathered into one datagram; resolves
+   * with 0 (the count in `lpNumberOfBytesSent`) or `SOCKET_ERROR`. Overlapped
+   * I/O is not offered: `lpOverlapped` and `lpCompletionRoutine` must be null
+   * (else 10045 `WSAEOPNOTSUPP`). winsock calls ws2_32's; the others gather
+   * for `sendto`.
+   */
+  WSASendTo(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesSent: IntRef | null,
+    dwFlags: number,
+    lpTo: SOCKADDR | null,
+    iTolen: number,
+    lpOverlapped: null,
+    lpCompletionRoutine: null,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSASendTo");
+      noOverlapped(lpOverlapped, lpCompletionRoutine, "WSASendTo");
+      if (lpTo !== null && lpTo !== undefined) checkNameLength(lpTo, iTolen);
+      const socket = checkSocket(s), to = lpTo ?? null;
+      const sent = this.#backend.wsaSendTo?.(socket, pieces, dwFlags, to) ??
+        this.#backend.sendto(socket, gather(pieces), dwFlags, to);
+      const done = (n: number) => {
+        if (lpNumberOfBytesSent) lpNumberOfBytesSent.value = n;
+        return 0;
+      };
+      return sent instanceof Promise ? sent.then(done) : done(sent);
+    });
+  }
+
+  /**
+   * `int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
+   * LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, sockaddr *lpFrom, LPINT
+   * lpFromlen, LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
+   * lpCompletionRoutine)`: one datagram scattered over the buffers in order;
+   * resolves with 0 (the count in `lpNumberOfBytesRecvd`, `lpFlags` 0) or
+   * `SOCKET_ERROR`. A datagram longer than all the buffers fills them and is
+   * 10040 `WSAEMSGSIZE` (the count then untouched), as ws2_32 answers.
+   * Overlapped I/O is not offered (10045 when asked for).
+   */
+  WSARecvFrom(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesRecvd: IntRef | null,
+    lpFlags: IntRef,
+    lpFrom: SOCKADDR | null,
+    lpFromlen: IntRef | null,
+    lpOverlapped: null,
+    lpCompletionRoutine: null,
+  ): Waited<Blocking, number> {
+    return this.#wait(SOCKET_ERROR, () => {
+      const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSARecvFrom");
+      noOverlapped(lpOverlapped, lpCompletionRoutine, "WSARecvFrom");
+      if (!lpFlags || !Number.isInteger(lpFlags.value)) {
+        throw new WinsockError(WSAEFAULT, "WSARecvFrom: lpFlags");
+      }
+      checkOutName(lpFrom, lpFromlen);
+      const socket = checkSocket(s), flags = lpFlags.value;
+      let got: Awaitable<Datagram>;
+      if (this.#backend.wsaRecvFrom) {
+        got = this.#backend.wsaRecvFrom(socket, pieces, flags);
+      } else {
+        const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+        const spread = (d: Datagram) => (scatter(whole.subarray(0, d.count), pieces), d);
+        const one = this.#backend.recvfrom(socket, whole, flags);
+        got = one instanceof Promise ? one.then(spread) : spread(one);
+      }
+      const done = ({ count, from, truncated }: Datagram) => {
+        if (from) copyOut(from, lpFrom, lpFromlen);
+        lpFlags.value = 0;
+        if (truncated) {
+          throw new WinsockError(WSAEMSGSIZE, "WSARecvFrom: datagram larger than the buffers");
+        }
+        if (lpNumberOfBytesRecvd) lpNumberOfBytesRecvd.value = count;
+        return 0;
+      };
+      return got instanceof Promise ? got.then(done) : done(got);
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // Names (lib/names.ts)
+
+  /** Runs a name call: 0, or its error code (also left for `WSAGetLastError`). */
+  #answer(call: () => Awaitable<void>): Waited<Blocking, number> {
+    const failed = (e: unknown) => {
+      this.#fail(e);
+      return (e as WinsockError).code;
+    };
+    let result: Awaitable<number>;
+    try {
+      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+      const done = call();
+      result = done instanceof Promise ? done.then(() => 0, failed) : 0;
+    } catch (e) {
+      result = failed(e);
+    }
+    if (this.#blocking && result instanceof Promise) {
+      throw new Error("a blocking backend returned a Promise");
+    }
+    return (this.#blocking ? result : Promise.resolve(result)) as Waited<Blocking, number>;
+  }
+
+  /**
+   * `INT getaddrinfo(PCSTR pNodeName, PCSTR pServiceName, const ADDRINFOA *pHints,
+   * PADDRINFOA *ppResult)`: resolves with 0 and the answers in
+   * `ppResult.value` (a list through `ai_next`), or with the error code
+   * (`EAI_NONAME` = 11001 `WSAHOST_NOT_FOUND` for a name that does not
+   * exist), which `WSAGetLastError()` also returns.
+   *
+   * @example
+   * ```ts
+   * import { ADDRINFOA, AF_INET, MAKEWORD, openWinsock, SOCK_STREAM, WSADATA } from "../mod.ts";
+   * import { formatAddress } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const hints = new ADDRINFOA();
+   * hints.ai_family = AF_INET;
+   * hints.ai_socktype = SOCK_STREAM;
+   * const result = { value: null as ADDRINFOA | null };
+   * console.log(await ws.getaddrinfo("127.0.0.1", "12345", hints, result)); // 0
+   * console.log(formatAddress(result.value!.ai_addr!)); // "127.0.0.1:12345"
+   * ws.freeaddrinfo(result.value);
+   * ws.WSACleanup();
+   * ```
+   */
+  getaddrinfo(
+    pNodeName: string | null,
+    pServiceName: string | null,
+    pHints: ADDRINFOA | null,
+    ppResult: AddrinfoRef,
+  ): Waited<Blocking, number> {
+    return this.#answer(() =>
+      callGetaddrinfo(this.#backend, pNodeName, pServiceName, pHints, ppResult)
+    );
+  }
+
+  /**
+   * `VOID freeaddrinfo(PADDRINFOA pAddrInfo)`: nothing to do here — the
+   * native list was copied into `ADDRINFOA` objects and freed inside
+   * `getaddrinfo` — but kept so code reads as the C does.
+   */
+  freeaddrinfo(pAddrInfo: ADDRINFOA | null): void {
+    void pAddrInfo;
+  }
+
+  /**
+   * `INT getnameinfo(const SOCKADDR *pSockaddr, socklen_t SockaddrLength,
+   * PCHAR pNodeBuffer, DWORD NodeBufferSize, PCHAR pServiceBuffer,
+   * DWORD ServiceBufferSize, INT Flags)`: the host and service as C strings
+   * (`NI_NUMERICHOST`, `NI_NUMERICSERV`, `NI_NAMEREQD`, …); resolves with 0
+   * or the error code (a buffer too small: `WSAEFAULT`).
+   */
+  getnameinfo(
+    pSockaddr: SOCKADDR,
+    SockaddrLength: number,
+    pNodeBuffer: Uint8Array | null,
+    NodeBufferSize: number,
+    pServiceBuffer: Uint8Array | null,
+    ServiceBufferSize: number,
+    Flags: number,
+  ): Waited<Blocking, number> {
+    return this.#answer(() =>
+      callGetnameinfo(
+        this.#backend,
+        pSockaddr,
+        SockaddrLength,
+        pNodeBuffer,
+        NodeBufferSize,
+        pServiceBuffer,
+        ServiceBufferSize,
+        Flags,
+      )
+    );
+  }
+
+  /**
+   * `int gethostname(char *name, int namelen)`: this machine's name as a C
+   * string; `SOCKET_ERROR` with `WSAEFAULT` when `namelen` has no room for
+   * it and its NUL.
+   */
+  gethostname(name: Uint8Array, namelen: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      callGethostname(this.#backend, name, namelen);
       return 0;
     });
   }

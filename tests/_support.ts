@@ -115,7 +115,7 @@ export class Program {
 
   constructor(file: string, args: string[], options: { ffi?: boolean } = {}) {
     const permissions = [
-      "--allow-net=127.0.0.1",
+      "--allow-net=127.0.0.1,[::1],localhost",
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
     ];
     this.child = new Deno.Command(Deno.execPath(), {

@@ -97,8 +97,11 @@ Deno.test("a bad backend or encoding is a usage error naming the choices", () =>
   rejects(["--encoding", ""], /--encoding/);
 });
 
-Deno.test("a host inet_addr cannot read is a usage error mentioning INADDR_NONE", () => {
-  for (const host of ["127,0,0,1", "localhost", "", "256.0.0.1", "1.2.3.4.5", "::1"]) {
+Deno.test("--host takes IPv4, IPv6 (with or without brackets) and names; anything else is a usage error", () => {
+  for (const [given, host] of [["::1", "::1"], ["[::1]", "::1"], ["localhost", "localhost"]]) {
+    assert.equal((parseTutorialArgs(["--host", given]) as { host: string }).host, host);
+  }
+  for (const host of ["127,0,0,1", "", "256.0.0.1", "1.2.3.4.5", ":::1", "a_b", "x..com"]) {
     rejects(["--host", host], /--host.*INADDR_NONE/);
   }
   rejects(["--host", "127,0,0,1"], /"127,0,0,1"/);

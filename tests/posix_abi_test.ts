@@ -26,6 +26,7 @@ import { decodeSockaddr, encodeSockaddr, sockaddr_in, sockaddr_in6 } from "../li
 import {
   DARWIN_ABI,
   DARWIN_SOCKADDR_ABI,
+  eaiToWsa,
   encodePosixFdSet,
   encodePosixTimeval,
   ERRNO_MEANINGS,
@@ -40,6 +41,7 @@ import {
   posixAbi,
   posixFdIsSet,
   TIMEVAL_LAYOUT_POSIX,
+  translateNameFlags,
 } from "../lib/backends/posix_abi.ts";
 import { LIBC_PATHS, libcSymbols } from "../ffi/libc.ts";
 
@@ -367,4 +369,99 @@ Deno.test("POSIX timeval: 16 bytes, seconds at 0 (8 bytes), microseconds at 8", 
   assert.equal(view.getBigInt64(TIMEVAL_LAYOUT_POSIX.tv_sec, true), 2n);
   assert.equal(view.getInt32(TIMEVAL_LAYOUT_POSIX.tv_usec, true), 500_250);
   assert.equal(view.getInt32(TIMEVAL_LAYOUT_POSIX.tv_usec + 4, true), 0, "padding zeroed");
+});
+
+Deno.test({
+  name: "posix abi: Linux addrinfo, EAI_*, AI_*, NI_* and IPV6_V6ONLY match this machine's headers",
+  ignore: !cc,
+  fn() {
+    const eai = Object.keys(LINUX_ABI.eai);
+    // Winsock's bit → the name both platforms give it.
+    const ai: Record<number, string> = {
+      0x1: "AI_PASSIVE",
+      0x2: "AI_CANONNAME",
+      0x4: "AI_NUMERICHOST",
+      0x8: "AI_NUMERICSERV",
+      0x100: "AI_ALL",
+      0x400: "AI_ADDRCONFIG",
+      0x800: "AI_V4MAPPED",
+    };
+    const ni: Record<number, string> = {
+      0x1: "NI_NOFQDN",
+      0x2: "NI_NUMERICHOST",
+      0x4: "NI_NAMEREQD",
+      0x8: "NI_NUMERICSERV",
+      0x10: "NI_DGRAM",
+    };
+    const names = [
+      ...eai,
+      ...Object.values(ai),
+      ...Object.values(ni),
+      "IPPROTO_IPV6",
+      "IPV6_V6ONLY",
+    ];
+    const source = [
+      "#define _GNU_SOURCE",
+      "#include <stdio.h>",
+      "#include <stddef.h>",
+      "#include <netdb.h>",
+      "#include <netinet/in.h>",
+      '#define P(x) printf("%s %d\\n", #x, (int)(x));',
+      "int main(void) {",
+      ...names.map((n) => `P(${n})`),
+      'printf("addrinfo %zu %zu %zu %zu %zu %zu\\n", sizeof(struct addrinfo), ' +
+      "offsetof(struct addrinfo, ai_addrlen), sizeof(((struct addrinfo *)0)->ai_addrlen), " +
+      "offsetof(struct addrinfo, ai_canonname), offsetof(struct addrinfo, ai_addr), " +
+      "offsetof(struct addrinfo, ai_next));",
+      "return 0; }",
+    ].join("\n");
+    const dir = Deno.makeTempDirSync();
+    try {
+      Deno.writeTextFileSync(`${dir}/names.c`, source);
+      const build = new Deno.Command("cc", { args: ["-o", `${dir}/names`, `${dir}/names.c`] })
+        .outputSync();
+      assert.ok(build.success, new TextDecoder().decode(build.stderr));
+      const out = new TextDecoder().decode(new Deno.Command(`${dir}/names`).outputSync().stdout);
+      const seen = new Map(
+        out.trim().split("\n").map((l) => {
+          const [k, ...v] = l.split(" ");
+          return [k, v.map(Number)];
+        }),
+      );
+      const L = LINUX_ABI.addrinfo;
+      assert.deepEqual(seen.get("addrinfo"), [
+        L.size,
+        L.ai_addrlen,
+        L.addrlenSize,
+        L.ai_canonname,
+        L.ai_addr,
+        L.ai_next,
+      ]);
+      for (const n of eai) {
+        assert.equal(LINUX_ABI.eai[n as keyof typeof LINUX_ABI.eai], seen.get(n)?.[0], n);
+      }
+      for (const [bit, n] of Object.entries(ai)) {
+        assert.equal(LINUX_ABI.nameFlags.ai[+bit], seen.get(n)?.[0], n);
+      }
+      for (const [bit, n] of Object.entries(ni)) {
+        assert.equal(LINUX_ABI.nameFlags.ni[+bit], seen.get(n)?.[0], n);
+      }
+      assert.equal(LINUX_ABI.IPPROTO_IPV6, seen.get("IPPROTO_IPV6")?.[0]);
+      assert.equal(LINUX_ABI.IPV6_V6ONLY, seen.get("IPV6_V6ONLY")?.[0]);
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
+
+Deno.test("posix abi: EAI_* become the WSA codes Windows' getaddrinfo returns", () => {
+  assert.equal(eaiToWsa(LINUX_ABI, -2), 11001); // EAI_NONAME → WSAHOST_NOT_FOUND
+  assert.equal(eaiToWsa(DARWIN_ABI, 8), 11001);
+  assert.equal(eaiToWsa(LINUX_ABI, -3), 11002); // EAI_AGAIN → WSATRY_AGAIN
+  assert.equal(eaiToWsa(LINUX_ABI, -8), 10109); // EAI_SERVICE → WSATYPE_NOT_FOUND
+  assert.equal(eaiToWsa(LINUX_ABI, -12), 10014); // EAI_OVERFLOW → WSAEFAULT
+  assert.equal(eaiToWsa(LINUX_ABI, -99), 11003); // unknown → WSANO_RECOVERY
+  assert.equal(translateNameFlags(LINUX_ABI.nameFlags.ai, 0x8 | 0x1), 0x401);
+  assert.equal(translateNameFlags(LINUX_ABI.nameFlags.ai, 0x10), undefined);
+  assert.equal(translateNameFlags(DARWIN_ABI.nameFlags.ni, 0x2 | 0x8), 0xa);
 });

@@ -9,7 +9,10 @@
  *   timeval 8, fd_set 520 with fd_array at 8;
  * and `-m32 -c` with `_Static_assert`s confirmed the 32-bit WSADATA: 400 bytes,
  * szDescription 4, szSystemStatus 261, iMaxSockets 390, iMaxUdpDg 392,
- * lpVendorInfo 396. The suite does not depend on that toolchain.
+ * lpVendorInfo 396. ADDRINFOA (tests/names_test.ts): `_Static_assert`s with the same
+ * toolchain confirmed 48 bytes, ai_addrlen a size_t at 16, ai_canonname 24, ai_addr 32,
+ * ai_next 40, and EAI_NONAME 11001, EAI_SERVICE 10109, IPV6_V6ONLY 27.
+ * The suite does not depend on that toolchain.
  */
 
 import assert from "node:assert/strict";

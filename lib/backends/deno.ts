@@ -28,11 +28,13 @@ import {
   AF_INET,
   AF_INET6,
   IPPROTO_TCP,
+  IPPROTO_UDP,
   MSG_PEEK,
   MSG_WAITALL,
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
+  SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKET,
 } from "../constants.ts";
@@ -49,6 +51,7 @@ import {
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
+  WSAEMSGSIZE,
   WSAENETUNREACH,
   WSAENOPROTOOPT,
   WSAENOTCONN,
@@ -67,6 +70,8 @@ import {
   type WinsockOption,
   winsockOption,
 } from "./posix_options.ts";
+import { createDenoDatagrams, type SelectView } from "./deno_dgram.ts";
+import { denoGetaddrinfo, denoGetnameinfo } from "./deno_names.ts";
 
 interface EmulatedSocket {
   af: number;
@@ -160,7 +165,8 @@ export function fromDenoError(e: unknown, context: string): WinsockError {
   return new WinsockError(code, context, { cause: e });
 }
 
-function toAddress(addr: Deno.NetAddr): SOCKADDR {
+/** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
+export function toAddress(addr: Deno.NetAddr): SOCKADDR {
   const v6 = addr.hostname.includes(":");
   if (!v6) {
     const a = new sockaddr_in();
@@ -178,7 +184,8 @@ function toAddress(addr: Deno.NetAddr): SOCKADDR {
   return a;
 }
 
-function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: number } {
+/** A `sockaddr` as Deno's hostname and port; `WSAEAFNOSUPPORT` if not of the socket's family. */
+export function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: number } {
   if (name instanceof sockaddr_in && af === AF_INET && name.sin_family === AF_INET) {
     return { hostname: inet_ntoa(name.sin_addr), port: ntohs(name.sin_port) };
   }
@@ -211,6 +218,7 @@ export function createDenoBackend(): SocketBackend {
   function notify(): void {
     for (const wake of waiting) wake();
   }
+  const udp = createDenoDatagrams(notify);
 
   function get(s: SOCKET): EmulatedSocket {
     const sock = sockets.get(s);
@@ -309,6 +317,18 @@ export function createDenoBackend(): SocketBackend {
     }
   }
 
+  /** What `select` asks of a socket, TCP or UDP. */
+  function view(s: SOCKET): SelectView {
+    if (udp.has(s)) return udp.view(s);
+    const sock = get(s);
+    return {
+      closed: () => !!sock.closed,
+      readable: () => readable(sock),
+      writable: () => writable(sock),
+      pull: () => void (canPull(sock) && pull(sock)),
+    };
+  }
+
   function adopt(conn: Deno.TcpConn, af: number, options?: Record<string, number>): SOCKET {
     const handle = nextHandle;
     nextHandle += 4n;
@@ -323,12 +343,17 @@ export function createDenoBackend(): SocketBackend {
     cleanup() {
       for (const sock of sockets.values()) close(sock);
       sockets.clear();
+      udp.cleanup();
       notify();
     },
     socket(af, type, protocol) {
       if (af !== AF_INET && af !== AF_INET6) throw new WinsockError(WSAEAFNOSUPPORT, "socket");
+      if (type === SOCK_DGRAM && (protocol === 0 || protocol === IPPROTO_UDP)) {
+        udp.socket(nextHandle, af);
+        return (nextHandle += 4n) - 4n;
+      }
       if (type !== SOCK_STREAM) {
-        throw new WinsockError(WSAESOCKTNOSUPPORT, "socket: only SOCK_STREAM");
+        throw new WinsockError(WSAESOCKTNOSUPPORT, "socket: only SOCK_STREAM and SOCK_DGRAM");
       }
       if (protocol !== 0 && protocol !== IPPROTO_TCP) {
         throw new WinsockError(WSAEPROTONOSUPPORT, "socket");
@@ -339,6 +364,7 @@ export function createDenoBackend(): SocketBackend {
       return handle;
     },
     bind(s, name) {
+      if (udp.has(s)) return udp.bind(s, name);
       const sock = get(s);
       if (sock.listener || sock.conn) throw new WinsockError(WSAEINVAL, "bind: already bound");
       try {
@@ -372,6 +398,7 @@ export function createDenoBackend(): SocketBackend {
       }
     },
     async connect(s, name) {
+      if (udp.has(s)) return udp.connect(s, name);
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");
       if (sock.listener) {
@@ -391,6 +418,11 @@ export function createDenoBackend(): SocketBackend {
       notify();
     },
     async recv(s, buf, flags) {
+      if (udp.has(s)) {
+        const got = await udp.recvfrom(s, buf, flags);
+        if (got.truncated) throw new WinsockError(WSAEMSGSIZE, "recv: datagram larger than buffer");
+        return got.count;
+      }
       const sock = get(s);
       if ((flags & ~(MSG_PEEK | MSG_WAITALL)) !== 0) {
         throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
@@ -409,6 +441,10 @@ export function createDenoBackend(): SocketBackend {
       return got;
     },
     async send(s, buf, flags) {
+      if (udp.has(s)) {
+        if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
+        return udp.sendto(s, buf, null);
+      }
       const sock = get(s);
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
       const conn = connected(s);
@@ -435,13 +471,14 @@ export function createDenoBackend(): SocketBackend {
       notify();
     },
     closesocket(s) {
+      if (udp.has(s)) return udp.closesocket(s);
       close(get(s));
       sockets.delete(s);
       notify();
     },
     async select(sets, timeoutMs) {
-      const read = sets.read.map(get), write = sets.write.map(get), except = sets.except.map(get);
-      const all = [...read, ...write, ...except];
+      const read = sets.read.map(view), write = sets.write.map(view);
+      const all = [...read, ...write, ...sets.except.map(view)];
       let expired = false, wake = () => {};
       // Beyond setTimeout's range (2^31 - 1 ms, 24.8 days) it would fire at once: no limit instead.
       const timer = timeoutMs === null || timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => {
@@ -450,14 +487,14 @@ export function createDenoBackend(): SocketBackend {
       }, timeoutMs);
       try {
         for (;;) {
-          if (all.some((sock) => sock.closed)) throw new WinsockError(WSAEINTR, "select");
+          if (all.some((v) => v.closed())) throw new WinsockError(WSAEINTR, "select");
           const ready = {
-            read: sets.read.filter((_, i) => readable(read[i])),
-            write: sets.write.filter((_, i) => writable(write[i])),
+            read: sets.read.filter((_, i) => read[i].readable()),
+            write: sets.write.filter((_, i) => write[i].writable()),
             except: [], // nothing exceptional is visible through Deno's sockets
           };
           if (ready.read.length + ready.write.length > 0 || expired) return ready;
-          for (const sock of read.filter(canPull)) pull(sock);
+          for (const v of read) v.pull();
           await new Promise<void>((resolve) => {
             wake = resolve;
             waiting.add(wake);
@@ -469,10 +506,29 @@ export function createDenoBackend(): SocketBackend {
         waiting.delete(wake);
       }
     },
+    sendto(s, buf, flags, to) {
+      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "sendto: flags (emulation)");
+      return udp.has(s) ? udp.sendto(s, buf, to) : this.send(s, buf, flags);
+    },
+    async recvfrom(s, buf, flags) {
+      if (udp.has(s)) return udp.recvfrom(s, buf, flags);
+      return { count: await this.recv(s, buf, flags), from: null, truncated: false };
+    },
+    getaddrinfo: denoGetaddrinfo,
+    getnameinfo: denoGetnameinfo,
+    gethostname() {
+      try {
+        return Deno.hostname();
+      } catch (e) {
+        throw new WinsockError(WSAEACCES, "gethostname (Deno: --allow-sys=hostname)", { cause: e });
+      }
+    },
     getpeername(s) {
+      if (udp.has(s)) return udp.getpeername(s);
       return toAddress(connected(s).remoteAddr);
     },
     getsockname(s) {
+      if (udp.has(s)) return udp.getsockname(s);
       const sock = get(s);
       const addr = sock.conn?.localAddr ?? sock.listener?.addr;
       if (!addr) throw new WinsockError(WSAEINVAL, "getsockname: not bound");

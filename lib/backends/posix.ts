@@ -69,6 +69,9 @@ import { type Libc, openLibc } from "../../ffi/libc.ts";
 import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
 import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
+import { posixDatagrams, recvCount } from "./posix_dgram.ts";
+import { posixNames } from "./posix_names.ts";
 import {
   encodePosixFdSet,
   encodePosixTimeval,
@@ -115,6 +118,10 @@ interface PosixSocket {
   active: boolean;
   /** `SO_EXCLUSIVEADDRUSE`, kept here (no platform has it); `SO_REUSEADDR` stays off meanwhile. */
   exclusive?: boolean;
+  /** A `SOCK_DGRAM` socket: `recv`/`send` go through `recvfrom`/`sendto`. */
+  datagram: boolean;
+  /** A datagram socket `connect`ed to a peer. */
+  peer: boolean;
 }
 
 /**
@@ -187,7 +194,7 @@ export function createPosixBackend(
     }
   }
 
-  function adopt(fd: number, active: boolean): SOCKET {
+  function adopt(fd: number, active: boolean, datagram = false): SOCKET {
     try {
       prepare(fd);
     } catch (e) {
@@ -203,6 +210,8 @@ export function createPosixBackend(
       recvShut: false,
       reset: false,
       active,
+      datagram,
+      peer: false,
     });
     return socket;
   }
@@ -340,6 +349,17 @@ export function createPosixBackend(
     return decodePosixValue(opt, abi, bytes, len[0]);
   }
 
+  const dgram = posixDatagrams({
+    c,
+    abi,
+    noSignal,
+    translateFlags,
+    retry: (socket, events, attempt) => retry(known(socket), events, attempt),
+    wouldBlock,
+    boundName: (sock, what) => boundName(known(sock.socket), what),
+  });
+  const names = posixNames(c, abi);
+
   return {
     name: "posix",
     startup: emulateWSAStartup,
@@ -366,12 +386,23 @@ export function createPosixBackend(
       if (kind === undefined) throw new WinsockError(WSAESOCKTNOSUPPORT, `socket: type ${type}`);
       const fd = c.socket(family, kind, protocol);
       check(fd, "socket");
-      return adopt(fd, false);
+      if (af === AF_INET6) {
+        // Windows' default: an AF_INET6 socket is IPv6 only (Linux and macOS: dual stack).
+        const on = new Int32Array([1]);
+        const rc = c.setsockopt(fd, abi.IPPROTO_IPV6, abi.IPV6_V6ONLY, on, 4);
+        if (rc === -1) {
+          const e = error(errno(), "setsockopt(IPV6_V6ONLY)");
+          c.close(fd);
+          throw e;
+        }
+      }
+      return adopt(fd, false, type === SOCK_DGRAM);
     },
     bind(s, addr) {
       const sock = known(s);
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       check(c.bind(sock.fd, bytes, bytes.byteLength), "bind");
+      if (sock.datagram) sock.active = true; // select finds its datagrams
     },
     listen(s, backlog) {
       const sock = known(s);
@@ -396,6 +427,7 @@ export function createPosixBackend(
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
         sock.active = true;
+        sock.peer = sock.datagram;
         return;
       }
       const code = errno();
@@ -425,6 +457,10 @@ export function createPosixBackend(
       const native = translateFlags(flags, "recv");
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (sock.reset) throw new WinsockError(WSAECONNRESET, "recv");
+      if (sock.datagram) {
+        const got = dgram.recvfrom(sock, buf, flags);
+        return got instanceof Promise ? got.then(recvCount) : recvCount(got);
+      }
       const once = (rest: Uint8Array) =>
         retry(sock, abi.POLLIN, () => {
           const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
@@ -455,6 +491,7 @@ export function createPosixBackend(
       const sock = known(s);
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
+      if (sock.datagram) return dgram.sendto(sock, buf, flags, null);
       return sendAll(buf, (rest) =>
         retry(sock, abi.POLLOUT, () => {
           const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
@@ -493,6 +530,28 @@ export function createPosixBackend(
         ...socks.except.map(interest(abi.POLLPRI)),
       ];
       return reactor.select(interests, timeoutMs, () => selectNow(socks, 0));
+    },
+    sendto(s, buf, flags, to) {
+      const sock = known(s);
+      if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "sendto");
+      if (!sock.datagram) return this.send(s, buf, flags); // a stream ignores the address
+      return dgram.sendto(sock, buf, flags, to);
+    },
+    recvfrom(s, buf, flags) {
+      const sock = known(s);
+      if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recvfrom");
+      if (sock.datagram) return dgram.recvfrom(sock, buf, flags);
+      const got = this.recv(s, buf, flags); // a stream: Windows leaves `from` as it was
+      const done = (count: number) => ({ count, from: null, truncated: false });
+      return got instanceof Promise ? got.then(done) : done(got);
+    },
+    getaddrinfo: (node, service, hints) =>
+      nativeGetaddrinfo(names, node, service, hints, !options.blocking),
+    getnameinfo: (addr, flags) => nativeGetnameinfo(names, addr, flags, !options.blocking),
+    gethostname() {
+      const buf = new Uint8Array(256);
+      check(c.gethostname(buf, BigInt(buf.byteLength)), "gethostname");
+      return new TextDecoder().decode(buf.subarray(0, buf.indexOf(0)));
     },
     waitStats: () => reactor.stats(),
     getpeername: (s) => name("getpeername", known(s).fd),

@@ -44,8 +44,13 @@ import {
   WSAETIMEDOUT,
   WSAETOOMANYREFS,
   WSAEWOULDBLOCK,
+  WSAHOST_NOT_FOUND,
+  WSANO_DATA,
+  WSANO_RECOVERY,
+  WSATRY_AGAIN,
+  WSATYPE_NOT_FOUND,
 } from "../errors.ts";
-import type { SockaddrAbi } from "../structs.ts";
+import type { AddrinfoLayout, SockaddrAbi } from "../structs.ts";
 
 /** Linux: 16-bit family, as on Windows; `AF_INET6` = 10. */
 export const LINUX_SOCKADDR_ABI: SockaddrAbi = {
@@ -264,6 +269,86 @@ export const ERRNO_MEANINGS: Readonly<Record<ErrnoName, number>> = {
   EHOSTUNREACH: WSAEHOSTUNREACH,
 };
 
+/** `struct addrinfo` on Linux: `ai_addr` (24) before `ai_canonname` (32); `socklen_t ai_addrlen`. */
+export const ADDRINFO_LAYOUT_LINUX: AddrinfoLayout = {
+  size: 48,
+  ai_flags: 0,
+  ai_family: 4,
+  ai_socktype: 8,
+  ai_protocol: 12,
+  ai_addrlen: 16,
+  addrlenSize: 4,
+  ai_addr: 24,
+  ai_canonname: 32,
+  ai_next: 40,
+};
+
+/** `struct addrinfo` on macOS: `ai_canonname` (24) before `ai_addr` (32), as on Windows. */
+export const ADDRINFO_LAYOUT_DARWIN: AddrinfoLayout = {
+  size: 48,
+  ai_flags: 0,
+  ai_family: 4,
+  ai_socktype: 8,
+  ai_protocol: 12,
+  ai_addrlen: 16,
+  addrlenSize: 4,
+  ai_canonname: 24,
+  ai_addr: 32,
+  ai_next: 40,
+};
+
+/** The `getaddrinfo`/`getnameinfo` error names the backend translates. */
+export type EaiName =
+  | "EAI_BADFLAGS"
+  | "EAI_NONAME"
+  | "EAI_AGAIN"
+  | "EAI_FAIL"
+  | "EAI_NODATA"
+  | "EAI_FAMILY"
+  | "EAI_SOCKTYPE"
+  | "EAI_SERVICE"
+  | "EAI_ADDRFAMILY"
+  | "EAI_MEMORY"
+  | "EAI_SYSTEM"
+  | "EAI_OVERFLOW";
+
+/**
+ * What each `EAI_*` means in Winsock, whose `EAI_*` are WSA codes:
+ * `EAI_NONAME` = 11001 `WSAHOST_NOT_FOUND`, `EAI_AGAIN` = 11002
+ * `WSATRY_AGAIN`, `EAI_FAIL` = 11003 `WSANO_RECOVERY`, `EAI_NODATA` = 11004
+ * `WSANO_DATA`, `EAI_FAMILY` = 10047, `EAI_SOCKTYPE` = 10044, `EAI_SERVICE` =
+ * 10109 `WSATYPE_NOT_FOUND`, `EAI_BADFLAGS` = 10022 `WSAEINVAL`. Those
+ * Windows lacks: `EAI_ADDRFAMILY` (a name with no address of that family) is
+ * `WSANO_DATA`; `EAI_SYSTEM` is `WSANO_RECOVERY`; `EAI_OVERFLOW` (a buffer too
+ * small for `getnameinfo`) is `WSAEFAULT`, as Windows reports it; `EAI_MEMORY`
+ * (Windows: `WSA_NOT_ENOUGH_MEMORY`, 8, not a socket code) is `WSAENOBUFS`.
+ */
+export const EAI_MEANINGS: Readonly<Record<EaiName, number>> = {
+  EAI_BADFLAGS: WSAEINVAL,
+  EAI_NONAME: WSAHOST_NOT_FOUND,
+  EAI_AGAIN: WSATRY_AGAIN,
+  EAI_FAIL: WSANO_RECOVERY,
+  EAI_NODATA: WSANO_DATA,
+  EAI_FAMILY: WSAEAFNOSUPPORT,
+  EAI_SOCKTYPE: WSAESOCKTNOSUPPORT,
+  EAI_SERVICE: WSATYPE_NOT_FOUND,
+  EAI_ADDRFAMILY: WSANO_DATA,
+  EAI_MEMORY: WSAENOBUFS,
+  EAI_SYSTEM: WSANO_RECOVERY,
+  EAI_OVERFLOW: WSAEFAULT,
+};
+
+/**
+ * The `AI_*` flags by their Winsock values, and `NI_*` likewise: the
+ * platform's bit for each (Linux numbers most of them differently).
+ */
+export interface NameFlags {
+  /** Winsock `AI_*` bit → the platform's bit. */
+  readonly ai: Readonly<Record<number, number>>;
+  /** Winsock `NI_*` bit → the platform's bit. */
+  readonly ni: Readonly<Record<number, number>>;
+}
+
 /** One platform's numbers. */
 export interface PosixAbi {
   /** Which platform. */
@@ -326,7 +411,7 @@ export interface PosixAbi {
   readonly IP_DROP_MEMBERSHIP: number;
   /** `IPPROTO_IPV6` (41). */
   readonly IPPROTO_IPV6: number;
-  /** `IPV6_V6ONLY`. */
+  /** `IPV6_V6ONLY` (set on every `AF_INET6` socket at creation: Windows' default). */
   readonly IPV6_V6ONLY: number;
   /** `MSG_OOB`. */
   readonly MSG_OOB: number;
@@ -371,6 +456,12 @@ export interface PosixAbi {
   readonly SHUT_RDWR: number;
   /** `SOMAXCONN` (Winsock's `0x7fffffff` is clamped by the kernel anyway). */
   readonly SOMAXCONN: number;
+  /** `struct addrinfo`. */
+  readonly addrinfo: AddrinfoLayout;
+  /** The `EAI_*` numbers. */
+  readonly eai: Readonly<Record<EaiName, number>>;
+  /** The `AI_*` and `NI_*` bits. */
+  readonly nameFlags: NameFlags;
   /** The numbers of the `errno` names. */
   readonly errno: Readonly<Record<ErrnoName, number>>;
 }
@@ -428,6 +519,27 @@ export const LINUX_ABI: PosixAbi = {
   SHUT_WR: 1,
   SHUT_RDWR: 2,
   SOMAXCONN: 4096,
+  addrinfo: ADDRINFO_LAYOUT_LINUX,
+  eai: {
+    EAI_BADFLAGS: -1,
+    EAI_NONAME: -2,
+    EAI_AGAIN: -3,
+    EAI_FAIL: -4,
+    EAI_NODATA: -5,
+    EAI_FAMILY: -6,
+    EAI_SOCKTYPE: -7,
+    EAI_SERVICE: -8,
+    EAI_ADDRFAMILY: -9,
+    EAI_MEMORY: -10,
+    EAI_SYSTEM: -11,
+    EAI_OVERFLOW: -12,
+  },
+  nameFlags: {
+    // PASSIVE, CANONNAME, NUMERICHOST, NUMERICSERV, ALL, ADDRCONFIG, V4MAPPED
+    ai: { 0x1: 0x1, 0x2: 0x2, 0x4: 0x4, 0x8: 0x400, 0x100: 0x10, 0x400: 0x20, 0x800: 0x8 },
+    // NOFQDN, NUMERICHOST, NAMEREQD, NUMERICSERV, DGRAM
+    ni: { 0x1: 0x4, 0x2: 0x1, 0x4: 0x8, 0x8: 0x2, 0x10: 0x10 },
+  },
   errno: {
     EPERM: 1,
     EINTR: 4,
@@ -529,6 +641,26 @@ export const DARWIN_ABI: PosixAbi = {
   SHUT_WR: 1,
   SHUT_RDWR: 2,
   SOMAXCONN: 128,
+  addrinfo: ADDRINFO_LAYOUT_DARWIN,
+  eai: {
+    EAI_ADDRFAMILY: 1,
+    EAI_AGAIN: 2,
+    EAI_BADFLAGS: 3,
+    EAI_FAIL: 4,
+    EAI_FAMILY: 5,
+    EAI_MEMORY: 6,
+    EAI_NODATA: 7,
+    EAI_NONAME: 8,
+    EAI_SERVICE: 9,
+    EAI_SOCKTYPE: 10,
+    EAI_SYSTEM: 11,
+    EAI_OVERFLOW: 14,
+  },
+  nameFlags: {
+    // The BSD numbers Winsock copied, but for AI_NUMERICSERV.
+    ai: { 0x1: 0x1, 0x2: 0x2, 0x4: 0x4, 0x8: 0x1000, 0x100: 0x100, 0x400: 0x400, 0x800: 0x800 },
+    ni: { 0x1: 0x1, 0x2: 0x2, 0x4: 0x4, 0x8: 0x8, 0x10: 0x10 },
+  },
   errno: {
     EPERM: 1,
     EINTR: 4,
@@ -604,4 +736,46 @@ export function errnoToWsa(abi: PosixAbi, errno: number): number | undefined {
     if (value === errno) return ERRNO_MEANINGS[name as ErrnoName];
   }
   return undefined;
+}
+
+/**
+ * The WSA code a platform's `getaddrinfo`/`getnameinfo` error means
+ * (`WSANO_RECOVERY` for one the table does not know).
+ *
+ * @example
+ * ```ts
+ * import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
+ * console.log(eaiToWsa(LINUX_ABI, -2)); // 11001 (EAI_NONAME → WSAHOST_NOT_FOUND)
+ * ```
+ */
+export function eaiToWsa(abi: PosixAbi, eai: number): number {
+  for (const [name, value] of Object.entries(abi.eai)) {
+    if (value === eai) return EAI_MEANINGS[name as EaiName];
+  }
+  return WSANO_RECOVERY;
+}
+
+/**
+ * Translates Winsock `AI_*` or `NI_*` bits to the platform's; `undefined`
+ * if a bit has no translation (the caller answers `WSAEINVAL`, as
+ * `EAI_BADFLAGS`).
+ *
+ * @example
+ * ```ts
+ * import { LINUX_ABI, translateNameFlags } from "./posix_abi.ts";
+ * console.log(translateNameFlags(LINUX_ABI.nameFlags.ni, 0x2 | 0x8)); // 3 (NI_NUMERICHOST | NI_NUMERICSERV)
+ * ```
+ */
+export function translateNameFlags(
+  table: Readonly<Record<number, number>>,
+  flags: number,
+): number | undefined {
+  let native = 0;
+  for (let bit = 1; bit <= flags && bit !== 0; bit <<= 1) {
+    if ((flags & bit) === 0) continue;
+    const to = table[bit];
+    if (to === undefined) return undefined;
+    native |= to;
+  }
+  return native;
 }

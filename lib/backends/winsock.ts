@@ -42,22 +42,29 @@ import {
   WinsockError,
   WSAECONNREFUSED,
   WSAECONNRESET,
+  WSAEINVAL,
+  WSAEMSGSIZE,
   WSAENOTSOCK,
   WSAEWOULDBLOCK,
 } from "../errors.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "./native_names.ts";
+import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
 import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
+  ADDRINFOA_LAYOUT_WIN64,
   decodeFdSet,
   decodeSockaddr,
   decodeWSADATA,
   encodeFdSet,
   encodeSockaddr,
   encodeTimeval,
+  encodeWSABUFs,
   fd_set,
   sockaddr_in,
   timeval,
+  WINDOWS_SOCKADDR_ABI,
   WSADATA_LAYOUT_WIN64,
   WSAPOLLFD_LAYOUT,
 } from "../structs.ts";
@@ -219,6 +226,48 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     return decodeSockaddr(bytes, undefined, len[0]);
   }
 
+  /** The sender `recvfrom` wrote, or null where it wrote none (a stream socket). */
+  function sender(bytes: Uint8Array, len: number) {
+    if (len < 2 || (bytes[0] | bytes[1]) === 0) return null;
+    return decodeSockaddr(bytes, undefined, len);
+  }
+
+  /**
+   * After a receive would block: Windows fails at once with `WSAEINVAL` on a
+   * socket never bound, where Wine would wait for ever; `undefined` (wait) if bound.
+   */
+  function unbound(s: SOCKET, what: string): undefined {
+    const probe = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+    if (ws.getsockname(s, probe, new Int32Array([probe.byteLength])) === SOCKET_ERROR) {
+      throw new WinsockError(WSAEINVAL, `${what}: socket not bound`);
+    }
+    return undefined;
+  }
+
+  const names: NativeNames = {
+    layout: ADDRINFOA_LAYOUT_WIN64,
+    sockaddr: WINDOWS_SOCKADDR_ABI,
+    socktypes: { 1: 1, 2: 2, 3: 3, 4: 4, 5: 5 },
+    aiFlags: (flags) => flags,
+    niFlags: (flags) => flags,
+    // Wine passes a few of the host's EAI_* through untranslated (negative): mapped as posix does.
+    code: (rc) => rc > 0 ? rc : eaiToWsa(LINUX_ABI, rc),
+    nodePerSocktype: false,
+    getaddrinfo: (node, service, hints, res, wait) =>
+      (wait ? ws.getaddrinfo_wait : ws.getaddrinfo)(node, service, hints, res),
+    freeaddrinfo: (head) => ws.freeaddrinfo(head),
+    getnameinfo: (addr, host, serv, flags, wait) =>
+      (wait ? ws.getnameinfo_wait : ws.getnameinfo)(
+        addr,
+        addr.byteLength,
+        host,
+        host.byteLength,
+        serv,
+        serv.byteLength,
+        flags,
+      ),
+  };
+
   function known(s: SOCKET): SOCKET {
     if (!open.has(s)) throw new WinsockError(WSAENOTSOCK, `SOCKET ${s}`);
     return s;
@@ -318,6 +367,93 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
           sentLast.add(s);
           return n;
         }));
+    },
+    sendto(s, buf, flags, to) {
+      const address = to ? encodeSockaddr(to) : null;
+      return retry(s, POLLWRNORM, () => {
+        const n = ws.sendto(
+          known(s),
+          buf,
+          buf.byteLength,
+          flags,
+          address,
+          address?.byteLength ?? 0,
+        );
+        return n === SOCKET_ERROR ? wouldBlock("sendto") : n;
+      });
+    },
+    recvfrom(s, buf, flags) {
+      const from = new Uint8Array(SOCKADDR_STORAGE_SIZE);
+      const len = new Int32Array(1);
+      return retry(s, POLLRDNORM, () => {
+        len[0] = from.byteLength;
+        const n = ws.recvfrom(known(s), buf, buf.byteLength, flags, from, len);
+        if (n !== SOCKET_ERROR) return { count: n, from: sender(from, len[0]), truncated: false };
+        const code = ws.WSAGetLastError();
+        if (code === WSAEMSGSIZE) {
+          return { count: buf.byteLength, from: sender(from, len[0]), truncated: true };
+        }
+        if (code !== WSAEWOULDBLOCK) throw new WinsockError(code, "recvfrom");
+        return unbound(s, "recvfrom");
+      });
+    },
+    wsaSendTo(s, pieces, flags, to) {
+      const address = to ? encodeSockaddr(to) : null;
+      const buffers = encodeWSABUFs(pieces), sent = new Uint32Array(1);
+      return retry(s, POLLWRNORM, () => {
+        const rc = ws.WSASendTo(
+          known(s),
+          buffers,
+          pieces.length,
+          sent,
+          flags,
+          address,
+          address?.byteLength ?? 0,
+          null,
+          null,
+        );
+        void pieces; // the bytes the WSABUFs point to, alive through the call
+        return rc === SOCKET_ERROR ? wouldBlock("WSASendTo") : sent[0];
+      });
+    },
+    wsaRecvFrom(s, pieces, flags) {
+      const buffers = encodeWSABUFs(pieces);
+      const got = new Uint32Array(1), inOut = new Uint32Array(1);
+      const from = new Uint8Array(SOCKADDR_STORAGE_SIZE), len = new Int32Array(1);
+      const total = pieces.reduce((n, p) => n + p.byteLength, 0);
+      return retry(s, POLLRDNORM, () => {
+        inOut[0] = flags;
+        len[0] = from.byteLength;
+        const rc = ws.WSARecvFrom(
+          known(s),
+          buffers,
+          pieces.length,
+          got,
+          inOut,
+          from,
+          len,
+          null,
+          null,
+        );
+        void pieces;
+        if (rc !== SOCKET_ERROR) {
+          return { count: got[0], from: sender(from, len[0]), truncated: false };
+        }
+        const code = ws.WSAGetLastError();
+        if (code === WSAEMSGSIZE) {
+          return { count: total, from: sender(from, len[0]), truncated: true };
+        }
+        if (code !== WSAEWOULDBLOCK) throw new WinsockError(code, "WSARecvFrom");
+        return unbound(s, "WSARecvFrom");
+      });
+    },
+    getaddrinfo: (node, service, hints) =>
+      nativeGetaddrinfo(names, node, service, hints, !options.blocking),
+    getnameinfo: (addr, flags) => nativeGetnameinfo(names, addr, flags, !options.blocking),
+    gethostname() {
+      const buf = new Uint8Array(256);
+      check(ws.gethostname(buf, buf.byteLength), "gethostname");
+      return new TextDecoder().decode(buf.subarray(0, buf.indexOf(0)));
     },
     shutdown(s, how) {
       check(ws.shutdown(s, how), "shutdown");

@@ -1,0 +1,78 @@
+/**
+ * The UDP chapter's client: no connect. WSAStartup → version check →
+ * socket(SOCK_DGRAM, IPPROTO_UDP) → then for each word typed (one token of
+ * stdin): sendto the server (127.0.0.1:12345) as one datagram → recvfrom its
+ * reply → print it.
+ *
+ *     deno run --allow-net=127.0.0.1 --allow-ffi chapters/udp_client.ts [--host ::1] [--port 12345]
+ *
+ * Exit 0 when stdin ends, 1 on an error, 2 on a bad flag.
+ *
+ * @module
+ */
+
+import {
+  HIBYTE,
+  INVALID_SOCKET,
+  IPPROTO_UDP,
+  LOBYTE,
+  MAKEWORD,
+  sizeof,
+  SOCK_DGRAM,
+  type SOCKADDR,
+  sockaddr_in,
+  sockaddr_in6,
+  SOCKET_ERROR,
+  WSADATA,
+} from "../mod.ts";
+import { tutorialOptions } from "../lib/cli.ts";
+import { printLine, TokenReader } from "../lib/console.ts";
+import { addressFamily, formatAddress, programAddress } from "../lib/names.ts";
+import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
+import { fail, finish, openForProgram, startupFailed } from "../lib/tutorial.ts";
+
+const options = tutorialOptions("udp_client.ts", "send to");
+const ws = openForProgram(options);
+
+// 打开网络库
+const wdSockMsg = new WSADATA();
+const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
+if (nRes !== 0) startupFailed(nRes);
+if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
+  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
+  ws.WSACleanup();
+  Deno.exit(1);
+}
+
+// 服务器地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
+const found = await programAddress(ws, options.host, options.port, SOCK_DGRAM);
+if (typeof found === "number") fail(ws, "找不到主机", found);
+const serverMsg: SOCKADDR = found;
+
+// 创建socket: SOCK_DGRAM, IPPROTO_UDP; no connect (the first sendto binds it)
+const socketClient = ws.socket(addressFamily(serverMsg), SOCK_DGRAM, IPPROTO_UDP);
+if (socketClient === INVALID_SOCKET) fail(ws, "创建socket失败", ws.WSAGetLastError());
+
+// 收发数据报: each word one datagram, each reply one datagram
+const stdin = new TokenReader();
+const buf = new Uint8Array(1500);
+while (true) {
+  const token = await stdin.next();
+  if (token === null) break; // stdin ended
+  const out = consoleToWire(token, options.encoding);
+  if (
+    SOCKET_ERROR ===
+      await ws.sendto(socketClient, out, out.byteLength, 0, serverMsg, sizeof(serverMsg))
+  ) {
+    fail(ws, "出错了", ws.WSAGetLastError(), socketClient);
+  }
+  const from = serverMsg instanceof sockaddr_in6 ? new sockaddr_in6() : new sockaddr_in();
+  const res = await ws.recvfrom(socketClient, buf, buf.byteLength, 0, from, {
+    value: sizeof(from),
+  });
+  if (res === SOCKET_ERROR) fail(ws, "出错了", ws.WSAGetLastError(), socketClient);
+  const text = new ChunkDecoder(options.encoding).decode(buf.subarray(0, res));
+  printLine(`服务器 ${formatAddress(from)} 说:\t${res}  ${text}`);
+}
+
+finish(ws, socketClient);

@@ -1,0 +1,37 @@
+/**
+ * The posix backend's `NativeNames`: libc's `getaddrinfo`, `getnameinfo`
+ * and their numbers on Linux and macOS (see `native_names.ts`).
+ *
+ * @module
+ */
+
+import type { Libc } from "../../ffi/libc.ts";
+import { SOCK_DGRAM, SOCK_STREAM } from "../constants.ts";
+import type { NativeNames } from "./native_names.ts";
+import { eaiToWsa, type PosixAbi, translateNameFlags } from "./posix_abi.ts";
+
+/** libc's name calls, with the platform's numbers. */
+export function posixNames(c: Libc, abi: PosixAbi): NativeNames {
+  return {
+    layout: abi.addrinfo,
+    sockaddr: abi.sockaddr,
+    socktypes: { [SOCK_STREAM]: abi.SOCK_STREAM, [SOCK_DGRAM]: abi.SOCK_DGRAM },
+    aiFlags: (flags) => translateNameFlags(abi.nameFlags.ai, flags),
+    niFlags: (flags) => translateNameFlags(abi.nameFlags.ni, flags),
+    code: (rc) => eaiToWsa(abi, rc),
+    nodePerSocktype: true,
+    getaddrinfo: (node, service, hints, res, wait) =>
+      (wait ? c.getaddrinfo_wait : c.getaddrinfo)(node, service, hints, res),
+    freeaddrinfo: (head) => c.freeaddrinfo(head),
+    getnameinfo: (addr, host, serv, flags, wait) =>
+      (wait ? c.getnameinfo_wait : c.getnameinfo)(
+        addr,
+        addr.byteLength,
+        host,
+        host.byteLength,
+        serv,
+        serv.byteLength,
+        flags,
+      ),
+  };
+}
