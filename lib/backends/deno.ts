@@ -535,6 +535,8 @@ export function createDenoBackend(): SocketBackend {
       return toAddress(addr);
     },
     setsockopt(s, level, optname, optval) {
+      // A UDP socket (Deno.listenDatagram) takes no option: refused by name, as below.
+      if (udp.has(s)) throw notHere(winsockOption(level, optname));
       const sock = get(s);
       const opt = winsockOption(level, optname);
       if (!KEPT_OPTIONS[opt.name] || KEPT_OPTIONS[opt.name].readOnly) throw notHere(opt);
@@ -543,6 +545,12 @@ export function createDenoBackend(): SocketBackend {
       if (sock.conn) applyOptions(sock.conn, sock.options);
     },
     getsockopt(s, level, optname, optval) {
+      if (udp.has(s)) {
+        const opt = winsockOption(level, optname);
+        if (opt.name === "SO_TYPE") return formatWinsockValue(opt, SOCK_DGRAM, optval);
+        if (opt.name === "SO_ERROR") return formatWinsockValue(opt, 0, optval);
+        throw notHere(opt);
+      }
       const sock = get(s);
       const opt = winsockOption(level, optname);
       const kept = KEPT_OPTIONS[opt.name];
