@@ -27,6 +27,7 @@ import {
   INVALID_SOCKET,
   IPPROTO_UDP,
   POLLERR,
+  POLLHUP,
   POLLRDBAND,
   POLLRDNORM,
   POLLWRNORM,
@@ -46,7 +47,7 @@ import {
   WSAEWOULDBLOCK,
 } from "../errors.ts";
 import { inet_addr } from "../helpers.ts";
-import { Reactor, type WakeUp } from "../reactor.ts";
+import { pollEngine, Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
   decodeFdSet,
@@ -64,6 +65,8 @@ import {
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
+/** `POLLNVAL` for `WSAPoll` (not in `constants.ts`). */
+const POLLNVAL = 0x0004;
 /** How often a connect in progress is looked at, whatever WSAPoll says (ms). */
 const CONNECT_LOOK_MS = 500;
 
@@ -105,12 +108,15 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
-  const reactor = new Reactor({
-    layout: WSAPOLLFD_LAYOUT,
-    readable: POLLRDNORM,
-    poll: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
-    openWakeUp,
-  });
+  const reactor = new Reactor(() =>
+    pollEngine({
+      layout: WSAPOLLFD_LAYOUT,
+      readable: POLLRDNORM,
+      alwaysBits: POLLERR | POLLHUP | POLLNVAL,
+      poll: (fds, nfds, timeout) => ws.WSAPoll(fds, nfds, timeout),
+      pollWait: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
+      openWakeUp,
+    }), options.spin);
 
   /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
   function openWakeUp(): WakeUp {
