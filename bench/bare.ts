@@ -1,13 +1,15 @@
 /**
- * The `bare-sync` and `bare-async` contenders: libc through FFI with no
+ * The `bare-sync`, `bare-async` and `bare-spin` contenders: libc through FFI with no
  * façade at all (the raw binding `ffi/libc.ts`, Linux and macOS), for
  * `pingpong` and `bulk`. They are the ceilings the façade is measured
  * against: `bare-sync` makes blocking calls, as `ffi-sync` does;
  * `bare-async` makes non-blocking calls and, when one would block, awaits
- * one `nonblocking: true` `poll` of its socket, the cheapest wait Deno's FFI
- * offers, as the posix backend does.
+ * one `nonblocking: true` `poll` of its socket, the cheapest hand-off to a
+ * worker thread Deno's FFI offers; `bare-spin` makes non-blocking calls and
+ * retries them on the JS thread until they succeed (a spin without budget or
+ * yield: the ceiling of the reactor's hybrid waiting).
  *
- *   deno run -A bench/bare.ts bare-sync|bare-async server|client <workload> <port> <seconds> <conns>
+ *   deno run -A bench/bare.ts bare-sync|bare-async|bare-spin server|client <workload> <port> <seconds> <conns>
  *
  * Output as `peer.ts`'s.
  *
@@ -25,6 +27,7 @@ const port = Number(portArg), seconds = Number(secondsArg);
 const now = () => performance.now() / 1000;
 const c = openLibc(), abi = posixAbi();
 const blocking = contender === "bare-sync";
+const spinning = contender === "bare-spin";
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`${what} failed`);
@@ -48,8 +51,13 @@ const address = encodeSockaddr(si, abi.sockaddr);
 const buf = new Uint8Array(CHUNK).fill(120);
 const pollfd = new Uint8Array(8);
 
-/** `EAGAIN`: wait for `events` with one `nonblocking: true` poll (its errno unread). */
+/**
+ * `EAGAIN`: wait for `events` with one `nonblocking: true` poll (its errno
+ * unread); `bare-spin`: return at once, so the call is retried on the JS thread
+ * until it succeeds (a spin with no budget and no yield: the ceiling of hybrid waiting).
+ */
 async function readiness(fd: number, events: number): Promise<void> {
+  if (spinning) return;
   const view = new DataView(pollfd.buffer);
   view.setInt32(0, fd, true);
   view.setInt16(4, events, true);

@@ -1,12 +1,35 @@
 /**
  * The readiness reactor of the non-blocking FFI backends: however many
  * sockets wait, one poll is pending; closing ends a wait at once; a program
- * whose waits are over exits on its own.
+ * whose waits are over exits on its own; every spin setting moves the same
+ * bytes and lets timers run; the spin policy and the epoll layouts as data.
  */
 
 import assert from "node:assert/strict";
-import { SOCKET_ERROR, WSAEINTR } from "../mod.ts";
+import {
+  type BackendName,
+  IPPROTO_TCP,
+  MAKEWORD,
+  openWinsock,
+  SOCKET_ERROR,
+  TCP_NODELAY,
+  type Winsock,
+  WSADATA,
+  WSAEINTR,
+} from "../mod.ts";
 import { deadline, pair, started, testBackends } from "./_support.ts";
+import {
+  SPIN_CAP_US,
+  SPIN_STEP_US,
+  SpinPolicy,
+  type SpinSetting,
+} from "../lib/reactor/policy.ts";
+import {
+  decodeEpollEvent,
+  encodeEpollEvent,
+  EPOLL,
+  EPOLL_EVENT_LAYOUTS,
+} from "../lib/reactor/epoll.ts";
 
 const FFI_BACKENDS = testBackends().filter((b) => b !== "deno");
 /** Connections waiting at once (each is two sockets in this process). */
@@ -97,3 +120,152 @@ for (const backend of FFI_BACKENDS) {
     assert.equal(text.trim().split(/\r?\n/).join("|"), `recv 1|recv -1 ${WSAEINTR}`);
   });
 }
+
+// ---- every spin setting -----------------------------------------------------------------------
+
+function opened(backend: BackendName, spin: SpinSetting): Winsock {
+  const ws = openWinsock({ backend, spin });
+  assert.equal(ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()), 0);
+  return ws;
+}
+
+/** One ping-pong round: `from` sends `message`, `to` reads it all and sends it back. */
+async function round(ws: Winsock, from: bigint, to: bigint, message: Uint8Array) {
+  const len = message.byteLength, there = new Uint8Array(len), back = new Uint8Array(len);
+  const recvAll = async (s: bigint, into: Uint8Array) => {
+    for (let got = 0; got < len;) {
+      const n = await ws.recv(s, into.subarray(got), len - got, 0);
+      assert.ok(n > 0, `recv: ${n} (${ws.WSAGetLastError()})`);
+      got += n;
+    }
+  };
+  const arrived = recvAll(to, there); // waits first, as a server does
+  assert.equal(await ws.send(from, message, len, 0), len);
+  await arrived;
+  assert.equal(await ws.send(to, there, len, 0), len);
+  await recvAll(from, back);
+  assert.deepEqual(back, message);
+}
+
+const nodelay = (ws: Winsock, s: bigint) =>
+  assert.equal(ws.setsockopt(s, IPPROTO_TCP, TCP_NODELAY, new Uint8Array([1, 0, 0, 0]), 4), 0);
+
+for (const backend of FFI_BACKENDS) {
+  for (const spin of ["off", "adaptive", 200] as const) {
+    Deno.test(`reactor [${backend}]: spin ${spin}: 300 ping-pong rounds move every byte`, async () => {
+      const ws = opened(backend, spin);
+      const [client, accepted, listener] = await pair(ws);
+      nodelay(ws, client);
+      nodelay(ws, accepted);
+      for (let i = 0; i < 300; i++) {
+        const message = new Uint8Array(1400).map((_, j) => (i * 7 + j) & 0xff);
+        await deadline(round(ws, client, accepted, message), 10_000, `round ${i}`);
+      }
+      for (const s of [client, accepted, listener]) ws.closesocket(s);
+      ws.WSACleanup();
+    });
+  }
+
+  Deno.test(`reactor [${backend}]: a timer fires while every wait ends within the spin budget`, async () => {
+    const ws = opened(backend, 10_000); // the largest fixed budget: every wait spins
+    const [client, accepted, listener] = await pair(ws);
+    nodelay(ws, client);
+    nodelay(ws, accepted);
+    let fired = false;
+    setTimeout(() => fired = true, 1);
+    const message = new Uint8Array(100).fill(7);
+    // Never yielding to the event loop between waits would keep this loop going forever.
+    const loop = (async () => {
+      while (!fired) await round(ws, client, accepted, message);
+    })();
+    await deadline(loop, 10_000, "the timer, during ping-pong");
+    for (const s of [client, accepted, listener]) ws.closesocket(s);
+    ws.WSACleanup();
+  });
+}
+
+Deno.test("reactor: openWinsock rejects a spin setting that is not adaptive, off or 0–10,000 µs", () => {
+  for (const spin of [-1, 10_001, NaN, "fast"]) {
+    assert.throws(
+      () => openWinsock({ backend: "deno", spin: spin as SpinSetting }),
+      (e: unknown) => e instanceof RangeError && /^spin: /.test(e.message),
+    );
+  }
+  openWinsock({ backend: "deno", spin: 0 });
+});
+
+// ---- the spin policy ------------------------------------------------------------------------
+
+Deno.test("spin policy: adaptive starts at nothing, doubles while waits end within the cap", () => {
+  const p = new SpinPolicy();
+  assert.equal(p.budgetUs, 0);
+  const seen = [];
+  for (let i = 0; i < 8; i++) {
+    p.record(20);
+    seen.push(p.budgetUs);
+  }
+  assert.deepEqual(seen, [SPIN_STEP_US, 20, 40, 80, 160, SPIN_CAP_US, SPIN_CAP_US, SPIN_CAP_US]);
+  p.record(SPIN_CAP_US); // at the cap is within it
+  assert.equal(p.budgetUs, SPIN_CAP_US);
+});
+
+Deno.test("spin policy: adaptive halves when a wait outlasts the cap, and falls to nothing", () => {
+  const p = new SpinPolicy("adaptive");
+  for (let i = 0; i < 6; i++) p.record(1);
+  assert.equal(p.budgetUs, SPIN_CAP_US);
+  const seen = [];
+  for (let i = 0; i < 6; i++) {
+    p.record(SPIN_CAP_US + 1);
+    seen.push(p.budgetUs);
+  }
+  assert.deepEqual(seen, [100, 50, 25, 12.5, 0, 0]);
+  p.record(5);
+  assert.equal(p.budgetUs, SPIN_STEP_US, "and grows again from the first step");
+});
+
+Deno.test("spin policy: off and fixed budgets never change", () => {
+  const off = new SpinPolicy("off"), fixed = new SpinPolicy(75);
+  for (const waited of [1, 1, 1_000_000, 1]) {
+    off.record(waited);
+    fixed.record(waited);
+  }
+  assert.equal(off.budgetUs, 0);
+  assert.equal(fixed.budgetUs, 75);
+  assert.equal(fixed.setting, 75);
+});
+
+// ---- struct epoll_event ---------------------------------------------------------------------
+
+Deno.test("epoll_event layout: x86-64 is packed (12 bytes, data at 4), aarch64 is 16 (data at 8)", () => {
+  assert.deepEqual(EPOLL_EVENT_LAYOUTS.x86_64, { size: 12, events: 0, data: 4 });
+  assert.deepEqual(EPOLL_EVENT_LAYOUTS.aarch64, { size: 16, events: 0, data: 8 });
+  const events = EPOLL.EPOLLIN | EPOLL.EPOLLOUT | EPOLL.EPOLLET;
+  const x86 = new Uint8Array(24);
+  encodeEpollEvent(EPOLL_EVENT_LAYOUTS.x86_64, x86, 12, events, 0x0102030405060708n);
+  assert.deepEqual(
+    [...x86.subarray(12)],
+    [0x05, 0x00, 0x00, 0x80, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01],
+  );
+  assert.deepEqual(decodeEpollEvent(EPOLL_EVENT_LAYOUTS.x86_64, x86, 12), {
+    events: events >>> 0,
+    data: 0x0102030405060708n,
+  });
+  const arm = new Uint8Array(32);
+  encodeEpollEvent(EPOLL_EVENT_LAYOUTS.aarch64, arm, 16, EPOLL.EPOLLIN, 42n);
+  assert.deepEqual(
+    [...arm.subarray(16)],
+    [1, 0, 0, 0, 0, 0, 0, 0, 42, 0, 0, 0, 0, 0, 0, 0],
+  );
+  assert.deepEqual(decodeEpollEvent(EPOLL_EVENT_LAYOUTS.aarch64, arm, 16), {
+    events: EPOLL.EPOLLIN,
+    data: 42n,
+  });
+});
+
+Deno.test("epoll_event layout: an entry past the buffer is a RangeError, nothing is written", () => {
+  const L = EPOLL_EVENT_LAYOUTS.x86_64;
+  const buf = new Uint8Array(20);
+  assert.throws(() => encodeEpollEvent(L, buf, 12, 1, 1n), RangeError);
+  assert.throws(() => decodeEpollEvent(L, buf, -1), RangeError);
+  assert.deepEqual([...buf], new Array(20).fill(0));
+});
