@@ -20,11 +20,16 @@ import { openLibc } from "../ffi/libc.ts";
 import { posixAbi } from "../lib/backends/posix_abi.ts";
 import { AF_INET, htons, inet_addr, IPPROTO_TCP, sockaddr_in } from "../mod.ts";
 import { encodeSockaddr } from "../lib/structs.ts";
+import process from "node:process";
 
 const MSG = 1400, CHUNK = 65536, WARMUP = 0.3;
 const [contender, mode, workload, portArg, secondsArg] = Deno.args;
 const port = Number(portArg), seconds = Number(secondsArg);
 const now = () => performance.now() / 1000;
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const c = openLibc(), abi = posixAbi();
 const blocking = contender === "bare-sync";
 const spinning = contender === "bare-spin";
@@ -118,19 +123,21 @@ if (mode === "server") {
   check(c.setsockopt(l, abi.SOL_SOCKET, abi.SO_REUSEADDR, one, 4) === 0, "SO_REUSEADDR");
   check(c.bind(l, address, address.byteLength) === 0 && c.listen(l, 16) === 0, "bind/listen");
   console.log("ready");
+  const cpu0 = cpuSeconds();
   const s = prepare(c.accept(l, null, null), nodelay); // the listener blocks: one client
   if (workload === "bulk") { while ((blocking ? recvOnce(s, buf) : await recvSome(s, buf)) > 0); }
   else if (blocking) { while (recvExactSync(s, MSG)) sendAllSync(s, MSG); }
   else while (await recvExact(s, MSG)) await sendAll(s, MSG);
   c.close(s);
   c.close(l);
-  console.log(JSON.stringify({ peakRss: null, peakWaits: null }));
+  console.log(JSON.stringify({ peakRss: null, peakWaits: null, cpu: cpuSeconds() - cpu0 }));
   Deno.exit(0);
 }
+const cpu0 = cpuSeconds();
 const s = c.socket(abi.sockaddr.AF_INET, abi.SOCK_STREAM, 0);
 check(c.connect(s, address, address.byteLength) === 0, "connect"); // blocking, then the mode
 prepare(s, nodelay);
-let ops = 0, t0 = 0, t1 = 0;
+let ops = 0, t0 = 0, t1 = 0, allOps = 0;
 for (let warm = 1; warm >= 0; warm--) {
   const end = (t0 = now()) + (warm ? WARMUP : seconds);
   if (workload === "bulk") {
@@ -142,11 +149,13 @@ for (let warm = 1; warm >= 0; warm--) {
       sendAllSync(s, MSG);
       check(recvExactSync(s, MSG), "recv (closed)");
     }
+    allOps += ops;
   } else {
     for (ops = 0; (t1 = now()) < end; ops++) {
       await sendAll(s, MSG);
       check(await recvExact(s, MSG), "recv (closed)");
     }
+    allOps += ops;
   }
 }
 if (workload === "bulk") {
@@ -155,5 +164,5 @@ if (workload === "bulk") {
   t1 = now();
 }
 c.close(s);
-console.log(JSON.stringify({ ops, seconds: t1 - t0 }));
+console.log(JSON.stringify({ ops, seconds: t1 - t0, allOps, cpu: cpuSeconds() - cpu0 }));
 Deno.exit(0);
