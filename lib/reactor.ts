@@ -286,10 +286,14 @@ export class Reactor {
         const start = performance.now();
         const deadline = this.#deadline();
         // Spin: zero-timeout polls on the JS thread, for the budget at most.
-        const spinUntil = Math.min(start + this.#policy.budgetUs / 1000, deadline);
+        const budgetUs = this.#policy.budgetUs;
+        const spinUntil = Math.min(start + budgetUs / 1000, deadline);
         let n = 0;
         while (n === 0 && performance.now() < spinUntil) n = engine.look(this.#onReady);
-        let settled = this.#settle(n);
+        const settled = this.#settle(n);
+        if (budgetUs > 0 && (settled > 0 || n === 0 && spinUntil < deadline)) {
+          this.#policy.spun(settled > 0); // found within the budget, or spent it all
+        }
         if (n === 0 && settled === 0 && this.#waiters.size > 0) {
           // Park: one poll on the worker thread.
           const left = deadline - performance.now();
@@ -297,11 +301,9 @@ export class Reactor {
             ? -1
             : Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(left)));
           n = await this.#park(engine, timeout, deadline);
-          settled = this.#settle(n);
+          // A wake-up or an expired wait says nothing about how soon answers come.
+          if (this.#settle(n) > 0) this.#policy.parked((performance.now() - start) * 1000);
         }
-        const waitedUs = (performance.now() - start) * 1000;
-        // A wake-up or an expired wait says nothing about how soon answers come.
-        if (settled > 0 || waitedUs > 200) this.#policy.record(waitedUs);
       }
     } catch (e) {
       for (const w of this.#waiters) {

@@ -18,12 +18,7 @@ import {
   WSAEINTR,
 } from "../mod.ts";
 import { deadline, pair, started, testBackends } from "./_support.ts";
-import {
-  SPIN_CAP_US,
-  SPIN_STEP_US,
-  SpinPolicy,
-  type SpinSetting,
-} from "../lib/reactor/policy.ts";
+import { SPIN_CAP_US, SPIN_STEP_US, SpinPolicy, type SpinSetting } from "../lib/reactor/policy.ts";
 import {
   decodeEpollEvent,
   encodeEpollEvent,
@@ -196,38 +191,46 @@ Deno.test("reactor: openWinsock rejects a spin setting that is not adaptive, off
 
 // ---- the spin policy ------------------------------------------------------------------------
 
-Deno.test("spin policy: adaptive starts at nothing, doubles while waits end within the cap", () => {
+Deno.test("spin policy: adaptive starts at nothing, doubles while waits end within it", () => {
   const p = new SpinPolicy();
+  assert.equal(p.budgetUs, 0, "an idle program parks at once");
+  p.spun(true); // at nothing, no spin happened: nothing to learn
+  p.parked(SPIN_CAP_US + 1); // a parked wait that no spin within the cap would have caught
   assert.equal(p.budgetUs, 0);
-  const seen = [];
-  for (let i = 0; i < 8; i++) {
-    p.record(20);
+  p.parked(SPIN_CAP_US); // one that a spin would have caught
+  assert.equal(p.budgetUs, SPIN_STEP_US);
+  const seen: number[] = [];
+  for (let i = 0; i < 6; i++) {
+    p.spun(true);
     seen.push(p.budgetUs);
   }
-  assert.deepEqual(seen, [SPIN_STEP_US, 20, 40, 80, 160, SPIN_CAP_US, SPIN_CAP_US, SPIN_CAP_US]);
-  p.record(SPIN_CAP_US); // at the cap is within it
+  assert.deepEqual(seen, [20, 40, 80, 160, SPIN_CAP_US, SPIN_CAP_US]);
+  p.parked(1); // only a budget of nothing learns from a park
   assert.equal(p.budgetUs, SPIN_CAP_US);
 });
 
-Deno.test("spin policy: adaptive halves when a wait outlasts the cap, and falls to nothing", () => {
+Deno.test("spin policy: adaptive halves when a spin spends its budget, and falls to nothing", () => {
   const p = new SpinPolicy("adaptive");
-  for (let i = 0; i < 6; i++) p.record(1);
+  p.parked(5);
+  for (let i = 0; i < 6; i++) p.spun(true);
   assert.equal(p.budgetUs, SPIN_CAP_US);
-  const seen = [];
+  const seen: number[] = [];
   for (let i = 0; i < 6; i++) {
-    p.record(SPIN_CAP_US + 1);
+    p.spun(false);
     seen.push(p.budgetUs);
   }
   assert.deepEqual(seen, [100, 50, 25, 12.5, 0, 0]);
-  p.record(5);
-  assert.equal(p.budgetUs, SPIN_STEP_US, "and grows again from the first step");
+  p.parked(5);
+  assert.equal(p.budgetUs, SPIN_STEP_US, "and steps up again from nothing");
 });
 
 Deno.test("spin policy: off and fixed budgets never change", () => {
   const off = new SpinPolicy("off"), fixed = new SpinPolicy(75);
   for (const waited of [1, 1, 1_000_000, 1]) {
-    off.record(waited);
-    fixed.record(waited);
+    for (const p of [off, fixed]) {
+      p.parked(waited);
+      p.spun(waited < 100);
+    }
   }
   assert.equal(off.budgetUs, 0);
   assert.equal(fixed.budgetUs, 75);

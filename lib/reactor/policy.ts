@@ -6,10 +6,11 @@
  * ways (tens of µs on a VM); a zero-timeout poll on the JS thread costs about
  * one µs. So when answers come quickly (ping-pong, a busy server) the reactor
  * polls on the JS thread for a short budget first, and only parks (hands the
- * wait to the worker) when the budget is spent. The adaptive budget grows
- * (×2, up to a cap) while waits end within the cap and halves (down to
- * nothing) when they do not, so an idle program parks at once and burns no
- * CPU.
+ * wait to the worker) when the budget is spent. The adaptive budget doubles
+ * (up to a cap) while waits end within it and halves (down to nothing) when
+ * they do not, so an idle program parks at once and burns no CPU. From
+ * nothing it takes its first step when a parked wait ended within the cap
+ * (a spin would have caught it).
  *
  * @module
  */
@@ -35,8 +36,10 @@ export const SPIN_MAX_FIXED_US = 10_000;
  * import { SpinPolicy } from "./policy.ts";
  * const policy = new SpinPolicy("adaptive");
  * console.log(policy.budgetUs); // 0: an idle program parks at once
- * policy.record(30); // a wait ended after 30 µs, within the cap
+ * policy.parked(30); // a parked wait ended after 30 µs: a spin would have caught it
  * console.log(policy.budgetUs); // 10
+ * policy.spun(true); // the next wait ended within its 10 µs spin
+ * console.log(policy.budgetUs); // 20
  * ```
  */
 export class SpinPolicy {
@@ -69,18 +72,24 @@ export class SpinPolicy {
   }
 
   /**
-   * Tells how long (µs) the last wait lasted, from its first poll to its
-   * answer, whether a poll on the JS thread or the worker thread found it:
-   * within the cap the budget doubles (from nothing to `SPIN_STEP_US`), past it
-   * the budget halves (below `SPIN_STEP_US`, to nothing).
+   * A wait spun for its budget: `found` if a poll on the JS thread found it
+   * ready within the budget (the budget doubles, up to `SPIN_CAP_US`), else
+   * it was parked once the budget was spent (the budget halves, and below
+   * `SPIN_STEP_US` falls to nothing).
    */
-  record(waitedUs: number): void {
-    if (this.#setting !== "adaptive") return;
-    if (waitedUs <= SPIN_CAP_US) {
-      this.#budget = Math.min(SPIN_CAP_US, Math.max(SPIN_STEP_US, this.#budget * 2));
-    } else {
-      const half = this.#budget / 2;
-      this.#budget = half < SPIN_STEP_US ? 0 : half;
-    }
+  spun(found: boolean): void {
+    if (this.#setting !== "adaptive" || this.#budget === 0) return;
+    const next = found ? Math.min(SPIN_CAP_US, this.#budget * 2) : this.#budget / 2;
+    this.#budget = next < SPIN_STEP_US ? 0 : next;
+  }
+
+  /**
+   * A wait was parked at once (a budget of nothing) and ended after
+   * `waitedUs`: within the cap, a spin would have caught it, so the budget
+   * takes its first step (`SPIN_STEP_US`).
+   */
+  parked(waitedUs: number): void {
+    if (this.#setting !== "adaptive" || this.#budget !== 0) return;
+    if (waitedUs <= SPIN_CAP_US) this.#budget = SPIN_STEP_US;
   }
 }
