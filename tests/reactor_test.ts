@@ -221,7 +221,31 @@ Deno.test("spin policy: adaptive halves when a spin spends its budget, and falls
   }
   assert.deepEqual(seen, [100, 50, 25, 12.5, 0, 0]);
   p.parked(5);
-  assert.equal(p.budgetUs, SPIN_STEP_US, "and steps up again from nothing");
+  assert.equal(p.budgetUs, 0, "after falling to nothing, one quick park is not enough");
+  p.parked(5);
+  assert.equal(p.budgetUs, SPIN_STEP_US, "two are");
+});
+
+Deno.test("spin policy: spins that are never answered are tried ever more rarely (one core)", () => {
+  const p = new SpinPolicy();
+  const parksBeforeEachTry: number[] = [];
+  for (let tries = 0; tries < 9; tries++) {
+    let parks = 0;
+    while (p.budgetUs === 0) {
+      p.parked(15); // the answer comes at once when the spinner lets go of the CPU
+      parks++;
+    }
+    parksBeforeEachTry.push(parks);
+    p.spun(false); // a spin holds the CPU the answer needs: never found
+  }
+  assert.deepEqual(parksBeforeEachTry, [1, 2, 4, 8, 16, 32, 64, 64, 64]);
+  p.parked(SPIN_CAP_US + 1); // a slow park breaks the streak
+  for (let i = 0; i < 63; i++) p.parked(15);
+  assert.equal(p.budgetUs, 0);
+  p.parked(15);
+  assert.equal(p.budgetUs, SPIN_STEP_US);
+  p.spun(true); // answered: half the patience, and the budget doubles
+  assert.equal(p.budgetUs, 2 * SPIN_STEP_US);
 });
 
 Deno.test("spin policy: off and fixed budgets never change", () => {

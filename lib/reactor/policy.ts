@@ -9,8 +9,12 @@
  * wait to the worker) when the budget is spent. The adaptive budget doubles
  * (up to a cap) while waits end within it and halves (down to nothing) when
  * they do not, so an idle program parks at once and burns no CPU. From
- * nothing it takes its first step when a parked wait ended within the cap
- * (a spin would have caught it).
+ * nothing it takes its first step after parked waits that ended within the
+ * cap (a spin would have caught them): one at first, twice as many each time
+ * spinning fell back to nothing (up to 64), half as many after each spin that
+ * found its answer. Where a spin cannot be answered (client and server on
+ * one core: the answer needs the CPU the spin holds), it is tried ever more
+ * rarely.
  *
  * @module
  */
@@ -25,6 +29,8 @@ export type SpinSetting = "adaptive" | "off" | number;
 export const SPIN_CAP_US = 200;
 /** The first step up from nothing, and the floor below which it falls to nothing (µs). */
 export const SPIN_STEP_US = 10;
+/** The most quick parks asked for before spinning again. */
+export const SPIN_MAX_PATIENCE = 64;
 /** The largest fixed budget accepted (µs): timers are never held up longer. */
 export const SPIN_MAX_FIXED_US = 10_000;
 
@@ -45,6 +51,9 @@ export const SPIN_MAX_FIXED_US = 10_000;
 export class SpinPolicy {
   #setting: SpinSetting;
   #budget: number;
+  /** Quick parks needed before the budget steps up from nothing, and seen so far. */
+  #patience = 1;
+  #quick = 0;
 
   /** A policy; throws a `RangeError` for a fixed budget that is not 0–10,000 µs. */
   constructor(setting: SpinSetting = "adaptive") {
@@ -79,17 +88,29 @@ export class SpinPolicy {
    */
   spun(found: boolean): void {
     if (this.#setting !== "adaptive" || this.#budget === 0) return;
-    const next = found ? Math.min(SPIN_CAP_US, this.#budget * 2) : this.#budget / 2;
-    this.#budget = next < SPIN_STEP_US ? 0 : next;
+    if (found) {
+      this.#budget = Math.min(SPIN_CAP_US, this.#budget * 2);
+      this.#patience = Math.max(1, this.#patience / 2);
+    } else if (this.#budget / 2 >= SPIN_STEP_US) {
+      this.#budget /= 2;
+    } else {
+      this.#budget = 0;
+      this.#patience = Math.min(SPIN_MAX_PATIENCE, this.#patience * 2);
+    }
   }
 
   /**
    * A wait was parked at once (a budget of nothing) and ended after
-   * `waitedUs`: within the cap, a spin would have caught it, so the budget
-   * takes its first step (`SPIN_STEP_US`).
+   * `waitedUs`: within the cap, a spin would have caught it; after `patience`
+   * such waits in a row the budget takes its first step (`SPIN_STEP_US`).
    */
   parked(waitedUs: number): void {
     if (this.#setting !== "adaptive" || this.#budget !== 0) return;
-    if (waitedUs <= SPIN_CAP_US) this.#budget = SPIN_STEP_US;
+    if (waitedUs > SPIN_CAP_US) {
+      this.#quick = 0;
+    } else if (++this.#quick >= this.#patience) {
+      this.#quick = 0;
+      this.#budget = SPIN_STEP_US;
+    }
   }
 }
