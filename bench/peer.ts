@@ -444,7 +444,9 @@ try {
     const native = Deno.build.os === "windows" ? "winsock" : "posix";
     facadeSync(openWinsock({ backend: native, blocking: true }));
   } else {
-    await facade(openWinsock({ backend: contender as BackendName }));
+    const setting = Deno.env.get("WINSOCK_BENCH_SPIN") ?? "adaptive"; // run.ts --spin
+    const spin = setting === "adaptive" || setting === "off" ? setting : Number(setting);
+    await facade(openWinsock({ backend: contender as BackendName, spin }));
   }
   throw new Error(`unknown contender/workload ${contender}/${workload}`);
 } catch (e) {

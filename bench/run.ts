@@ -55,6 +55,7 @@ const { values: flags } = parseArgs({
     seconds: { type: "string" },
     conns: { type: "string", default: "1000" },
     "big-conns": { type: "string", default: "10000" },
+    spin: { type: "string" },
     workloads: { type: "string" },
     contenders: { type: "string" },
     "c-exe": { type: "string" },
@@ -66,6 +67,7 @@ if (flags.help) {
   console.log("deno task bench [--quick] [--json FILE] [--rounds N] [--seconds S] [--conns N]");
   console.log(`  [--big-conns N] [--workloads ${WORKLOADS.join(",")}]`);
   console.log("  [--contenders c,posix,…] [--c-exe PATH (a prebuilt peer.c)] [--verbose]");
+  console.log("  [--spin adaptive|off|µs (the async FFI façade's reactor; default adaptive)]");
   Deno.exit(0);
 }
 const rounds = Number(flags.rounds ?? (flags.quick ? 3 : 5));
@@ -210,7 +212,7 @@ class Child {
       stdin: "null",
       stdout: "piped",
       stderr: "piped",
-      env: { DENO_NO_UPDATE_CHECK: "1" },
+      env: { DENO_NO_UPDATE_CHECK: "1", WINSOCK_BENCH_SPIN: flags.spin ?? "adaptive" },
     }).spawn();
     live.add(this.proc);
     const read = async (s: ReadableStream<Uint8Array>, to: "out" | "err") => {
@@ -318,6 +320,7 @@ console.log(
     `${seconds} s per figure (+0.3 s warm-up), ${conns} connections in concurrent, ` +
     `${bigConns} in concurrent-big`,
 );
+if (flags.spin) notes.push(`${native}: openWinsock({ spin: ${flags.spin} })`);
 for (const note of notes) console.log(`note: ${note}`);
 const started = Date.now();
 for (let round = 0; round < rounds; round++) {
