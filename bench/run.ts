@@ -133,7 +133,7 @@ let contenders = [
 if (!cExe) contenders = contenders.filter((c) => c !== "c");
 if (windows) {
   contenders = contenders.filter((c) => !c.startsWith("bare-"));
-  notes.push("bare-sync, bare-async: absent (they are libc's: Linux and macOS)");
+  notes.push("bare-sync, bare-async, bare-spin: absent (they are libc's: Linux and macOS)");
   contenders = contenders.filter((c) => c !== "node-net");
   notes.push("node-net: absent under Windows Deno" + (wine ? " (Wine has no Windows node)" : ""));
 } else if (!await run(["node", "--version"])) {

@@ -56,6 +56,13 @@ interface Waiter {
   reject(reason: unknown): void;
 }
 
+/**
+ * A gap between two polls of a spin longer than this (ms; a poll takes about
+ * a µs) means the spinner was descheduled: whatever it then finds, another
+ * process needed its CPU to answer (client and server on one core).
+ */
+const PREEMPTED_MS = 0.03;
+
 /** The longest timeout `poll` takes (`int` milliseconds). */
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
@@ -288,11 +295,17 @@ export class Reactor {
         // Spin: zero-timeout polls on the JS thread, for the budget at most.
         const budgetUs = this.#policy.budgetUs;
         const spinUntil = Math.min(start + budgetUs / 1000, deadline);
-        let n = 0;
-        while (n === 0 && performance.now() < spinUntil) n = engine.look(this.#onReady);
+        let n = 0, last = start, preempted = false;
+        for (let now = start; n === 0 && now < spinUntil; now = performance.now()) {
+          preempted ||= now - last > PREEMPTED_MS;
+          last = now;
+          n = engine.look(this.#onReady);
+        }
         const settled = this.#settle(n);
         if (budgetUs > 0 && (settled > 0 || n === 0 && spinUntil < deadline)) {
-          this.#policy.spun(settled > 0); // found within the budget, or spent it all
+          // Found within the budget, or spent it all. An answer that came while the spinner
+          // was descheduled came because it let go of the CPU: the spin did not help.
+          this.#policy.spun(settled > 0 && !preempted);
         }
         if (n === 0 && settled === 0 && this.#waiters.size > 0) {
           // Park: one poll on the worker thread.
