@@ -39,4 +39,5 @@ export {
   type OpenOptions,
   openWinsock,
   resolveBackend,
+  type SpinSetting,
 } from "./lib/open.ts";

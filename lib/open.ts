@@ -11,6 +11,8 @@ import { createWinsockBackend } from "./backends/winsock.ts";
 import { Winsock } from "./winsock.ts";
 import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
 
+export type { SpinSetting } from "./reactor/policy.ts";
+
 /** What `--backend` accepts: a backend, or `auto` to let the platform decide. */
 export type BackendChoice = BackendName | "auto";
 
