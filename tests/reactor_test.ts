@@ -7,10 +7,17 @@
 
 import assert from "node:assert/strict";
 import {
+  AF_INET,
   type BackendName,
+  htons,
+  inet_addr,
   IPPROTO_TCP,
   MAKEWORD,
+  ntohs,
   openWinsock,
+  sizeof,
+  SOCK_STREAM,
+  sockaddr_in,
   SOCKET_ERROR,
   TCP_NODELAY,
   type Winsock,
@@ -175,6 +182,49 @@ for (const backend of FFI_BACKENDS) {
     })();
     await deadline(loop, 10_000, "the timer, during ping-pong");
     for (const s of [client, accepted, listener]) ws.closesocket(s);
+    ws.WSACleanup();
+  });
+}
+
+for (const backend of FFI_BACKENDS) {
+  Deno.test(`reactor [${backend}]: a socket number reused after closesocket still gets its wake-ups`, async () => {
+    const ws = started(backend);
+    const port = (s: bigint) => {
+      const name = new sockaddr_in();
+      assert.equal(ws.getsockname(s, name, { value: sizeof(name) }), 0);
+      return ntohs(name.sin_port);
+    };
+    /** Every socket of a pair waits once (recv, recv, accept), then is answered. */
+    const waitOnEach = async ([client, accepted, listener]: bigint[]) => {
+      const one = new Uint8Array([1]);
+      const waits = [
+        ws.recv(client, new Uint8Array(1), 1, 0),
+        ws.recv(accepted, new Uint8Array(1), 1, 0),
+        ws.accept(listener, null, null),
+      ];
+      await new Promise((r) => setTimeout(r, 20)); // all three are waiting
+      assert.equal(await ws.send(client, one, 1, 0), 1);
+      assert.equal(await ws.send(accepted, one, 1, 0), 1);
+      const extra = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+      const si = new sockaddr_in();
+      si.sin_family = AF_INET;
+      si.sin_port = htons(port(listener));
+      si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+      assert.equal(await ws.connect(extra, si, sizeof(si)), 0);
+      const [r1, r2, s3] = await deadline(Promise.all(waits), 10_000, "every wait answered");
+      assert.deepEqual([r1, r2], [1, 1]);
+      ws.closesocket(s3 as bigint);
+      ws.closesocket(extra);
+    };
+    const before = await pair(ws);
+    await waitOnEach(before);
+    for (const s of before) ws.closesocket(s);
+    const after = await pair(ws);
+    if (backend === "posix") { // Linux hands out the lowest free descriptors: the same three
+      assert.ok(after.some((s) => before.includes(s)), `${after} reuses none of ${before}`);
+    }
+    await waitOnEach(after);
+    for (const s of after) ws.closesocket(s);
     ws.WSACleanup();
   });
 }
