@@ -221,11 +221,12 @@ export class Reactor {
     for (const { fd } of w.interests) {
       const set = this.#byFd.get(fd);
       if (!set?.delete(w)) continue;
-      if (set.size === 0) {
-        this.#byFd.delete(fd);
+      if (set.size === 0) this.#byFd.delete(fd);
+      const events = this.#union(fd); // 0: only waits on nothing pollable are left
+      if (events === 0) {
         this.#engine?.unwatch(fd);
       } else {
-        this.#engine?.watch(fd, this.#union(fd));
+        this.#engine?.watch(fd, events);
       }
     }
   }
@@ -248,7 +249,9 @@ export class Reactor {
     const always = this.#engine?.alwaysBits ?? 0;
     for (const w of set) {
       const before = w.fired;
-      for (const i of w.interests) if (i.fd === fd) w.fired |= revents & (i.events | always);
+      for (const i of w.interests) {
+        if (i.fd === fd && i.events !== 0) w.fired |= revents & (i.events | always);
+      }
       if (before === 0 && w.fired !== 0) this.#fired.push(w);
     }
   };
