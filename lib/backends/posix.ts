@@ -5,10 +5,11 @@
  * The design is the winsock backend's: every socket is put in non-blocking
  * mode (`fcntl(O_NONBLOCK)`), and each call is made synchronously on the JS
  * thread, with `errno` read right after it. Only when a call would block
- * (`EAGAIN`) does it wait, with `poll` on a worker thread, for the socket to
- * become ready, then try again. A wait lasts at most 200 ms at a time, so
- * closing the socket (the waiting call then fails with `WSAEINTR`) or ending
- * the program never hangs on it.
+ * (`EAGAIN`) does it wait in the reactor (`../reactor.ts`: a short spin on the
+ * JS thread, then `epoll_wait` on Linux or `poll` elsewhere on a worker
+ * thread) for the socket to become ready, then try again. Closing the socket
+ * ends its wait at once (the waiting call then fails with `WSAEINTR`), and a
+ * program whose waits are over exits.
  *
  * What is translated: address families and `sockaddr` layouts, socket
  * options (and `struct linger`), `MSG_*` and `SD_*` values, and every

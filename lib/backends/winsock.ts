@@ -4,8 +4,9 @@
  * Every socket is put in non-blocking mode (`ioctlsocket(FIONBIO)`), and each
  * call is made synchronously on the JS thread, so `WSAGetLastError()` is read
  * on the thread that made the call. Only when a call would block
- * (`WSAEWOULDBLOCK`) does the socket wait for readiness, in the backend's one
- * `WSAPoll` on a worker thread (`../reactor.ts`), then the call is tried again.
+ * (`WSAEWOULDBLOCK`) does the socket wait for readiness in the backend's
+ * reactor (`../reactor.ts`: a short spin of zero-timeout `WSAPoll`s on the JS
+ * thread, then one `WSAPoll` on a worker thread), then the call is tried again.
  * Closing a socket ends its waits at once with `WSAEINTR`.
  *
  * With `{ blocking: true }` sockets stay blocking and every call is one
