@@ -40,6 +40,7 @@ export {
   type OpenOptions,
   openWinsock,
   resolveBackend,
+  type SpinSetting,
 } from "./lib/open.ts";
 export { type TraceSink, traceWinsock } from "./lib/trace.ts";
 export {

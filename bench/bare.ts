@@ -1,13 +1,15 @@
 /**
- * The `bare-sync` and `bare-async` contenders: libc through FFI with no
+ * The `bare-sync`, `bare-async` and `bare-spin` contenders: libc through FFI with no
  * façade at all (the raw binding `ffi/libc.ts`, Linux and macOS), for
  * `pingpong` and `bulk`. They are the ceilings the façade is measured
  * against: `bare-sync` makes blocking calls, as `ffi-sync` does;
  * `bare-async` makes non-blocking calls and, when one would block, awaits
- * one `nonblocking: true` `poll` of its socket, the cheapest wait Deno's FFI
- * offers, as the posix backend does.
+ * one `nonblocking: true` `poll` of its socket, the cheapest hand-off to a
+ * worker thread Deno's FFI offers; `bare-spin` makes non-blocking calls and
+ * retries them on the JS thread until they succeed (a spin without budget or
+ * yield: the ceiling of the reactor's hybrid waiting).
  *
- *   deno run -A bench/bare.ts bare-sync|bare-async server|client <workload> <port> <seconds> <conns>
+ *   deno run -A bench/bare.ts bare-sync|bare-async|bare-spin server|client <workload> <port> <seconds> <conns>
  *
  * Output as `peer.ts`'s.
  *
@@ -18,13 +20,19 @@ import { openLibc } from "../ffi/libc.ts";
 import { posixAbi } from "../lib/backends/posix_abi.ts";
 import { AF_INET, htons, inet_addr, IPPROTO_TCP, sockaddr_in } from "../mod.ts";
 import { encodeSockaddr } from "../lib/structs.ts";
+import process from "node:process";
 
 const MSG = 1400, CHUNK = 65536, WARMUP = 0.3;
 const [contender, mode, workload, portArg, secondsArg] = Deno.args;
 const port = Number(portArg), seconds = Number(secondsArg);
 const now = () => performance.now() / 1000;
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
 const c = openLibc(), abi = posixAbi();
 const blocking = contender === "bare-sync";
+const spinning = contender === "bare-spin";
 
 function check(ok: boolean, what: string): void {
   if (!ok) throw new Error(`${what} failed`);
@@ -48,8 +56,13 @@ const address = encodeSockaddr(si, abi.sockaddr);
 const buf = new Uint8Array(CHUNK).fill(120);
 const pollfd = new Uint8Array(8);
 
-/** `EAGAIN`: wait for `events` with one `nonblocking: true` poll (its errno unread). */
+/**
+ * `EAGAIN`: wait for `events` with one `nonblocking: true` poll (its errno
+ * unread); `bare-spin`: return at once, so the call is retried on the JS thread
+ * until it succeeds (a spin with no budget and no yield: the ceiling of hybrid waiting).
+ */
 async function readiness(fd: number, events: number): Promise<void> {
+  if (spinning) return;
   const view = new DataView(pollfd.buffer);
   view.setInt32(0, fd, true);
   view.setInt16(4, events, true);
@@ -110,19 +123,21 @@ if (mode === "server") {
   check(c.setsockopt(l, abi.SOL_SOCKET, abi.SO_REUSEADDR, one, 4) === 0, "SO_REUSEADDR");
   check(c.bind(l, address, address.byteLength) === 0 && c.listen(l, 16) === 0, "bind/listen");
   console.log("ready");
+  const cpu0 = cpuSeconds();
   const s = prepare(c.accept(l, null, null), nodelay); // the listener blocks: one client
   if (workload === "bulk") { while ((blocking ? recvOnce(s, buf) : await recvSome(s, buf)) > 0); }
   else if (blocking) { while (recvExactSync(s, MSG)) sendAllSync(s, MSG); }
   else while (await recvExact(s, MSG)) await sendAll(s, MSG);
   c.close(s);
   c.close(l);
-  console.log(JSON.stringify({ peakRss: null, peakWaits: null }));
+  console.log(JSON.stringify({ peakRss: null, peakWaits: null, cpu: cpuSeconds() - cpu0 }));
   Deno.exit(0);
 }
+const cpu0 = cpuSeconds();
 const s = c.socket(abi.sockaddr.AF_INET, abi.SOCK_STREAM, 0);
 check(c.connect(s, address, address.byteLength) === 0, "connect"); // blocking, then the mode
 prepare(s, nodelay);
-let ops = 0, t0 = 0, t1 = 0;
+let ops = 0, t0 = 0, t1 = 0, allOps = 0;
 for (let warm = 1; warm >= 0; warm--) {
   const end = (t0 = now()) + (warm ? WARMUP : seconds);
   if (workload === "bulk") {
@@ -134,11 +149,13 @@ for (let warm = 1; warm >= 0; warm--) {
       sendAllSync(s, MSG);
       check(recvExactSync(s, MSG), "recv (closed)");
     }
+    allOps += ops;
   } else {
     for (ops = 0; (t1 = now()) < end; ops++) {
       await sendAll(s, MSG);
       check(await recvExact(s, MSG), "recv (closed)");
     }
+    allOps += ops;
   }
 }
 if (workload === "bulk") {
@@ -147,5 +164,5 @@ if (workload === "bulk") {
   t1 = now();
 }
 c.close(s);
-console.log(JSON.stringify({ ops, seconds: t1 - t0 }));
+console.log(JSON.stringify({ ops, seconds: t1 - t0, allOps, cpu: cpuSeconds() - cpu0 }));
 Deno.exit(0);

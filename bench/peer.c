@@ -126,6 +126,20 @@ static double peak_rss(void) {
 #endif
 }
 
+/* CPU seconds this process used so far (user + system, every thread) */
+static double cpu_seconds(void) {
+#ifdef _WIN32
+  FILETIME c, e, k, u;
+  GetProcessTimes(GetCurrentProcess(), &c, &e, &k, &u);
+  return ((double)(((unsigned long long)k.dwHighDateTime << 32) | k.dwLowDateTime) +
+          (double)(((unsigned long long)u.dwHighDateTime << 32) | u.dwLowDateTime)) / 1e7;
+#else
+  struct rusage r;
+  getrusage(RUSAGE_SELF, &r);
+  return r.ru_utime.tv_sec + r.ru_utime.tv_usec / 1e6 + r.ru_stime.tv_sec + r.ru_stime.tv_usec / 1e6;
+#endif
+}
+
 static void server(const char *w, int port, int conns) {
   struct sockaddr_in a = addr(port);
   sock_t l = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -136,6 +150,7 @@ static void server(const char *w, int port, int conns) {
   if (listen(l, 1024) != 0) die("listen");
   printf("ready\n");
   fflush(stdout);
+  double cpu0 = cpu_seconds();
   if (!strcmp(w, "pingpong")) {
     sock_t s = accept(l, NULL, NULL);
     nodelay(s);
@@ -181,16 +196,16 @@ static void server(const char *w, int port, int conns) {
     }
   }
   closesocket(l);
-  printf("{\"peakRss\":%.0f,\"peakWaits\":null}\n", peak_rss());
+  printf("{\"peakRss\":%.0f,\"peakWaits\":null,\"cpu\":%.6f}\n", peak_rss(), cpu_seconds() - cpu0);
 }
 
 static void client(const char *w, int port, double seconds, int conns) {
   double t0, t1, end;
-  double ops = 0;
+  double ops = 0, warm_ops = 0, cpu0 = cpu_seconds(), cpu = -1;
   if (!strcmp(w, "pingpong")) {
     sock_t s = connect_to(port);
     nodelay(s);
-    for (t0 = now(), end = t0 + WARMUP; now() < end;) {
+    for (t0 = now(), end = t0 + WARMUP; now() < end; warm_ops++) {
       send_all(s, buf, MSG);
       if (!recv_exact(s, buf, MSG)) die("recv (closed)");
     }
@@ -198,6 +213,7 @@ static void client(const char *w, int port, double seconds, int conns) {
       send_all(s, buf, MSG);
       if (!recv_exact(s, buf, MSG)) die("recv (closed)");
     }
+    cpu = cpu_seconds() - cpu0;
     closesocket(s);
   } else if (!strcmp(w, "bulk")) {
     sock_t s = connect_to(port);
@@ -241,6 +257,7 @@ static void client(const char *w, int port, double seconds, int conns) {
       }
     }
     t1 = now();
+    cpu = cpu_seconds() - cpu0;
   } else if (!strcmp(w, "ffi-call")) {
     volatile ntohs_t f = ntohs;
     volatile unsigned sink = 0;
@@ -252,7 +269,8 @@ static void client(const char *w, int port, double seconds, int conns) {
     fprintf(stderr, "peer.c: unknown workload %s\n", w);
     exit(2);
   }
-  printf("{\"ops\":%.0f,\"seconds\":%.6f}\n", ops, t1 - t0);
+  printf("{\"ops\":%.0f,\"seconds\":%.6f,\"allOps\":%.0f,\"cpu\":%.6f}\n", ops, t1 - t0,
+         ops + warm_ops, cpu);
 }
 
 int main(int argc, char **argv) {

@@ -34,12 +34,24 @@ import {
   type Winsock,
   WSADATA,
 } from "../mod.ts";
+import process from "node:process";
 
 const MSG = 1400, CHUNK = 65536, WARMUP = 0.3;
 
 const [contender, mode, workload, portArg, secondsArg, connsArg] = Deno.args;
 const port = Number(portArg), seconds = Number(secondsArg), conns = Number(connsArg);
 const now = () => performance.now() / 1000;
+/** CPU seconds this process used so far (user + system, every thread). */
+function cpuSeconds(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+}
+/**
+ * CPU time is counted over the connections' whole life (warm-up included):
+ * the server's from `ready`, the client's from its first connect; `allOps`
+ * counts the warm-up's messages too.
+ */
+let cpu0 = cpuSeconds(), allOps = 0;
 
 /** Elsewhere than Linux, the largest RSS seen by a timer (under Wine /proc/self is wineserver's). */
 let sampled = 0;
@@ -55,6 +67,8 @@ function peakRss(): number {
 }
 
 function report(result: Record<string, number | null>): never {
+  result.cpu = cpuSeconds() - cpu0;
+  if (mode === "client") result.allOps = allOps || result.ops;
   console.log(JSON.stringify(result));
   Deno.exit(0);
 }
@@ -85,6 +99,7 @@ function setUp(ws: Winsock<boolean>) {
     if (ws.bind(l, si, sizeof(si)) !== 0) fail("bind");
     if (ws.listen(l, 1024) !== 0) fail("listen");
     console.log("ready");
+    cpu0 = cpuSeconds();
     return l;
   };
   return { fail, si, nodelay, socket, listening, buf: new Uint8Array(CHUNK).fill(120) };
@@ -135,6 +150,7 @@ function facadeSync(ws: Winsock<true>): void {
   }
 
   let ops = 0, t0 = 0, t1 = 0;
+  cpu0 = cpuSeconds();
   if (workload === "pingpong") {
     const s = connect();
     nodelay(s);
@@ -144,6 +160,7 @@ function facadeSync(ws: Winsock<true>): void {
         sendAll(s, MSG);
         if (!recvExact(s, MSG)) fail("recv (closed)");
       }
+      allOps += ops;
     }
     ws.closesocket(s);
   } else if (workload === "bulk") {
@@ -233,6 +250,7 @@ async function facade(ws: Winsock): Promise<void> {
   }
 
   let ops = 0, t0 = 0, t1 = 0;
+  cpu0 = cpuSeconds();
   if (workload === "pingpong") {
     const s = await connect();
     nodelay(s);
@@ -242,6 +260,7 @@ async function facade(ws: Winsock): Promise<void> {
         await sendAll(s, buf, MSG);
         if (!await recvExact(s, buf, MSG)) fail("recv (closed)");
       }
+      allOps += ops;
     }
     ws.closesocket(s);
   } else if (workload === "bulk") {
@@ -330,6 +349,7 @@ async function denoNet(): Promise<void> {
   if (mode === "server") {
     const l = Deno.listen(addr);
     console.log("ready");
+    cpu0 = cpuSeconds();
     if (workload === "pingpong") {
       const c = await l.accept();
       c.setNoDelay(true);
@@ -361,6 +381,7 @@ async function denoNet(): Promise<void> {
   }
 
   let ops = 0, t0 = 0, t1 = 0;
+  cpu0 = cpuSeconds();
   if (workload === "pingpong") {
     const c = await Deno.connect(addr);
     c.setNoDelay(true);
@@ -370,6 +391,7 @@ async function denoNet(): Promise<void> {
         await writeAll(c, msg);
         if (!await readExact(c, msg)) throw new Error("read: closed");
       }
+      allOps += ops;
     }
     c.close();
   } else if (workload === "bulk") {
@@ -422,7 +444,9 @@ try {
     const native = Deno.build.os === "windows" ? "winsock" : "posix";
     facadeSync(openWinsock({ backend: native, blocking: true }));
   } else {
-    await facade(openWinsock({ backend: contender as BackendName }));
+    const setting = Deno.env.get("WINSOCK_BENCH_SPIN") ?? "adaptive"; // run.ts --spin
+    const spin = setting === "adaptive" || setting === "off" ? setting : Number(setting);
+    await facade(openWinsock({ backend: contender as BackendName, spin }));
   }
   throw new Error(`unknown contender/workload ${contender}/${workload}`);
 } catch (e) {

@@ -9,8 +9,16 @@ const port = Number(portArg), seconds = Number(secondsArg), conns = Number(conns
 const now = () => performance.now() / 1000;
 const buf = Buffer.alloc(CHUNK, 120), msg = buf.subarray(0, MSG);
 const addr = { host: "127.0.0.1", port, noDelay: workload !== "bulk" };
+/** CPU seconds so far; counted from `ready` (server) or the first connect (client). */
+const cpuSeconds = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+let cpu0 = cpuSeconds(), allOps = 0;
 
 function report(result) {
+  result.cpu = cpuSeconds() - cpu0;
+  if (mode === "client") result.allOps = allOps || result.ops;
   process.stdout.write(JSON.stringify(result) + "\n", () => process.exit(0));
 }
 /** VmHWM (maxRSS would count the parent's memory before exec), else maxRSS. */
@@ -46,7 +54,10 @@ function server() {
       }
     });
   });
-  srv.listen(port, "127.0.0.1", 1024, () => console.log("ready"));
+  srv.listen(port, "127.0.0.1", 1024, () => {
+    console.log("ready");
+    cpu0 = cpuSeconds();
+  });
 }
 
 /** Echo rounds on one connection until `end`; resolves with how many. */
@@ -76,10 +87,12 @@ const connect = () =>
 
 async function client() {
   let ops = 0, t0 = 0, t1 = 0;
+  cpu0 = cpuSeconds();
   if (workload === "pingpong") {
     const s = await connect();
-    await rounds(s, now() + WARMUP);
+    allOps = await rounds(s, now() + WARMUP);
     ops = await rounds(s, (t0 = now()) + seconds);
+    allOps += ops;
     t1 = now();
     s.end();
   } else if (workload === "bulk") {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/wine.sh - the benchmark with the Windows build of Deno under Wine: the
 # winsock contenders call Wine's real ws2_32.dll. Builds the C contender with
-# mingw (bench/peer.c -> $CACHE/bench/peer.exe, rebuilt when the source changes)
+# mingw (bench/peer.c -> $CACHE/bench/peer-<hash of the source>.exe)
 # and runs bench/run.ts with Windows Deno, which runs that .exe directly. Wine
 # adds its own costs (wineserver round trips), so only the ratios mean much.
 #   bash bench/wine.sh [--quick] [--json FILE] [other bench/run.ts flags]
@@ -11,8 +11,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."   # repo root
 bash tools/wine/setup.sh                 # Wine, Windows Deno, mingw (silent when cached)
 cache="${WINSOCK_TS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/winsock-ts}"
 cache="$(cd "$cache" && pwd)"
-exe="$cache/bench/peer.exe"
-if [ ! -s "$exe" ] || [ bench/peer.c -nt "$exe" ]; then
+exe="$cache/bench/peer-$(sha256sum bench/peer.c | cut -c1-12).exe" # one per version of peer.c
+if [ ! -s "$exe" ]; then
   mkdir -p "${exe%/*}"
   x86_64-w64-mingw32-gcc -O2 -s -static-libgcc -o "$exe.tmp" bench/peer.c -lws2_32 -lpsapi
   mv "$exe.tmp" "$exe"

@@ -9,8 +9,8 @@
  * is thread-local, so it is only right on the thread that made the call. It
  * is read right after the call, at the address `__errno_location()` (macOS:
  * `__error()`) returns. The backend makes sockets non-blocking and waits for
- * readiness with `poll_wait`, the only `nonblocking: true` symbol, whose own
- * `errno` is never read.
+ * readiness with `poll_wait` or (Linux) `epoll_wait_park`, the only
+ * `nonblocking: true` symbols, whose own `errno` is never read.
  *
  * @module
  */
@@ -145,6 +145,22 @@ export function libcSymbols(os: LibcOs) {
       name: os === "darwin" ? "__error" : "__errno_location",
       parameters: [],
       result: "pointer",
+    },
+    // epoll (Linux only: `optional`, so they are null on macOS). Layout of struct epoll_event:
+    // lib/reactor/epoll.ts.
+    /** int epoll_create1(int flags); */
+    epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
+    /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event); */
+    epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32", optional: true },
+    /** int epoll_wait(int epfd, struct epoll_event *events, int maxevents, int timeout); */
+    epoll_wait: { parameters: ["i32", "buffer", "i32", "i32"], result: "i32", optional: true },
+    /** `epoll_wait` on a worker thread, for parked waits; its `errno` is never read. */
+    epoll_wait_park: {
+      name: "epoll_wait",
+      parameters: ["i32", "buffer", "i32", "i32"],
+      result: "i32",
+      nonblocking: true,
+      optional: true,
     },
   } as const satisfies Deno.ForeignLibraryInterface;
 }

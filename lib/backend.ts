@@ -11,6 +11,7 @@ import type { SOCKET } from "./constants.ts";
 import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
 import { type ADDRINFOA, type SOCKADDR, WSADATA } from "./structs.ts";
+import type { SpinSetting } from "./reactor/policy.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
 export type BackendName = "winsock" | "posix" | "deno";
@@ -141,6 +142,8 @@ export interface Datagram {
 export interface BackendOptions {
   /** Leave sockets blocking and call straight through, as C does (default false). */
   blocking?: boolean;
+  /** How long the reactor polls on the JS thread before it parks a wait (`lib/reactor/policy.ts`). */
+  spin?: SpinSetting;
 }
 
 /** What Winsock 2.2 answers in `wHighVersion`. */

@@ -10,6 +10,9 @@ import { createPosixBackend } from "./backends/posix.ts";
 import { createWinsockBackend } from "./backends/winsock.ts";
 import { stderrSink, type TraceSink, traceWinsock } from "./trace.ts";
 import { Winsock } from "./winsock.ts";
+import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
+
+export type { SpinSetting } from "./reactor/policy.ts";
 
 /** What `--backend` accepts: a backend, or `auto` to let the platform decide. */
 export type BackendChoice = BackendName | "auto";
@@ -63,6 +66,15 @@ export interface OpenOptions {
    * returned, and tracing costs nothing.
    */
   trace?: boolean | TraceSink;
+  /**
+   * How the FFI backends' reactor waits: before a wait is handed to the
+   * worker thread, it polls on the JS thread for a short budget.
+   * `"adaptive"` (default): the budget grows (up to 200 µs) while answers
+   * come within it and falls to nothing when they do not, so an idle program
+   * parks at once; `"off"`: every wait parks at once; a number: a fixed
+   * budget in microseconds (0–10,000), spent even when idle.
+   */
+  spin?: SpinSetting;
 }
 
 /**
@@ -101,11 +113,12 @@ export function openWinsock(options: OpenOptions = {}): Winsock<boolean> {
 function openUntraced(options: OpenOptions): Winsock<boolean> {
   const name = resolveBackend(options.backend);
   const blocking = options.blocking ?? false;
+  const spin = new SpinPolicy(options.spin).setting; // a bad value fails here, for every backend
   switch (name) {
     case "winsock":
-      return new Winsock(createWinsockBackend({ blocking }), blocking);
+      return new Winsock(createWinsockBackend({ blocking, spin }), blocking);
     case "posix":
-      return new Winsock(createPosixBackend({ blocking }), blocking);
+      return new Winsock(createPosixBackend({ blocking, spin }), blocking);
     case "deno":
       if (blocking) {
         throw new Error("Blocking calls need FFI: use the winsock or posix backend");

@@ -2,56 +2,37 @@
  * One readiness waiter for every socket of a backend, as libuv and mio have
  * it. The backends try each call synchronously on the JS thread (so the
  * error code is read on the thread that made the call); only when it would
- * block does the socket wait here. All waiting sockets share a single
- * pending `poll` / `WSAPoll` (a `nonblocking: true` FFI call on a worker
- * thread), which a wake-up socket interrupts whenever the set changes. Only
- * readiness comes back from the worker thread, never an error code.
+ * block does the socket wait here, then the call is tried again.
+ *
+ * **Hybrid waiting.** A wait first polls on the JS thread: zero-timeout
+ * polls over every waiting socket, serving whichever is ready, for a short
+ * budget (`reactor/policy.ts`: adaptive by default, growing while answers
+ * come within 200 µs and falling to nothing when they do not). Only when the
+ * budget is spent is the wait **parked**: handed to one pending poll on a
+ * worker thread (a `nonblocking: true` FFI call), which a wake-up socket
+ * interrupts when needed. Only readiness comes back from the worker thread,
+ * never an error code. Between polls the reactor yields to the event loop, so
+ * timers and other tasks wait at most one budget.
+ *
+ * **Engines** (`reactor/`): Linux registers each socket with `epoll` once
+ * (O(ready) per wake-up; a parked wait sees new sockets by itself); elsewhere
+ * an array for `poll` / `WSAPoll` is rebuilt when the set changes.
  *
  * When nothing waits, nothing is pending, so a program that is done exits.
  *
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Awaitable, SelectSets, WaitStats } from "./backend.ts";
 import { WinsockError, WSAEINTR } from "./errors.ts";
+import type { Engine } from "./reactor/engine.ts";
+import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
 
-/** Where `fd`, `events` and `revents` sit in one `struct pollfd` / `WSAPOLLFD`. */
-export interface PollfdLayout {
-  /** The size of one entry. */
-  readonly size: number;
-  /** Offset of the descriptor. */
-  readonly fd: number;
-  /** Size of the descriptor: 4 (`int`) or 8 (`SOCKET`). */
-  readonly fdSize: 4 | 8;
-  /** Offset of `short events`. */
-  readonly events: number;
-  /** Offset of `short revents`. */
-  readonly revents: number;
-}
-
-/** A socket that the reactor's poll watches, so that a change of the set can interrupt it. */
-export interface WakeUp {
-  /** The descriptor to poll for reading. */
-  readonly fd: bigint;
-  /** Makes `fd` readable. */
-  wake(): void;
-  /** Reads everything `wake` wrote. */
-  drain(): void;
-  /** Closes it (errors ignored). */
-  close(): void;
-}
-
-/** What a backend gives its reactor. */
-export interface Poller {
-  /** The entry layout of the array `poll` takes. */
-  readonly layout: PollfdLayout;
-  /** The event that means "readable" (for the wake-up socket). */
-  readonly readable: number;
-  /** `poll(fds, nfds, timeout)` on a worker thread; its error code is never read. */
-  poll(fds: Uint8Array, nfds: number, timeoutMs: number): Promise<number>;
-  /** Makes the wake-up socket. */
-  openWakeUp(): WakeUp;
-}
+export type { Engine, WakeUp } from "./reactor/engine.ts";
+export { type PollApi, pollEngine, type PollfdLayout } from "./reactor/poll.ts";
+export { type EpollApi, epollEngine } from "./reactor/epoll.ts";
+export { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
 
 /** One socket and the events it waits for. */
 export interface Interest {
@@ -69,37 +50,57 @@ interface Waiter {
   readonly interests: readonly Interest[];
   /** `performance.now()` at which it gives up (Infinity: never). */
   readonly until: number;
+  /** What the polls found for it so far. */
+  fired: number;
   resolve(revents: number): void;
   reject(reason: unknown): void;
 }
 
+/**
+ * A gap between two polls of a spin longer than this (ms; a poll takes about
+ * a µs) means the spinner was descheduled: whatever it then finds, another
+ * process needed its CPU to answer (client and server on one core).
+ */
+const PREEMPTED_MS = 0.03;
+
 /** The longest timeout `poll` takes (`int` milliseconds). */
 const MAX_TIMEOUT_MS = 0x7fffffff;
+
+/** Runs after every microtask and every task already due (timers included): ~1.5 µs. */
+const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
  * The single waiter of one backend.
  *
  * @example
  * ```ts ignore
- * const reactor = new Reactor(poller);
+ * const reactor = new Reactor(() => pollEngine(api), "adaptive");
  * const revents = await reactor.wait([{ fd, events: POLLIN }], null); // readable, or an error
  * ```
  */
 export class Reactor {
-  #poller: Poller;
+  #open: () => Engine;
+  #engine: Engine | null = null;
+  #policy: SpinPolicy;
   #waiters = new Set<Waiter>();
-  #wakeUp: WakeUp | null = null;
-  /** Wake-up sockets replaced by `close()` while a poll still watched them. */
-  #retired: WakeUp[] = [];
-  #polling = false;
-  /** A poll is pending on the worker thread: only then does a new set need the wake-up. */
-  #inFlight = false;
+  #byFd = new Map<bigint, Set<Waiter>>();
+  /** Waiters a poll answered, to settle once it is done. */
+  #fired: Waiter[] = [];
+  /** Waiters with a deadline: only then does a poll look for expired ones. */
+  #timed = 0;
+  #running = false;
+  /** The engine of the park pending on the worker thread, and when it gives up by itself. */
+  #parkedOn: Engine | null = null;
+  #parkedUntil = Infinity;
   #woken = false;
+  /** Engines let go of (`close`) while a park still used them. */
+  #retired: Engine[] = [];
   #stats: WaitStats = { pending: 0, peak: 0, total: 0 };
 
-  /** A reactor over a backend's poll. */
-  constructor(poller: Poller) {
-    this.#poller = poller;
+  /** A reactor over the engine `open` makes (at the first wait, again after `close`). */
+  constructor(open: () => Engine, spin: SpinSetting = "adaptive") {
+    this.#open = open;
+    this.#policy = new SpinPolicy(spin);
   }
 
   /**
@@ -111,8 +112,24 @@ export class Reactor {
   wait(interests: readonly Interest[], timeoutMs: number | null): Promise<number> {
     return new Promise((resolve, reject) => {
       const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      this.#waiters.add({ interests, until, resolve, reject });
-      this.#kick();
+      const engine = this.#engine ??= this.#open();
+      const w: Waiter = { interests, until, fired: 0, resolve, reject };
+      this.#waiters.add(w);
+      if (until !== Infinity) this.#timed++;
+      for (const { fd } of interests) {
+        let set = this.#byFd.get(fd);
+        if (!set) this.#byFd.set(fd, set = new Set());
+        set.add(w);
+        const events = this.#union(fd);
+        try {
+          if (events !== 0) engine.watch(fd, events);
+        } catch (e) {
+          this.#remove(w);
+          throw e;
+        }
+      }
+      if (!this.#running) this.#run();
+      else if (!this.#parkedOn?.seesNewSockets || until < this.#parkedUntil) this.#wake();
     });
   }
 
@@ -155,112 +172,178 @@ export class Reactor {
     }
   }
 
-  /** Ends the waits on `fd` with `WSAEINTR`: it is being closed. */
+  /** Ends the waits on `fd` with `WSAEINTR` and forgets it: it is being closed. */
   cancel(fd: bigint): void {
-    for (const w of this.#waiters) {
-      if (w.interests.some((i) => i.fd === fd)) this.#drop(w, "closesocket while waiting");
+    for (const w of this.#byFd.get(fd) ?? []) this.#drop(w, "closesocket while waiting");
+    this.#engine?.forget(fd);
+    const parked = this.#parkedOn;
+    if (parked && (!parked.seesNewSockets || this.#waiters.size === 0)) {
+      this.#wake(); // a poll array holds the closed socket; or nothing waits: let the park end
     }
-    this.#kick();
   }
 
-  /** Ends every wait with `WSAEINTR` and lets go of the wake-up socket (`WSACleanup`). */
+  /** Ends every wait with `WSAEINTR` and lets go of the engine (`WSACleanup`). */
   close(): void {
     for (const w of this.#waiters) this.#drop(w, "WSACleanup while waiting");
-    const wakeUp = this.#wakeUp;
-    this.#wakeUp = null;
-    if (!wakeUp) return;
-    if (this.#polling) {
-      wakeUp.wake();
-      this.#retired.push(wakeUp);
+    const engine = this.#engine;
+    this.#engine = null;
+    if (!engine) return;
+    if (this.#parkedOn === engine) {
+      this.#wake();
+      this.#retired.push(engine);
     } else {
-      wakeUp.close();
+      engine.close();
     }
   }
 
-  /** The waits made so far: one pending at most, however many sockets wait. */
+  /** The parked waits: one pending at most, however many sockets wait. */
   stats(): WaitStats {
     return { ...this.#stats };
   }
 
+  /** The spin budget the next wait gets (µs). */
+  get spinBudgetUs(): number {
+    return this.#policy.budgetUs;
+  }
+
+  /** What the waits on `fd` ask for, together. */
+  #union(fd: bigint): number {
+    let events = 0;
+    for (const w of this.#byFd.get(fd) ?? []) {
+      for (const i of w.interests) if (i.fd === fd) events |= i.events;
+    }
+    return events;
+  }
+
+  #remove(w: Waiter): void {
+    if (!this.#waiters.delete(w)) return;
+    if (w.until !== Infinity) this.#timed--;
+    for (const { fd } of w.interests) {
+      const set = this.#byFd.get(fd);
+      if (!set?.delete(w)) continue;
+      if (set.size === 0) this.#byFd.delete(fd);
+      const events = this.#union(fd); // 0: only waits on nothing pollable are left
+      if (events === 0) {
+        this.#engine?.unwatch(fd);
+      } else {
+        this.#engine?.watch(fd, events);
+      }
+    }
+  }
+
   #drop(w: Waiter, why: string): void {
-    this.#waiters.delete(w);
+    this.#remove(w);
     w.reject(new WinsockError(WSAEINTR, why));
   }
 
-  /** Starts the loop, or interrupts its poll so that it sees the new set. */
-  #kick(): void {
-    if (!this.#polling) {
-      if (this.#waiters.size > 0) this.#run();
-    } else if (this.#inFlight && !this.#woken && this.#wakeUp) {
-      this.#woken = true;
-      this.#wakeUp.wake();
+  #wake(): void {
+    if (!this.#parkedOn || this.#woken) return;
+    this.#woken = true;
+    this.#parkedOn.wake();
+  }
+
+  /** A poll found `fd` ready with `revents`: note it for the waits that asked for it. */
+  #onReady = (fd: bigint, revents: number): void => {
+    const set = this.#byFd.get(fd);
+    if (!set) return; // nothing waits on it (epoll: an edge its last call already saw)
+    const always = this.#engine?.alwaysBits ?? 0;
+    for (const w of set) {
+      const before = w.fired;
+      for (const i of w.interests) {
+        if (i.fd === fd && i.events !== 0) w.fired |= revents & (i.events | always);
+      }
+      if (before === 0 && w.fired !== 0) this.#fired.push(w);
     }
+  };
+
+  /**
+   * Settles the waits the polls answered (O(ready)), those whose time is up,
+   * and, if the poll failed (a socket closed behind our back), all of them:
+   * each retries its call, which reports the error on the JS thread.
+   */
+  #settle(n: number): number {
+    const answered = this.#fired.splice(0).filter((w) => this.#waiters.has(w));
+    for (const w of answered) {
+      this.#remove(w);
+      w.resolve(w.fired);
+    }
+    if (n < 0 || this.#timed > 0) {
+      const now = performance.now();
+      for (const w of this.#waiters) {
+        if (n >= 0 && w.until > now) continue;
+        this.#remove(w);
+        w.resolve(n < 0 ? -1 : 0);
+      }
+    }
+    return answered.length;
+  }
+
+  /** The earliest deadline of a wait (Infinity: none). */
+  #deadline(): number {
+    if (this.#timed === 0) return Infinity;
+    let until = Infinity;
+    for (const w of this.#waiters) until = Math.min(until, w.until);
+    return until;
   }
 
   async #run(): Promise<void> {
-    this.#polling = true;
+    this.#running = true;
     try {
-      await null; // the waits a caller starts in one go (one per socket) share the first poll
-      while (this.#waiters.size > 0) await this.#once();
+      while (this.#waiters.size > 0) {
+        await nextTask(); // every caller of this turn has started its wait; timers have run
+        if (this.#waiters.size === 0) break;
+        const engine = this.#engine ??= this.#open();
+        const start = performance.now();
+        const deadline = this.#deadline();
+        // Spin: zero-timeout polls on the JS thread, for the budget at most.
+        const budgetUs = this.#policy.budgetUs;
+        const spinUntil = Math.min(start + budgetUs / 1000, deadline);
+        let n = 0, last = start, preempted = false;
+        for (let now = start; n === 0 && now < spinUntil; now = performance.now()) {
+          preempted ||= now - last > PREEMPTED_MS;
+          last = now;
+          n = engine.look(this.#onReady);
+        }
+        const settled = this.#settle(n);
+        if (budgetUs > 0 && (settled > 0 || n === 0 && spinUntil < deadline)) {
+          // Found within the budget, or spent it all. An answer that came while the spinner
+          // was descheduled came because it let go of the CPU: the spin did not help.
+          this.#policy.spun(settled > 0 && !preempted);
+        }
+        if (n === 0 && settled === 0 && this.#waiters.size > 0) {
+          // Park: one poll on the worker thread.
+          const left = deadline - performance.now();
+          const timeout = left === Infinity
+            ? -1
+            : Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(left)));
+          n = await this.#park(engine, timeout, deadline);
+          // A wake-up or an expired wait says nothing about how soon answers come.
+          if (this.#settle(n) > 0) this.#policy.parked((performance.now() - start) * 1000);
+        }
+      }
     } catch (e) {
       for (const w of this.#waiters) {
-        this.#waiters.delete(w);
+        this.#remove(w);
         w.reject(e);
       }
     } finally {
-      this.#polling = false;
-      for (const w of this.#retired.splice(0)) w.close();
+      this.#running = false;
     }
   }
 
-  /** One poll over every waiting socket, then settles the waiters it answered. */
-  async #once(): Promise<void> {
-    const { layout: L, readable } = this.#poller;
-    const wakeUp = this.#wakeUp ??= this.#poller.openWakeUp();
-    const waiters = [...this.#waiters];
-    const polled = (w: Waiter) => w.interests.filter((i) => i.events !== 0);
-    const entries = [{ fd: wakeUp.fd, events: readable }, ...waiters.flatMap(polled)];
-    const fds = new Uint8Array(entries.length * L.size);
-    const view = new DataView(fds.buffer);
-    entries.forEach(({ fd, events }, i) => {
-      if (L.fdSize === 8) view.setBigUint64(i * L.size + L.fd, fd, true);
-      else view.setInt32(i * L.size + L.fd, Number(fd), true);
-      view.setInt16(i * L.size + L.events, events, true);
-    });
-    const until = Math.min(...waiters.map((w) => w.until));
-    const timeout = until === Infinity
-      ? -1
-      : Math.min(MAX_TIMEOUT_MS, Math.max(0, Math.ceil(until - performance.now())));
-
-    this.#woken = false;
+  async #park(engine: Engine, timeout: number, until: number): Promise<number> {
     const stats = this.#stats;
     stats.total++;
     stats.peak = Math.max(stats.peak, ++stats.pending);
-    let n: number;
-    this.#inFlight = true;
+    this.#woken = false;
+    this.#parkedOn = engine;
+    this.#parkedUntil = until;
     try {
-      n = await this.#poller.poll(fds, entries.length, timeout);
+      return await engine.park(timeout, this.#onReady);
     } finally {
-      this.#inFlight = false;
+      this.#parkedOn = null;
       stats.pending--;
-    }
-    for (const w of this.#retired.splice(0)) w.close();
-
-    const revents = (i: number) => view.getInt16(i * L.size + L.revents, true);
-    if (revents(0) !== 0) wakeUp.drain();
-    const now = performance.now();
-    let i = 1;
-    for (const w of waiters) {
-      let fired = 0;
-      for (const _ of polled(w)) fired ||= revents(i++);
-      if (!this.#waiters.has(w)) continue; // cancelled meanwhile
-      // A failed poll (a socket closed behind our back): every waiter retries its call,
-      // which reports the error on the JS thread.
-      if (n < 0) fired ||= -1;
-      if (fired !== 0 || now >= w.until) {
-        this.#waiters.delete(w);
-        w.resolve(fired);
-      }
+      for (const e of this.#retired.splice(0)) e.close();
     }
   }
 }

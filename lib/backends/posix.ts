@@ -5,10 +5,11 @@
  * The design is the winsock backend's: every socket is put in non-blocking
  * mode (`fcntl(O_NONBLOCK)`), and each call is made synchronously on the JS
  * thread, with `errno` read right after it. Only when a call would block
- * (`EAGAIN`) does it wait, with `poll` on a worker thread, for the socket to
- * become ready, then try again. A wait lasts at most 200 ms at a time, so
- * closing the socket (the waiting call then fails with `WSAEINTR`) or ending
- * the program never hangs on it.
+ * (`EAGAIN`) does it wait in the reactor (`../reactor.ts`: a short spin on the
+ * JS thread, then `epoll_wait` on Linux or `poll` elsewhere on a worker
+ * thread) for the socket to become ready, then try again. Closing the socket
+ * ends its wait at once (the waiting call then fails with `WSAEINTR`), and a
+ * program whose waits are over exits.
  *
  * What is translated: address families and `sockaddr` layouts, socket
  * options and their values (`posix_options.ts`: `struct linger`, timeouts
@@ -68,7 +69,8 @@ import {
 import { type Libc, openLibc } from "../../ffi/libc.ts";
 import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
 import { inet_addr } from "../helpers.ts";
-import { Reactor, type WakeUp } from "../reactor.ts";
+import { type Engine, epollEngine, pollEngine, Reactor, type WakeUp } from "../reactor.ts";
+import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../reactor/epoll.ts";
 import { nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
 import { posixDatagrams, recvCount } from "./posix_dgram.ts";
 import { posixNames } from "./posix_names.ts";
@@ -222,12 +224,41 @@ export function createPosixBackend(
     return sock;
   }
 
-  const reactor = new Reactor({
-    layout: POLLFD_LAYOUT,
-    readable: abi.POLLIN,
-    poll: (fds, nfds, timeout) => c.poll_wait(fds, nfds, timeout),
-    openWakeUp,
-  });
+  const reactor = new Reactor(openEngine, options.spin);
+
+  /** The reactor's engine: epoll on Linux, poll elsewhere. */
+  function openEngine(): Engine {
+    const { epoll_create1, epoll_ctl, epoll_wait, epoll_wait_park } = c;
+    const layout = (EPOLL_EVENT_LAYOUTS as Record<string, typeof EPOLL_EVENT_LAYOUTS.x86_64>)[
+      Deno.build.arch
+    ];
+    if (Deno.build.os === "linux" && epoll_create1 && epoll_ctl && epoll_wait && epoll_wait_park) {
+      return epollEngine({
+        layout,
+        create() {
+          const epfd = epoll_create1(EPOLL.EPOLL_CLOEXEC);
+          check(epfd, "epoll_create1");
+          return epfd;
+        },
+        ctl: (epfd, op, fd, event) => epoll_ctl(epfd, op, fd, event) === 0 ? 0 : errno(),
+        wait: epoll_wait,
+        waitOnWorker: epoll_wait_park,
+        close: (fd) => void c.close(fd),
+        fail: (code, what) => {
+          throw error(code, what);
+        },
+        openWakeUp,
+      });
+    }
+    return pollEngine({
+      layout: POLLFD_LAYOUT,
+      readable: abi.POLLIN,
+      alwaysBits: abi.POLLERR | abi.POLLHUP | abi.POLLNVAL,
+      poll: (fds, nfds, timeout) => c.poll(fds, nfds, timeout),
+      pollWait: (fds, nfds, timeout) => c.poll_wait(fds, nfds, timeout),
+      openWakeUp,
+    });
+  }
 
   /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
   function openWakeUp(): WakeUp {

@@ -4,8 +4,9 @@
  * Every socket is put in non-blocking mode (`ioctlsocket(FIONBIO)`), and each
  * call is made synchronously on the JS thread, so `WSAGetLastError()` is read
  * on the thread that made the call. Only when a call would block
- * (`WSAEWOULDBLOCK`) does the socket wait for readiness, in the backend's one
- * `WSAPoll` on a worker thread (`../reactor.ts`), then the call is tried again.
+ * (`WSAEWOULDBLOCK`) does the socket wait for readiness in the backend's
+ * reactor (`../reactor.ts`: a short spin of zero-timeout `WSAPoll`s on the JS
+ * thread, then one `WSAPoll` on a worker thread), then the call is tried again.
  * Closing a socket ends its waits at once with `WSAEINTR`.
  *
  * With `{ blocking: true }` sockets stay blocking and every call is one
@@ -27,6 +28,7 @@ import {
   INVALID_SOCKET,
   IPPROTO_UDP,
   POLLERR,
+  POLLHUP,
   POLLRDBAND,
   POLLRDNORM,
   POLLWRNORM,
@@ -50,7 +52,7 @@ import {
 import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "./native_names.ts";
 import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
 import { inet_addr } from "../helpers.ts";
-import { Reactor, type WakeUp } from "../reactor.ts";
+import { pollEngine, Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
@@ -71,6 +73,8 @@ import {
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
+/** `POLLNVAL` for `WSAPoll` (not in `constants.ts`). */
+const POLLNVAL = 0x0004;
 /** How often a connect in progress is looked at, whatever WSAPoll says (ms). */
 const CONNECT_LOOK_MS = 500;
 
@@ -112,12 +116,15 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
-  const reactor = new Reactor({
-    layout: WSAPOLLFD_LAYOUT,
-    readable: POLLRDNORM,
-    poll: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
-    openWakeUp,
-  });
+  const reactor = new Reactor(() =>
+    pollEngine({
+      layout: WSAPOLLFD_LAYOUT,
+      readable: POLLRDNORM,
+      alwaysBits: POLLERR | POLLHUP | POLLNVAL,
+      poll: (fds, nfds, timeout) => ws.WSAPoll(fds, nfds, timeout),
+      pollWait: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
+      openWakeUp,
+    }), options.spin);
 
   /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
   function openWakeUp(): WakeUp {
