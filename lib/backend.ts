@@ -7,10 +7,10 @@
  * @module
  */
 
-import type { SOCKET } from "./constants.ts";
+import type { SOCKET, WSAEVENT } from "./constants.ts";
 import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
-import { type SOCKADDR, WSADATA } from "./structs.ts";
+import { type SOCKADDR, WSADATA, type WSANETWORKEVENTS } from "./structs.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
 export type BackendName = "winsock" | "posix" | "deno";
@@ -83,6 +83,38 @@ export interface SocketBackend {
   setsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): void;
   /** `getsockopt`: fills `optval`, returns the length written. */
   getsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): number;
+  /** The event select model, where the backend has it natively (winsock); else emulated. */
+  eventSelect?: EventSelectBackend;
+}
+
+/**
+ * The event select model's calls, as a backend makes them: values checked by
+ * the façade, failures thrown as `WinsockError`s.
+ */
+export interface EventSelectBackend {
+  /** `WSACreateEvent`: a manual-reset event object, not signalled. */
+  WSACreateEvent(): WSAEVENT;
+  /** `WSACloseEvent`. */
+  WSACloseEvent(hEvent: WSAEVENT): void;
+  /** `WSASetEvent`. */
+  WSASetEvent(hEvent: WSAEVENT): void;
+  /** `WSAResetEvent`. */
+  WSAResetEvent(hEvent: WSAEVENT): void;
+  /** `WSAEventSelect`: records `lNetworkEvents` of `s` and signals `hEvent` (0n with 0: cancel). */
+  WSAEventSelect(s: SOCKET, hEvent: WSAEVENT, lNetworkEvents: number): void;
+  /** `WSAEnumNetworkEvents`: the record of `s`, then cleared; resets `hEvent` unless 0n. */
+  WSAEnumNetworkEvents(s: SOCKET, hEvent: WSAEVENT): WSANETWORKEVENTS;
+  /**
+   * `WSAWaitForMultipleEvents`: `WSA_WAIT_EVENT_0` + the index of a
+   * signalled event (of the first, when all are), or `WSA_WAIT_TIMEOUT`
+   * after `timeoutMs` (null: no limit).
+   */
+  WSAWaitForMultipleEvents(
+    events: readonly WSAEVENT[],
+    waitAll: boolean,
+    timeoutMs: number | null,
+    alertable: boolean,
+  ): Awaitable<number>;
 }
 
 /** How an FFI backend is made. */

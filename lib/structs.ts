@@ -14,6 +14,7 @@
 import {
   AF_INET,
   AF_INET6,
+  FD_MAX_EVENTS,
   FD_SETSIZE,
   type SOCKET,
   WSADESCRIPTION_LEN,
@@ -613,4 +614,64 @@ export function decodeFdSet(bytes: Uint8Array): fd_set {
     set.fd_array[i] = view.getBigUint64(L.fd_array + i * L.socketSize, true);
   }
   return set;
+}
+
+// ---------------------------------------------------------------------------
+// The event select and asynchronous select models.
+
+/** `WSANETWORKEVENTS` (x64 and x86 alike): `long lNetworkEvents; int iErrorCode[FD_MAX_EVENTS]`. */
+export const WSANETWORKEVENTS_LAYOUT = { size: 44, lNetworkEvents: 0, iErrorCode: 4 } as const;
+
+/** `WSANETWORKEVENTS`: what `WSAEnumNetworkEvents` reports of one socket. */
+export class WSANETWORKEVENTS {
+  /** The `FD_*` events recorded since the last look. */
+  lNetworkEvents = 0;
+  /** Each event's error code, indexed by its `FD_*_BIT` (0: none). */
+  iErrorCode: Int32Array = new Int32Array(FD_MAX_EVENTS);
+}
+
+/**
+ * Encodes a `WSANETWORKEVENTS` as C lays it out.
+ *
+ * @example
+ * ```ts
+ * import { encodeWSANETWORKEVENTS, WSANETWORKEVENTS } from "./structs.ts";
+ * console.log(encodeWSANETWORKEVENTS(new WSANETWORKEVENTS()).byteLength); // 44
+ * ```
+ */
+export function encodeWSANETWORKEVENTS(ne: WSANETWORKEVENTS): Uint8Array {
+  const L = WSANETWORKEVENTS_LAYOUT;
+  if (!(ne.iErrorCode instanceof Int32Array) || ne.iErrorCode.length !== FD_MAX_EVENTS) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `WSANETWORKEVENTS: iErrorCode is not an int[${FD_MAX_EVENTS}]`,
+    );
+  }
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(L.lNetworkEvents, ne.lNetworkEvents | 0, true);
+  ne.iErrorCode.forEach((code, i) => view.setInt32(L.iErrorCode + 4 * i, code, true));
+  return bytes;
+}
+
+/**
+ * Decodes a `WSANETWORKEVENTS` as `WSAEnumNetworkEvents` filled it.
+ *
+ * @example
+ * ```ts
+ * import { decodeWSANETWORKEVENTS } from "./structs.ts";
+ * const bytes = new Uint8Array(44);
+ * bytes[0] = 0x21; // FD_READ | FD_CLOSE
+ * console.log(decodeWSANETWORKEVENTS(bytes).lNetworkEvents); // 33
+ * ```
+ */
+export function decodeWSANETWORKEVENTS(bytes: Uint8Array): WSANETWORKEVENTS {
+  const L = WSANETWORKEVENTS_LAYOUT;
+  const view = need(bytes, L.size, "WSANETWORKEVENTS");
+  const ne = new WSANETWORKEVENTS();
+  ne.lNetworkEvents = view.getInt32(L.lNetworkEvents, true);
+  for (let i = 0; i < FD_MAX_EVENTS; i++) {
+    ne.iErrorCode[i] = view.getInt32(L.iErrorCode + 4 * i, true);
+  }
+  return ne;
 }

@@ -48,6 +48,7 @@ import {
 import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
+import { createNativeEventSelect } from "./winsock_events.ts";
 import {
   decodeFdSet,
   decodeSockaddr,
@@ -80,6 +81,8 @@ const CONNECT_LOOK_MS = 500;
 export function createWinsockBackend(options: BackendOptions = {}): SocketBackend {
   const ws: Ws2_32 = openWs2_32();
   const open = new Set<SOCKET>();
+  /** Sockets the program made non-blocking (`WSAEventSelect`): their calls never wait. */
+  const nonBlocking = new Set<SOCKET>();
 
   /** Throws the thread's last error, read right after the failed call. */
   function fail(what: string): never {
@@ -146,7 +149,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
    * and its one answer comes back as it is.
    */
   function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Awaitable<T> {
-    if (!options.blocking) return reactor.retry(s, events, attempt);
+    if (!options.blocking && !nonBlocking.has(s)) return reactor.retry(s, events, attempt);
     const result = attempt();
     // A blocking socket never says "would block" (only we set FIONBIO); if it did, say so.
     if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "blocking call");
@@ -221,6 +224,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     cleanup() {
       reactor.close();
       open.clear();
+      nonBlocking.clear();
       check(ws.WSACleanup(), "WSACleanup");
     },
     socket(af, type, protocol) {
@@ -251,6 +255,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         if (client === INVALID_SOCKET) return wouldBlock("accept");
         open.add(client);
         setNonBlocking(client);
+        if (nonBlocking.has(s)) nonBlocking.add(client); // it inherits the listener's selection
         return { socket: client, address: decodeSockaddr(bytes, undefined, len[0]) };
       });
     },
@@ -258,7 +263,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      if (options.blocking) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
+      if (options.blocking || nonBlocking.has(s)) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
       return (async () => {
         // Done when select says writable (connected) or exceptional (failed). Windows before
         // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
@@ -285,6 +290,11 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       });
     },
     send(s, buf, flags) {
+      if (nonBlocking.has(s)) { // a non-blocking send: what fits now, or WSAEWOULDBLOCK
+        const n = ws.send(known(s), buf, buf.byteLength, flags);
+        if (n === SOCKET_ERROR) throw new WinsockError(ws.WSAGetLastError(), "send");
+        return n;
+      }
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
@@ -298,6 +308,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       reactor.cancel(s);
       check(ws.closesocket(s), "closesocket");
       open.delete(s);
+      nonBlocking.delete(s);
     },
     select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
@@ -310,6 +321,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       return reactor.select(interests, timeoutMs, () => selectNow(sets, 0));
     },
     waitStats: () => reactor.stats(),
+    eventSelect: createNativeEventSelect(ws, nonBlocking, !!options.blocking),
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
     setsockopt(s, level, optname, optval) {
