@@ -204,10 +204,8 @@ export class EmulatedEvents implements EventSelectBackend {
     timeoutMs: number | null,
   ): number | Promise<number> {
     const events = handles.map((h) => this.#event(h));
+    // An event closed while waited on is never signalled again (the wait goes on, as on Windows).
     const look = () => {
-      if (events.some((e) => e.closed)) {
-        throw new WinsockError(WSA_INVALID_HANDLE, "WSAWaitForMultipleEvents: event closed");
-      }
       if (waitAll) return events.every((e) => e.signalled) ? WSA_WAIT_EVENT_0 : -1;
       const i = events.findIndex((e) => e.signalled);
       return i < 0 ? -1 : WSA_WAIT_EVENT_0 + i;
@@ -216,29 +214,19 @@ export class EmulatedEvents implements EventSelectBackend {
     if (now >= 0) return now;
     if (timeoutMs === 0) return WSA_WAIT_TIMEOUT;
     if (this.#blocking) throw new WinsockError(WSAEOPNOTSUPP, "a wait on the synchronous path");
-    return new Promise((resolve, reject) => {
+    return new Promise((resolve) => {
       let timer: ReturnType<typeof setTimeout> | undefined;
-      const done = (answer: () => number) => {
+      const done = (answer: number) => {
         clearTimeout(timer);
         for (const e of events) e.waiters.delete(wake);
-        try {
-          resolve(answer());
-        } catch (e) {
-          reject(e);
-        }
+        resolve(answer);
       };
       const wake = () => {
-        try {
-          const i = look();
-          if (i >= 0) done(() => i);
-        } catch (e) {
-          done(() => {
-            throw e;
-          });
-        }
+        const i = look();
+        if (i >= 0) done(i);
       };
       for (const e of events) e.waiters.add(wake);
-      if (timeoutMs !== null) timer = setTimeout(() => done(() => WSA_WAIT_TIMEOUT), timeoutMs);
+      if (timeoutMs !== null) timer = setTimeout(() => done(WSA_WAIT_TIMEOUT), timeoutMs);
     });
   }
 
