@@ -149,6 +149,11 @@ export const FD_CLOSE = 1 << FD_CLOSE_BIT;
 /** `FD_ALL_EVENTS`: every `FD_*` event (`(1 << FD_MAX_EVENTS) - 1`). */
 export const FD_ALL_EVENTS = (1 << FD_MAX_EVENTS) - 1;
 
+/** A window handle (`HWND`): its value as a bigint. */
+export type HWND = bigint;
+/** `HWND_MESSAGE`: `(HWND)-3`, the parent that makes a window message-only (no display needed). */
+export const HWND_MESSAGE: HWND = 0xffff_ffff_ffff_fffdn;
+
 /** `WM_USER` (0x400): the first message number free for a program's own messages. */
 export const WM_USER = 0x400;
 /** `WM_QUIT` (0x12): `GetMessage` returns 0 when it takes this one (`PostQuitMessage`). */
@@ -158,12 +163,41 @@ export const PM_NOREMOVE = 0;
 /** `PM_REMOVE`: `PeekMessage` takes the message out of the queue. */
 export const PM_REMOVE = 1;
 
-/** `WSAGETSELECTEVENT(lParam)`: the `FD_*` event of a `WSAAsyncSelect` message. */
+/**
+ * `WSAGETSELECTEVENT(lParam)`: the `FD_*` event of a `WSAAsyncSelect` message.
+ *
+ * @example
+ * ```ts
+ * import { WSAGETSELECTEVENT } from "./constants.ts";
+ * console.log(WSAGETSELECTEVENT(0x2746_0020n)); // 32 (FD_CLOSE)
+ * ```
+ */
 export function WSAGETSELECTEVENT(lParam: number | bigint): number {
   return Number(BigInt(lParam) & 0xffffn);
 }
 
-/** `WSAGETSELECTERROR(lParam)`: the error code of a `WSAAsyncSelect` message (0: none). */
+/**
+ * `WSAGETSELECTERROR(lParam)`: the error code of a `WSAAsyncSelect` message (0: none).
+ *
+ * @example
+ * ```ts
+ * import { WSAGETSELECTERROR } from "./constants.ts";
+ * console.log(WSAGETSELECTERROR(0x2746_0020n)); // 10054 (WSAECONNRESET)
+ * ```
+ */
 export function WSAGETSELECTERROR(lParam: number | bigint): number {
   return Number((BigInt(lParam) >> 16n) & 0xffffn);
+}
+
+/**
+ * `WSAMAKESELECTREPLY(event, error)`: the `lParam` of a `WSAAsyncSelect` message.
+ *
+ * @example
+ * ```ts
+ * import { WSAMAKESELECTREPLY } from "./constants.ts";
+ * console.log(WSAMAKESELECTREPLY(0x20, 10054).toString(16)); // "27460020"
+ * ```
+ */
+export function WSAMAKESELECTREPLY(event: number, error: number): bigint {
+  return (BigInt(error & 0xffff) << 16n) | BigInt(event & 0xffff);
 }

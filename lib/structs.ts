@@ -675,3 +675,76 @@ export function decodeWSANETWORKEVENTS(bytes: Uint8Array): WSANETWORKEVENTS {
   }
   return ne;
 }
+
+/** `MSG` on 64-bit Windows: `HWND hwnd; UINT message; WPARAM wParam; LPARAM lParam; DWORD time; POINT pt; DWORD lPrivate`. */
+export const MSG_LAYOUT_WIN64 = {
+  size: 48,
+  hwnd: 0,
+  message: 8,
+  wParam: 16,
+  lParam: 24,
+  time: 32,
+  pt_x: 36,
+  pt_y: 40,
+} as const;
+
+/** `MSG`: one message of a thread's queue (`GetMessage`, `DispatchMessage`). */
+export class MSG {
+  /** The window it is for (`HWND`, a bigint; 0n: the thread). */
+  hwnd = 0n;
+  /** The message number, e.g. `WM_USER + 1`. */
+  message = 0;
+  /** `WPARAM` (for `WSAAsyncSelect`: the socket). */
+  wParam = 0n;
+  /** `LPARAM` (for `WSAAsyncSelect`: `WSAMAKESELECTREPLY(event, error)`). */
+  lParam = 0n;
+  /** When it was posted (ms since the system started). */
+  time = 0;
+  /** Where the cursor was. */
+  pt: { x: number; y: number } = { x: 0, y: 0 };
+}
+
+/**
+ * Encodes a `MSG` as 64-bit Windows lays it out.
+ *
+ * @example
+ * ```ts
+ * import { encodeMSG, MSG } from "./structs.ts";
+ * console.log(encodeMSG(new MSG()).byteLength); // 48
+ * ```
+ */
+export function encodeMSG(msg: MSG): Uint8Array {
+  const L = MSG_LAYOUT_WIN64;
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(L.hwnd, BigInt.asUintN(64, msg.hwnd), true);
+  view.setUint32(L.message, uint(msg.message, 32, "MSG.message"), true);
+  view.setBigUint64(L.wParam, BigInt.asUintN(64, msg.wParam), true);
+  view.setBigInt64(L.lParam, BigInt.asIntN(64, msg.lParam), true);
+  view.setUint32(L.time, msg.time >>> 0, true);
+  view.setInt32(L.pt_x, msg.pt.x | 0, true);
+  view.setInt32(L.pt_y, msg.pt.y | 0, true);
+  return bytes;
+}
+
+/**
+ * Decodes a `MSG` as `GetMessage` filled it.
+ *
+ * @example
+ * ```ts
+ * import { decodeMSG } from "./structs.ts";
+ * console.log(decodeMSG(new Uint8Array(48)).message); // 0
+ * ```
+ */
+export function decodeMSG(bytes: Uint8Array): MSG {
+  const L = MSG_LAYOUT_WIN64;
+  const view = need(bytes, L.size, "MSG");
+  const msg = new MSG();
+  msg.hwnd = view.getBigUint64(L.hwnd, true);
+  msg.message = view.getUint32(L.message, true);
+  msg.wParam = view.getBigUint64(L.wParam, true);
+  msg.lParam = view.getBigInt64(L.lParam, true);
+  msg.time = view.getUint32(L.time, true);
+  msg.pt = { x: view.getInt32(L.pt_x, true), y: view.getInt32(L.pt_y, true) };
+  return msg;
+}

@@ -49,6 +49,7 @@ import { inet_addr } from "../helpers.ts";
 import { Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
 import { createNativeEventSelect } from "./winsock_events.ts";
+import { createNativeAsyncSelect } from "./winsock_async.ts";
 import {
   decodeFdSet,
   decodeSockaddr,
@@ -322,6 +323,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     },
     waitStats: () => reactor.stats(),
     eventSelect: createNativeEventSelect(ws, nonBlocking, !!options.blocking),
+    asyncSelect: createNativeAsyncSelect(ws, nonBlocking, !!options.blocking),
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
     setsockopt(s, level, optname, optval) {
