@@ -31,12 +31,10 @@ import {
   HIBYTE,
   htons,
   inet_addr,
-  inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
   MAKEWORD,
-  ntohs,
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
@@ -55,8 +53,8 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText } from "../lib/text.ts";
 import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import { EchoClients } from "./_echo.ts";
 
 const options = tutorialOptions("chapters/event_select_server.ts", "listen on");
 const ws = openForProgram(options);
@@ -94,19 +92,6 @@ if (SOCKET_ERROR === ws.WSAEventSelect(socketServer, eventServer, FD_ACCEPT | FD
 if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
 printLine(`WSAEventSelect 服务器已启动: ${options.host}:${options.port}`);
 
-const greeting = encodeText("服务器链接成功\0", options.encoding);
-
-/** A client: its address, its text decoder, and what is still to be sent to it. */
-interface Client {
-  name: string;
-  text: ChunkDecoder;
-  outbox: Uint8Array[];
-  /** FD_READ came while the outbox was full: read once it has drained. */
-  readLater: boolean;
-  /** A flush is in progress. */
-  sending: boolean;
-}
-
 /**
  * Up to 64 events and their sockets, waited on together. Index 0 is the
  * group's own event, set when a socket joins; its socket slot is unused.
@@ -116,17 +101,8 @@ interface Group {
   sockets: SOCKET[];
 }
 
-const clients = new Map<SOCKET, Client>();
 const groups: Group[] = [];
-
-/** `ip:port` of a connected socket, as `getpeername` says. */
-function peerName(s: SOCKET): string {
-  const peer = new sockaddr_in();
-  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-    return `(getpeername: ${ws.WSAGetLastError()})`;
-  }
-  return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
-}
+const clients = new EchoClients(ws, options.encoding, leave);
 
 /** Adds a socket and its event to a group with room, or to a new group with its own loop. */
 function join(s: SOCKET, event: WSAEVENT): void {
@@ -143,8 +119,8 @@ function join(s: SOCKET, event: WSAEVENT): void {
   ws.WSASetEvent(group.events[0]); // its wait starts again, with this socket
 }
 
-/** Takes a client out of its group, closes its event and the socket. */
-function drop(s: SOCKET): void {
+/** Takes a dropped client's socket out of its group and closes its event. */
+function leave(s: SOCKET): void {
   for (const g of groups) {
     const i = g.sockets.indexOf(s);
     if (i < 0) continue;
@@ -153,38 +129,9 @@ function drop(s: SOCKET): void {
     g.sockets.splice(i, 1);
     ws.WSASetEvent(g.events[0]); // its wait starts again, without this socket
   }
-  clients.delete(s);
-  ws.closesocket(s);
 }
 
-/** Sends what waits in the client's outbox, as much as the socket takes now. */
-async function flush(s: SOCKET, client: Client): Promise<boolean> {
-  if (client.sending) return true; // another loop's flush is at it (the greeting, in the accept)
-  client.sending = true;
-  try {
-    return await sendOutbox(s, client);
-  } finally {
-    client.sending = false;
-  }
-}
-
-async function sendOutbox(s: SOCKET, client: Client): Promise<boolean> {
-  while (client.outbox.length > 0) {
-    const bytes = client.outbox[0];
-    const n = await ws.send(s, bytes, bytes.byteLength, 0);
-    if (n === SOCKET_ERROR) {
-      const code = ws.WSAGetLastError();
-      if (code === WSAEWOULDBLOCK) return true; // FD_WRITE will say when there is room
-      printLine(`客户端 ${client.name} ${failureLine("出错了", code)}`);
-      drop(s);
-      return false;
-    }
-    if (n < bytes.byteLength) client.outbox[0] = bytes.subarray(n);
-    else client.outbox.shift();
-  }
-  return true;
-}
-
+/** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be recorded again for the next client). */
 async function acceptClient(): Promise<void> {
   const socketClient = await ws.accept(socketServer, null, null);
   if (socketClient === INVALID_SOCKET) {
@@ -202,60 +149,8 @@ async function acceptClient(): Promise<void> {
     ws.closesocket(socketClient);
     return;
   }
-  const client: Client = {
-    name: peerName(socketClient),
-    text: new ChunkDecoder(options.encoding),
-    outbox: [greeting],
-    readLater: false,
-    sending: false,
-  };
-  clients.set(socketClient, client);
   join(socketClient, event);
-  printLine(`客户端链接成功: ${client.name}`);
-  await flush(socketClient, client);
-}
-
-/** FD_READ: one `recv` (which lets FD_READ be recorded again), printed and echoed. */
-async function readClient(s: SOCKET, client: Client): Promise<void> {
-  if (client.outbox.length > 0) { // the echo of the last message is not out yet
-    client.readLater = true;
-    return;
-  }
-  const strBuf = new Uint8Array(1500);
-  const nRecv = await ws.recv(s, strBuf, strBuf.byteLength, 0);
-  if (nRecv === SOCKET_ERROR) {
-    const code = ws.WSAGetLastError();
-    if (code === WSAEWOULDBLOCK) return;
-    printLine(`客户端 ${client.name} ${failureLine("出错了", code)}`);
-    drop(s);
-  } else if (nRecv > 0) {
-    printLine(
-      `客户端 ${client.name} 说:\t${nRecv}  ${client.text.decode(strBuf.subarray(0, nRecv))}`,
-    );
-    client.outbox.push(strBuf.subarray(0, nRecv)); // 回声: back to its sender
-    await flush(s, client);
-  }
-}
-
-/** FD_CLOSE: what is left to read first, then the close, orderly (下线) or not. */
-async function closeClient(s: SOCKET, client: Client, code: number): Promise<void> {
-  const strBuf = new Uint8Array(1500);
-  for (;;) {
-    const nRecv = await ws.recv(s, strBuf, strBuf.byteLength, 0);
-    if (nRecv > 0) {
-      printLine(
-        `客户端 ${client.name} 说:\t${nRecv}  ${client.text.decode(strBuf.subarray(0, nRecv))}`,
-      );
-      continue;
-    }
-    if (nRecv === SOCKET_ERROR && ws.WSAGetLastError() !== WSAEWOULDBLOCK) {
-      code ||= ws.WSAGetLastError(); // Wine records a reset's FD_CLOSE with 0; recv tells
-    }
-    break;
-  }
-  if (code === 0) printLine(`客户端 ${client.name} 下线`);
-  else printLine(`客户端 ${client.name} ${failureLine("出错了", code)}`);
-  drop(s);
+  await clients.add(socketClient);
 }
 
 /** What the network events of one socket call for. */
@@ -264,19 +159,9 @@ async function serveSocket(s: SOCKET, ne: WSANETWORKEVENTS): Promise<void> {
     if (ne.lNetworkEvents & FD_ACCEPT) await acceptClient();
     return;
   }
-  const client = clients.get(s);
-  if (!client) return;
-  if (ne.lNetworkEvents & FD_WRITE) {
-    if (!await flush(s, client)) return;
-    if (client.outbox.length === 0 && client.readLater) {
-      client.readLater = false;
-      await readClient(s, client);
-    }
-  }
-  if ((ne.lNetworkEvents & FD_READ) && clients.has(s)) await readClient(s, client);
-  if ((ne.lNetworkEvents & FD_CLOSE) && clients.has(s)) {
-    await closeClient(s, client, ne.iErrorCode[FD_CLOSE_BIT]);
-  }
+  if (ne.lNetworkEvents & FD_WRITE) await clients.writable(s);
+  if (ne.lNetworkEvents & FD_READ) await clients.readable(s);
+  if (ne.lNetworkEvents & FD_CLOSE) await clients.closed(s, ne.iErrorCode[FD_CLOSE_BIT]);
 }
 
 /** One group's loop: wait for any of its events, then look at each signalled one. */
