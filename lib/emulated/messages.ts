@@ -59,9 +59,8 @@ export class EmulatedMessages implements AsyncSelectBackend {
     this.#queue = this.#queue.filter((m) => m.hwnd !== hWnd);
   }
 
-  /** `WSAAsyncSelect`. */
+  /** `WSAAsyncSelect`: the window is not checked (as in Wine); messages for one gone are dropped. */
   WSAAsyncSelect(s: bigint, hWnd: HWND, wMsg: number, lEvent: number): void {
-    this.#window(hWnd);
     const post = (socket: bigint, event: number, error: number) => {
       if (this.#windows.has(hWnd)) this.#post(hWnd, wMsg, socket, WSAMAKESELECTREPLY(event, error));
     };
