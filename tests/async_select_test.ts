@@ -10,6 +10,8 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
+  decodeMSG,
+  encodeMSG,
   FD_ACCEPT,
   FD_CLOSE,
   FD_READ,
@@ -222,3 +224,18 @@ for (const backend of testBackends()) {
     }
   });
 }
+
+Deno.test("MSG: 48 bytes on Win64 (hwnd, message at 8, wParam 16, lParam 24, time 32, pt 36); short buffers are WSAEFAULT", () => {
+  const msg = new MSG();
+  Object.assign(msg, { hwnd: 0x1234n, message: WM_USER + 1, wParam: 0x2a0n, lParam: -2n, time: 7 });
+  msg.pt = { x: -1, y: 2 };
+  const bytes = encodeMSG(msg);
+  assert.equal(bytes.byteLength, 48);
+  const view = new DataView(bytes.buffer);
+  assert.equal(view.getUint32(8, true), WM_USER + 1);
+  assert.equal(view.getBigUint64(16, true), 0x2a0n);
+  assert.equal(view.getBigInt64(24, true), -2n);
+  assert.equal(view.getInt32(36, true), -1);
+  assert.deepEqual(decodeMSG(bytes), msg);
+  assert.throws(() => decodeMSG(bytes.subarray(0, 47)), { code: 10014 });
+});

@@ -11,6 +11,8 @@
 import assert from "node:assert/strict";
 import {
   AF_INET,
+  decodeWSANETWORKEVENTS,
+  encodeWSANETWORKEVENTS,
   FD_ACCEPT,
   FD_CLOSE,
   FD_CONNECT,
@@ -335,3 +337,36 @@ for (const backend of testBackends()) {
     },
   });
 }
+
+Deno.test(`WSAEventSelect on the raw synchronous path [${NATIVE_BACKEND}]: ws2_32's own calls, values not Promises; the emulation refuses (10045)`, () => {
+  const ws = started(NATIVE_BACKEND, { blocking: true });
+  try {
+    const { s } = listening(ws);
+    const ev = ws.WSACreateEvent();
+    const rc = ws.WSAEventSelect(s, ev, FD_ACCEPT);
+    if (NATIVE_BACKEND === "posix") {
+      assert.equal(rc, SOCKET_ERROR);
+      assert.equal(ws.WSAGetLastError(), 10045); // WSAEOPNOTSUPP: nothing could wait for the events
+    } else {
+      assert.equal(rc, 0);
+      assert.equal(ws.WSAWaitForMultipleEvents(1, [ev], false, 10, false), WSA_WAIT_TIMEOUT);
+    }
+    ws.closesocket(s);
+    ws.WSACloseEvent(ev);
+  } finally {
+    ws.WSACleanup();
+  }
+});
+
+Deno.test("WSANETWORKEVENTS: 44 bytes, lNetworkEvents then int iErrorCode[10]; short buffers are WSAEFAULT", () => {
+  const ne = new WSANETWORKEVENTS();
+  ne.lNetworkEvents = FD_READ | FD_CLOSE;
+  ne.iErrorCode[5] = 10054;
+  const bytes = encodeWSANETWORKEVENTS(ne);
+  assert.equal(bytes.byteLength, 44);
+  const view = new DataView(bytes.buffer);
+  assert.equal(view.getInt32(0, true), 0x21);
+  assert.equal(view.getInt32(4 + 4 * 5, true), 10054);
+  assert.deepEqual(decodeWSANETWORKEVENTS(bytes), ne);
+  assert.throws(() => decodeWSANETWORKEVENTS(bytes.subarray(0, 43)), { code: 10014 });
+});
