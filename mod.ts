@@ -25,14 +25,17 @@ export * from "./lib/helpers.ts";
 export * from "./lib/structs.ts";
 export { type IntRef, type Waited, Winsock } from "./lib/winsock.ts";
 export {
+  type AsyncSelectBackend,
   type Awaitable,
   type BackendName,
   type Datagram,
   emulateWSAStartup,
+  type EventSelectBackend,
   HIGHEST_VERSION,
   type SelectSets,
   type SocketBackend,
   type WaitStats,
+  type WNDPROC,
 } from "./lib/backend.ts";
 export {
   BACKEND_CHOICES,

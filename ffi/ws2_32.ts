@@ -181,6 +181,36 @@ export const WS2_32_SYMBOLS = {
     ],
     result: "i32",
   },
+  // The event select and asynchronous select models. A WSAEVENT or HWND is a HANDLE: a usize.
+  /** WSAEVENT WSACreateEvent(void); */
+  WSACreateEvent: { parameters: [], result: "usize" },
+  /** BOOL WSACloseEvent(WSAEVENT hEvent); */
+  WSACloseEvent: { parameters: ["usize"], result: "i32" },
+  /** BOOL WSASetEvent(WSAEVENT hEvent); */
+  WSASetEvent: { parameters: ["usize"], result: "i32" },
+  /** BOOL WSAResetEvent(WSAEVENT hEvent); */
+  WSAResetEvent: { parameters: ["usize"], result: "i32" },
+  /** int WSAEventSelect(SOCKET s, WSAEVENT hEventObject, long lNetworkEvents); */
+  WSAEventSelect: { parameters: ["usize", "usize", "i32"], result: "i32" },
+  /** int WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject, LPWSANETWORKEVENTS lpNetworkEvents); */
+  WSAEnumNetworkEvents: { parameters: ["usize", "usize", "buffer"], result: "i32" },
+  /**
+   * DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents, BOOL fWaitAll,
+   *                                DWORD dwTimeout, BOOL fAlertable);
+   */
+  WSAWaitForMultipleEvents: {
+    parameters: ["u32", "buffer", "i32", "u32", "i32"],
+    result: "u32",
+  },
+  /** `WSAWaitForMultipleEvents` on a worker thread; its error code is never read. */
+  WSAWaitForMultipleEvents_wait: {
+    name: "WSAWaitForMultipleEvents",
+    parameters: ["u32", "buffer", "i32", "u32", "i32"],
+    result: "u32",
+    nonblocking: true,
+  },
+  /** int WSAAsyncSelect(SOCKET s, HWND hWnd, u_int wMsg, long lEvent); */
+  WSAAsyncSelect: { parameters: ["usize", "usize", "u32", "i32"], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */

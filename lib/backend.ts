@@ -7,10 +7,16 @@
  * @module
  */
 
-import type { SOCKET } from "./constants.ts";
+import type { HWND, SOCKET, WSAEVENT } from "./constants.ts";
 import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
-import { type ADDRINFOA, type SOCKADDR, WSADATA } from "./structs.ts";
+import {
+  type ADDRINFOA,
+  type MSG,
+  type SOCKADDR,
+  WSADATA,
+  type WSANETWORKEVENTS,
+} from "./structs.ts";
 import type { SpinSetting } from "./reactor/policy.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
@@ -126,6 +132,77 @@ export interface SocketBackend {
    * the posix backend; others are `WSAEOPNOTSUPP`.
    */
   ioctl(s: SOCKET, code: number, input: Uint8Array, output: Uint8Array): number;
+  /** The event select model, where the backend has it natively (winsock); else emulated. */
+  eventSelect?: EventSelectBackend;
+  /** The asynchronous select model, where the backend has it natively (winsock); else emulated. */
+  asyncSelect?: AsyncSelectBackend;
+}
+
+/**
+ * A window procedure, `LRESULT CALLBACK WndProc(HWND, UINT, WPARAM, LPARAM)`.
+ * It may return a Promise (to `await` a `recv`): `DispatchMessage` then
+ * returns it, and the message loop awaits it before taking the next message.
+ */
+export type WNDPROC = (
+  hWnd: HWND,
+  uMsg: number,
+  wParam: bigint,
+  lParam: bigint,
+) => bigint | Promise<bigint>;
+
+/**
+ * The asynchronous select model's calls, as a backend makes them: a
+ * message-only window, its queue, and `WSAAsyncSelect` posting to it.
+ */
+export interface AsyncSelectBackend {
+  /** A message-only window whose messages `DispatchMessage` hands to `wndProc`. */
+  createWindow(wndProc: WNDPROC): HWND;
+  /** `DestroyWindow`. */
+  DestroyWindow(hWnd: HWND): void;
+  /** `WSAAsyncSelect`: posts `wMsg` to `hWnd` for each `FD_*` event of `lEvent` (0: cancels). */
+  WSAAsyncSelect(s: SOCKET, hWnd: HWND, wMsg: number, lEvent: number): void;
+  /** `PeekMessage`: the next message for `hWnd` (0n: any) in the range, or null. */
+  PeekMessage(hWnd: HWND, min: number, max: number, remove: boolean): MSG | null;
+  /** `GetMessage`: the next message for `hWnd` (0n: any) in the range, when there is one. */
+  GetMessage(hWnd: HWND, min: number, max: number): Awaitable<MSG>;
+  /** `DispatchMessage`: what the window procedure returns. */
+  DispatchMessage(msg: MSG): Awaitable<bigint>;
+  /** `PostMessage`. */
+  PostMessage(hWnd: HWND, msg: number, wParam: bigint, lParam: bigint): void;
+  /** `PostQuitMessage`: `WM_QUIT` with `nExitCode`. */
+  PostQuitMessage(nExitCode: number): void;
+  /** `DefWindowProc`. */
+  DefWindowProc(hWnd: HWND, msg: number, wParam: bigint, lParam: bigint): bigint;
+}
+
+/**
+ * The event select model's calls, as a backend makes them: values checked by
+ * the façade, failures thrown as `WinsockError`s.
+ */
+export interface EventSelectBackend {
+  /** `WSACreateEvent`: a manual-reset event object, not signalled. */
+  WSACreateEvent(): WSAEVENT;
+  /** `WSACloseEvent`. */
+  WSACloseEvent(hEvent: WSAEVENT): void;
+  /** `WSASetEvent`. */
+  WSASetEvent(hEvent: WSAEVENT): void;
+  /** `WSAResetEvent`. */
+  WSAResetEvent(hEvent: WSAEVENT): void;
+  /** `WSAEventSelect`: records `lNetworkEvents` of `s` and signals `hEvent` (0n with 0: cancel). */
+  WSAEventSelect(s: SOCKET, hEvent: WSAEVENT, lNetworkEvents: number): void;
+  /** `WSAEnumNetworkEvents`: the record of `s`, then cleared; resets `hEvent` unless 0n. */
+  WSAEnumNetworkEvents(s: SOCKET, hEvent: WSAEVENT): WSANETWORKEVENTS;
+  /**
+   * `WSAWaitForMultipleEvents`: `WSA_WAIT_EVENT_0` + the index of a
+   * signalled event (of the first, when all are), or `WSA_WAIT_TIMEOUT`
+   * after `timeoutMs` (null: no limit).
+   */
+  WSAWaitForMultipleEvents(
+    events: readonly WSAEVENT[],
+    waitAll: boolean,
+    timeoutMs: number | null,
+    alertable: boolean,
+  ): Awaitable<number>;
 }
 
 /** What `recvfrom` received. */

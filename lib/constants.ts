@@ -145,3 +145,104 @@ export const IPPROTO_IPV6 = 41;
  * socket bound to `::` also takes IPv4 as `::ffff:a.b.c.d` (dual stack).
  */
 export const IPV6_V6ONLY = 27;
+
+// The event select and asynchronous select models (winsock2.h).
+
+/** A Winsock event object (`WSAEVENT`, a `HANDLE`): its value as a bigint. */
+export type WSAEVENT = bigint;
+/** `WSA_INVALID_EVENT`: `(WSAEVENT)NULL`, what a failed `WSACreateEvent` returns. */
+export const WSA_INVALID_EVENT: WSAEVENT = 0n;
+/** `WSA_MAXIMUM_WAIT_EVENTS`: `WSAWaitForMultipleEvents` waits on at most 64 events. */
+export const WSA_MAXIMUM_WAIT_EVENTS = 64;
+/** `WSA_WAIT_EVENT_0`: `WSAWaitForMultipleEvents` returns this plus the signalled event's index. */
+export const WSA_WAIT_EVENT_0 = 0;
+/** `WSA_WAIT_IO_COMPLETION` (0xC0): an alertable wait ended by a completion routine. */
+export const WSA_WAIT_IO_COMPLETION = 0xc0;
+/** `WSA_WAIT_TIMEOUT` (258): no event was signalled in time. */
+export const WSA_WAIT_TIMEOUT = 258;
+/** `WSA_WAIT_FAILED` (`0xFFFFFFFF`): the wait failed; `WSAGetLastError()` says why. */
+export const WSA_WAIT_FAILED = 0xffffffff;
+/** `WSA_INFINITE` (`0xFFFFFFFF`): wait with no time limit. */
+export const WSA_INFINITE = 0xffffffff;
+
+/** `FD_READ_BIT`: index of `FD_READ` in `WSANETWORKEVENTS.iErrorCode`. */
+export const FD_READ_BIT = 0;
+/** `FD_WRITE_BIT`. */
+export const FD_WRITE_BIT = 1;
+/** `FD_OOB_BIT`. */
+export const FD_OOB_BIT = 2;
+/** `FD_ACCEPT_BIT`. */
+export const FD_ACCEPT_BIT = 3;
+/** `FD_CONNECT_BIT`. */
+export const FD_CONNECT_BIT = 4;
+/** `FD_CLOSE_BIT`. */
+export const FD_CLOSE_BIT = 5;
+/** `FD_MAX_EVENTS`: the length of `WSANETWORKEVENTS.iErrorCode`. */
+export const FD_MAX_EVENTS = 10;
+/** `FD_READ`: data to read (re-enabled by `recv`). */
+export const FD_READ = 1 << FD_READ_BIT;
+/** `FD_WRITE`: room to send, once after connect or accept, then after a send failed with `WSAEWOULDBLOCK`. */
+export const FD_WRITE = 1 << FD_WRITE_BIT;
+/** `FD_OOB`: out-of-band data. */
+export const FD_OOB = 1 << FD_OOB_BIT;
+/** `FD_ACCEPT`: a connection to accept (re-enabled by `accept`). */
+export const FD_ACCEPT = 1 << FD_ACCEPT_BIT;
+/** `FD_CONNECT`: a non-blocking `connect` has ended (its code in `iErrorCode[FD_CONNECT_BIT]`). */
+export const FD_CONNECT = 1 << FD_CONNECT_BIT;
+/** `FD_CLOSE`: the peer closed (code 0) or the connection was reset (10054) or aborted (10053). */
+export const FD_CLOSE = 1 << FD_CLOSE_BIT;
+/** `FD_ALL_EVENTS`: every `FD_*` event (`(1 << FD_MAX_EVENTS) - 1`). */
+export const FD_ALL_EVENTS = (1 << FD_MAX_EVENTS) - 1;
+
+/** A window handle (`HWND`): its value as a bigint. */
+export type HWND = bigint;
+/** `HWND_MESSAGE`: `(HWND)-3`, the parent that makes a window message-only (no display needed). */
+export const HWND_MESSAGE: HWND = 0xffff_ffff_ffff_fffdn;
+
+/** `WM_USER` (0x400): the first message number free for a program's own messages. */
+export const WM_USER = 0x400;
+/** `WM_QUIT` (0x12): `GetMessage` returns 0 when it takes this one (`PostQuitMessage`). */
+export const WM_QUIT = 0x12;
+/** `PM_NOREMOVE`: `PeekMessage` leaves the message in the queue. */
+export const PM_NOREMOVE = 0;
+/** `PM_REMOVE`: `PeekMessage` takes the message out of the queue. */
+export const PM_REMOVE = 1;
+
+/**
+ * `WSAGETSELECTEVENT(lParam)`: the `FD_*` event of a `WSAAsyncSelect` message.
+ *
+ * @example
+ * ```ts
+ * import { WSAGETSELECTEVENT } from "./constants.ts";
+ * console.log(WSAGETSELECTEVENT(0x2746_0020n)); // 32 (FD_CLOSE)
+ * ```
+ */
+export function WSAGETSELECTEVENT(lParam: number | bigint): number {
+  return Number(BigInt(lParam) & 0xffffn);
+}
+
+/**
+ * `WSAGETSELECTERROR(lParam)`: the error code of a `WSAAsyncSelect` message (0: none).
+ *
+ * @example
+ * ```ts
+ * import { WSAGETSELECTERROR } from "./constants.ts";
+ * console.log(WSAGETSELECTERROR(0x2746_0020n)); // 10054 (WSAECONNRESET)
+ * ```
+ */
+export function WSAGETSELECTERROR(lParam: number | bigint): number {
+  return Number((BigInt(lParam) >> 16n) & 0xffffn);
+}
+
+/**
+ * `WSAMAKESELECTREPLY(event, error)`: the `lParam` of a `WSAAsyncSelect` message.
+ *
+ * @example
+ * ```ts
+ * import { WSAMAKESELECTREPLY } from "./constants.ts";
+ * console.log(WSAMAKESELECTREPLY(0x20, 10054).toString(16)); // "27460020"
+ * ```
+ */
+export function WSAMAKESELECTREPLY(event: number, error: number): bigint {
+  return (BigInt(error & 0xffff) << 16n) | BigInt(event & 0xffff);
+}

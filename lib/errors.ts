@@ -38,6 +38,13 @@ export interface WinsockErrorInfo {
 
 /** The raw table: `[code, name, english, chinese]`, sorted by code. */
 const TABLE: readonly (readonly [number, string, string, string])[] = [
+  [
+    6,
+    "WSA_INVALID_HANDLE",
+    "Specified event object handle is invalid.",
+    "指定的事件对象句柄无效。",
+  ],
+  [87, "WSA_INVALID_PARAMETER", "One or more parameters are invalid.", "一个或多个参数无效。"],
   [10004, "WSAEINTR", "Interrupted function call.", "函数调用被中断。"],
   [10009, "WSAEBADF", "File handle is not valid.", "文件句柄无效。"],
   [10013, "WSAEACCES", "Permission denied.", "权限被拒绝。"],
@@ -123,8 +130,8 @@ const TABLE: readonly (readonly [number, string, string, string])[] = [
 ];
 
 /**
- * Every Winsock error code Microsoft documents from 10004 to 10112 and
- * 11001 to 11004, keyed by code (iteration order is ascending by code).
+ * Every Winsock error code Microsoft documents: 6 and 87 (the event-object
+ * codes of `WSAWaitForMultipleEvents`), 10004 to 10112 and 11001 to 11004, keyed by code (iteration order is ascending by code).
  *
  * @example
  * ```ts
@@ -295,6 +302,10 @@ export function isWinsockError(e: unknown, code?: number): e is WinsockError {
 
 // Named constants, one per table entry (tested to match the table).
 
+/** 6: Specified event object handle is invalid. 指定的事件对象句柄无效。 */
+export const WSA_INVALID_HANDLE = 6;
+/** 87: One or more parameters are invalid. 一个或多个参数无效。 */
+export const WSA_INVALID_PARAMETER = 87;
 /** 10004: Interrupted function call. 函数调用被中断。 */
 export const WSAEINTR = 10004;
 

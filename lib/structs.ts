@@ -14,6 +14,7 @@
 import {
   AF_INET,
   AF_INET6,
+  FD_MAX_EVENTS,
   FD_SETSIZE,
   type SOCKET,
   WSADESCRIPTION_LEN,
@@ -796,4 +797,136 @@ export function encodeWSABUFs(pieces: readonly Uint8Array[]): Uint8Array {
     view.setBigUint64(i * L.size + L.buf, BigInt(at), true);
   });
   return bytes;
+}
+
+// The event select and asynchronous select models.
+
+/** `WSANETWORKEVENTS` (x64 and x86 alike): `long lNetworkEvents; int iErrorCode[FD_MAX_EVENTS]`. */
+export const WSANETWORKEVENTS_LAYOUT = { size: 44, lNetworkEvents: 0, iErrorCode: 4 } as const;
+
+/** `WSANETWORKEVENTS`: what `WSAEnumNetworkEvents` reports of one socket. */
+export class WSANETWORKEVENTS {
+  /** The `FD_*` events recorded since the last look. */
+  lNetworkEvents = 0;
+  /** Each event's error code, indexed by its `FD_*_BIT` (0: none). */
+  iErrorCode: Int32Array = new Int32Array(FD_MAX_EVENTS);
+}
+
+/**
+ * Encodes a `WSANETWORKEVENTS` as C lays it out.
+ *
+ * @example
+ * ```ts
+ * import { encodeWSANETWORKEVENTS, WSANETWORKEVENTS } from "./structs.ts";
+ * console.log(encodeWSANETWORKEVENTS(new WSANETWORKEVENTS()).byteLength); // 44
+ * ```
+ */
+export function encodeWSANETWORKEVENTS(ne: WSANETWORKEVENTS): Uint8Array {
+  const L = WSANETWORKEVENTS_LAYOUT;
+  if (!(ne.iErrorCode instanceof Int32Array) || ne.iErrorCode.length !== FD_MAX_EVENTS) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `WSANETWORKEVENTS: iErrorCode is not an int[${FD_MAX_EVENTS}]`,
+    );
+  }
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setInt32(L.lNetworkEvents, ne.lNetworkEvents | 0, true);
+  ne.iErrorCode.forEach((code, i) => view.setInt32(L.iErrorCode + 4 * i, code, true));
+  return bytes;
+}
+
+/**
+ * Decodes a `WSANETWORKEVENTS` as `WSAEnumNetworkEvents` filled it.
+ *
+ * @example
+ * ```ts
+ * import { decodeWSANETWORKEVENTS } from "./structs.ts";
+ * const bytes = new Uint8Array(44);
+ * bytes[0] = 0x21; // FD_READ | FD_CLOSE
+ * console.log(decodeWSANETWORKEVENTS(bytes).lNetworkEvents); // 33
+ * ```
+ */
+export function decodeWSANETWORKEVENTS(bytes: Uint8Array): WSANETWORKEVENTS {
+  const L = WSANETWORKEVENTS_LAYOUT;
+  const view = need(bytes, L.size, "WSANETWORKEVENTS");
+  const ne = new WSANETWORKEVENTS();
+  ne.lNetworkEvents = view.getInt32(L.lNetworkEvents, true);
+  for (let i = 0; i < FD_MAX_EVENTS; i++) {
+    ne.iErrorCode[i] = view.getInt32(L.iErrorCode + 4 * i, true);
+  }
+  return ne;
+}
+
+/** `MSG` on 64-bit Windows: `HWND hwnd; UINT message; WPARAM wParam; LPARAM lParam; DWORD time; POINT pt; DWORD lPrivate`. */
+export const MSG_LAYOUT_WIN64 = {
+  size: 48,
+  hwnd: 0,
+  message: 8,
+  wParam: 16,
+  lParam: 24,
+  time: 32,
+  pt_x: 36,
+  pt_y: 40,
+} as const;
+
+/** `MSG`: one message of a thread's queue (`GetMessage`, `DispatchMessage`). */
+export class MSG {
+  /** The window it is for (`HWND`, a bigint; 0n: the thread). */
+  hwnd = 0n;
+  /** The message number, e.g. `WM_USER + 1`. */
+  message = 0;
+  /** `WPARAM` (for `WSAAsyncSelect`: the socket). */
+  wParam = 0n;
+  /** `LPARAM` (for `WSAAsyncSelect`: `WSAMAKESELECTREPLY(event, error)`). */
+  lParam = 0n;
+  /** When it was posted (ms since the system started). */
+  time = 0;
+  /** Where the cursor was. */
+  pt: { x: number; y: number } = { x: 0, y: 0 };
+}
+
+/**
+ * Encodes a `MSG` as 64-bit Windows lays it out.
+ *
+ * @example
+ * ```ts
+ * import { encodeMSG, MSG } from "./structs.ts";
+ * console.log(encodeMSG(new MSG()).byteLength); // 48
+ * ```
+ */
+export function encodeMSG(msg: MSG): Uint8Array {
+  const L = MSG_LAYOUT_WIN64;
+  const bytes = new Uint8Array(L.size);
+  const view = new DataView(bytes.buffer);
+  view.setBigUint64(L.hwnd, BigInt.asUintN(64, msg.hwnd), true);
+  view.setUint32(L.message, uint(msg.message, 32, "MSG.message"), true);
+  view.setBigUint64(L.wParam, BigInt.asUintN(64, msg.wParam), true);
+  view.setBigInt64(L.lParam, BigInt.asIntN(64, msg.lParam), true);
+  view.setUint32(L.time, msg.time >>> 0, true);
+  view.setInt32(L.pt_x, msg.pt.x | 0, true);
+  view.setInt32(L.pt_y, msg.pt.y | 0, true);
+  return bytes;
+}
+
+/**
+ * Decodes a `MSG` as `GetMessage` filled it.
+ *
+ * @example
+ * ```ts
+ * import { decodeMSG } from "./structs.ts";
+ * console.log(decodeMSG(new Uint8Array(48)).message); // 0
+ * ```
+ */
+export function decodeMSG(bytes: Uint8Array): MSG {
+  const L = MSG_LAYOUT_WIN64;
+  const view = need(bytes, L.size, "MSG");
+  const msg = new MSG();
+  msg.hwnd = view.getBigUint64(L.hwnd, true);
+  msg.message = view.getUint32(L.message, true);
+  msg.wParam = view.getBigUint64(L.wParam, true);
+  msg.lParam = view.getBigInt64(L.lParam, true);
+  msg.time = view.getUint32(L.time, true);
+  msg.pt = { x: view.getInt32(L.pt_x, true), y: view.getInt32(L.pt_y, true) };
+  return msg;
 }

@@ -12,14 +12,42 @@
 
 import { setImmediate } from "node:timers";
 import type {
+  AsyncSelectBackend,
   Awaitable,
   BackendName,
   Datagram,
+  EventSelectBackend,
   SelectSets,
   SocketBackend,
   WaitStats,
+  WNDPROC,
 } from "./backend.ts";
-import { FD_SETSIZE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
+import {
+  asyncSelectFor,
+  checkMessage,
+  checkUint,
+  checkWindow,
+  copyMessage,
+} from "./async_select.ts";
+import {
+  checkEvent,
+  checkNetworkEvents,
+  copyNetworkEvents,
+  eventSelectFor,
+  waitForMultipleEvents,
+} from "./events.ts";
+import {
+  FD_SETSIZE,
+  type HWND,
+  INVALID_SOCKET,
+  PM_REMOVE,
+  type SOCKET,
+  SOCKET_ERROR,
+  WM_QUIT,
+  WSA_INVALID_EVENT,
+  WSA_WAIT_FAILED,
+  type WSAEVENT,
+} from "./constants.ts";
 import {
   isWinsockError,
   WinsockError,
@@ -34,6 +62,7 @@ import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } f
 import {
   type ADDRINFOA,
   fd_set,
+  MSG,
   sizeof,
   type SOCKADDR,
   sockaddr_in6,
@@ -41,6 +70,7 @@ import {
   timeval,
   type WSABUF,
   WSADATA,
+  WSANETWORKEVENTS,
 } from "./structs.ts";
 
 /** An `int *` out-parameter, such as `accept`'s `addrlen`. */
@@ -787,5 +817,304 @@ export class Winsock<Blocking extends boolean = false> {
       callGethostname(this.#backend, name, namelen);
       return 0;
     });
+  }
+
+  // -------------------------------------------------------------------------
+  // The event select model (lib/events.ts): WSACreateEvent … WSAEnumNetworkEvents.
+
+  #eventApi?: EventSelectBackend;
+
+  /** The backend's event select calls; an emulation wraps the backend on first use. */
+  #events(): EventSelectBackend {
+    if (!this.#eventApi) {
+      const { api, backend } = eventSelectFor(this.#backend, this.#blocking);
+      this.#eventApi = api;
+      this.#backend = backend;
+    }
+    return this.#eventApi;
+  }
+
+  /** An event-object call: needs no `WSAStartup` (as in C, where it is `CreateEvent`). */
+  #eventCall<T>(failed: T, call: (api: EventSelectBackend) => T): T {
+    try {
+      return call(this.#events());
+    } catch (e) {
+      this.#fail(e);
+      return failed;
+    }
+  }
+
+  /**
+   * `WSAEVENT WSACreateEvent(void)`: a new manual-reset event object, not
+   * signalled; `WSA_INVALID_EVENT` on failure.
+   *
+   * @example
+   * ```ts
+   * import { MAKEWORD, openWinsock, WSA_WAIT_EVENT_0, WSADATA } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const ev = ws.WSACreateEvent();
+   * ws.WSASetEvent(ev);
+   * console.log(await ws.WSAWaitForMultipleEvents(1, [ev], false, 0, false) === WSA_WAIT_EVENT_0); // true
+   * ws.WSACloseEvent(ev);
+   * ws.WSACleanup();
+   * ```
+   */
+  WSACreateEvent(): WSAEVENT {
+    return this.#eventCall(WSA_INVALID_EVENT, (api) => api.WSACreateEvent());
+  }
+
+  /** `BOOL WSACloseEvent(WSAEVENT hEvent)`: false (`WSA_INVALID_HANDLE`) for a handle that is not one. */
+  WSACloseEvent(hEvent: WSAEVENT): boolean {
+    return this.#eventCall(false, (api) => (api.WSACloseEvent(checkEvent(hEvent)), true));
+  }
+
+  /** `BOOL WSASetEvent(WSAEVENT hEvent)`: signals it; waits on it end. */
+  WSASetEvent(hEvent: WSAEVENT): boolean {
+    return this.#eventCall(false, (api) => (api.WSASetEvent(checkEvent(hEvent)), true));
+  }
+
+  /** `BOOL WSAResetEvent(WSAEVENT hEvent)`: not signalled any more. */
+  WSAResetEvent(hEvent: WSAEVENT): boolean {
+    return this.#eventCall(false, (api) => (api.WSAResetEvent(checkEvent(hEvent)), true));
+  }
+
+  /**
+   * `int WSAEventSelect(SOCKET s, WSAEVENT hEventObject, long lNetworkEvents)`:
+   * records the `FD_*` events of `lNetworkEvents` on `s` and signals
+   * `hEventObject` for them (see `WSAEnumNetworkEvents`); `hEventObject` 0n
+   * with 0 cancels. The socket becomes non-blocking (`WSAEWOULDBLOCK`
+   * instead of a wait), and a socket `accept`ed from it inherits the
+   * selection. 0 or `SOCKET_ERROR`.
+   */
+  WSAEventSelect(s: SOCKET, hEventObject: WSAEVENT, lNetworkEvents: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const h = hEventObject === WSA_INVALID_EVENT ? hEventObject : checkEvent(hEventObject);
+      this.#events().WSAEventSelect(checkSocket(s), h, checkNetworkEvents(lNetworkEvents));
+      return 0;
+    });
+  }
+
+  /**
+   * `int WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
+   * LPWSANETWORKEVENTS lpNetworkEvents)`: fills `lpNetworkEvents` with the
+   * events recorded on `s` since the last call (and each one's error code,
+   * at its `FD_*_BIT`), clears the record, and resets `hEventObject` (unless
+   * 0n). 0 or `SOCKET_ERROR`.
+   */
+  WSAEnumNetworkEvents(
+    s: SOCKET,
+    hEventObject: WSAEVENT,
+    lpNetworkEvents: WSANETWORKEVENTS,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const h = hEventObject === WSA_INVALID_EVENT ? hEventObject : checkEvent(hEventObject);
+      copyNetworkEvents(new WSANETWORKEVENTS(), lpNetworkEvents); // check it before
+      copyNetworkEvents(this.#events().WSAEnumNetworkEvents(checkSocket(s), h), lpNetworkEvents);
+      return 0;
+    });
+  }
+
+  /**
+   * `DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
+   * BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable)`: resolves with
+   * `WSA_WAIT_EVENT_0` + the index of a signalled event (with `fWaitAll`,
+   * once all are), `WSA_WAIT_TIMEOUT` after `dwTimeout` ms (`WSA_INFINITE`:
+   * none), or `WSA_WAIT_FAILED` (more than `WSA_MAXIMUM_WAIT_EVENTS`:
+   * `WSA_INVALID_PARAMETER`; a bad handle: `WSA_INVALID_HANDLE`).
+   */
+  WSAWaitForMultipleEvents(
+    cEvents: number,
+    lphEvents: readonly WSAEVENT[],
+    fWaitAll: boolean,
+    dwTimeout: number,
+    fAlertable: boolean,
+  ): Waited<Blocking, number> {
+    return this.#wait(WSA_WAIT_FAILED, () => {
+      return waitForMultipleEvents(
+        this.#events(),
+        cEvents,
+        lphEvents,
+        fWaitAll,
+        dwTimeout,
+        fAlertable,
+      );
+    });
+  }
+
+  // -------------------------------------------------------------------------
+  // The asynchronous select model (lib/async_select.ts): WSAAsyncSelect, a window, its messages.
+
+  #asyncApi?: AsyncSelectBackend;
+
+  #async(): AsyncSelectBackend {
+    const events = this.#events(); // installs the socket emulation where there is one
+    return this.#asyncApi ??= asyncSelectFor(this.#backend, events);
+  }
+
+  /** A window or message call: needs no `WSAStartup` (it is user32's). */
+  #windowCall<T>(failed: T, call: (api: AsyncSelectBackend) => T): T {
+    try {
+      return call(this.#async());
+    } catch (e) {
+      this.#fail(e);
+      return failed;
+    }
+  }
+
+  /**
+   * The window `WSAAsyncSelect` posts to, as C makes it with
+   * `RegisterClassEx` and `CreateWindowEx(…, HWND_MESSAGE, …)`: on Windows a
+   * real message-only window, elsewhere a window of the emulated queue. Its
+   * messages go to `lpfnWndProc` through `DispatchMessage`; messages it does
+   * not handle go to `DefWindowProc`. 0n on failure.
+   *
+   * @example
+   * ```ts
+   * import { MSG, openWinsock, WM_USER } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * const hWnd = ws.createMessageWindow((hWnd, uMsg, wParam, lParam) => {
+   *   if (uMsg === WM_USER) console.log("got", wParam); // got 7n
+   *   return uMsg === WM_USER ? 0n : ws.DefWindowProc(hWnd, uMsg, wParam, lParam);
+   * });
+   * ws.PostMessage(hWnd, WM_USER, 7n, 0n);
+   * const msg = new MSG();
+   * if (await ws.GetMessage(msg, null, 0, 0) > 0) await ws.DispatchMessage(msg);
+   * ws.DestroyWindow(hWnd);
+   * ```
+   */
+  createMessageWindow(lpfnWndProc: WNDPROC): HWND {
+    return this.#windowCall(0n, (api) => {
+      if (typeof lpfnWndProc !== "function") throw new WinsockError(WSAEINVAL, "not a WNDPROC");
+      return api.createWindow(lpfnWndProc);
+    });
+  }
+
+  /** `BOOL DestroyWindow(HWND hWnd)`. */
+  DestroyWindow(hWnd: HWND): boolean {
+    return this.#windowCall(false, (api) => (api.DestroyWindow(checkWindow(hWnd, false)), true));
+  }
+
+  /**
+   * `int WSAAsyncSelect(SOCKET s, HWND hWnd, u_int wMsg, long lEvent)`: posts
+   * `wMsg` to `hWnd` for each `FD_*` event of `lEvent` on `s` (`wParam`: the
+   * socket; `lParam`: `WSAMAKESELECTREPLY(event, error)`), each recorded
+   * once until the call that re-enables it, as `WSAEventSelect` records them;
+   * `lEvent` 0 cancels. The socket becomes non-blocking. 0 or `SOCKET_ERROR`.
+   */
+  WSAAsyncSelect(s: SOCKET, hWnd: HWND, wMsg: number, lEvent: number): number {
+    return this.#call(SOCKET_ERROR, () => {
+      this.#async().WSAAsyncSelect(
+        checkSocket(s),
+        checkWindow(hWnd, false),
+        checkUint(wMsg, "wMsg"),
+        checkNetworkEvents(lEvent),
+      );
+      return 0;
+    });
+  }
+
+  /**
+   * `BOOL GetMessage(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT
+   * wMsgFilterMax)`: resolves when a message for `hWnd` (null: any) in the
+   * range (0, 0: all) is there, with 1 and the message in `lpMsg`; 0 for
+   * `WM_QUIT`; -1 on failure.
+   */
+  GetMessage(
+    lpMsg: MSG,
+    hWnd: HWND | null,
+    wMsgFilterMin: number,
+    wMsgFilterMax: number,
+  ): Waited<Blocking, number> {
+    const failed = (e: unknown): Waited<Blocking, number> => {
+      this.#fail(e);
+      return (this.#blocking ? -1 : Promise.resolve(-1)) as Waited<Blocking, number>;
+    };
+    try {
+      checkMessage(lpMsg);
+      const got = this.#async().GetMessage(
+        checkWindow(hWnd, true),
+        checkUint(wMsgFilterMin, "wMsgFilterMin"),
+        checkUint(wMsgFilterMax, "wMsgFilterMax"),
+      );
+      const done = (msg: MSG) => {
+        copyMessage(msg, lpMsg);
+        return msg.message === WM_QUIT ? 0 : 1;
+      };
+      if (!(got instanceof Promise)) {
+        const n = done(got);
+        return (this.#blocking ? n : Promise.resolve(n)) as Waited<Blocking, number>;
+      }
+      if (this.#blocking) throw new Error("a blocking backend returned a Promise");
+      return got.then(done, (e) => failed(e)) as Waited<Blocking, number>;
+    } catch (e) {
+      return failed(e);
+    }
+  }
+
+  /**
+   * `BOOL PeekMessage(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT
+   * wMsgFilterMax, UINT wRemoveMsg)`: true with the message in `lpMsg`
+   * (taken out of the queue with `PM_REMOVE`), false when there is none.
+   */
+  PeekMessage(
+    lpMsg: MSG,
+    hWnd: HWND | null,
+    wMsgFilterMin: number,
+    wMsgFilterMax: number,
+    wRemoveMsg: number,
+  ): boolean {
+    return this.#windowCall(false, (api) => {
+      checkMessage(lpMsg);
+      const msg = api.PeekMessage(
+        checkWindow(hWnd, true),
+        checkUint(wMsgFilterMin, "wMsgFilterMin"),
+        checkUint(wMsgFilterMax, "wMsgFilterMax"),
+        (wRemoveMsg & PM_REMOVE) !== 0,
+      );
+      if (msg) copyMessage(msg, lpMsg);
+      return msg !== null;
+    });
+  }
+
+  /** `BOOL TranslateMessage(const MSG *lpMsg)`: false, as for every message but a key's. */
+  TranslateMessage(lpMsg: MSG): boolean {
+    return this.#windowCall(false, () => (checkMessage(lpMsg), false));
+  }
+
+  /**
+   * `LRESULT DispatchMessage(const MSG *lpMsg)`: calls the window procedure
+   * of `lpMsg.hwnd` and returns its answer; a Promise if the procedure
+   * returned one (await it before the next message, as one window procedure
+   * runs at a time in C).
+   */
+  DispatchMessage(lpMsg: MSG): bigint | Promise<bigint> {
+    return this.#windowCall<bigint | Promise<bigint>>(
+      0n,
+      (api) => api.DispatchMessage(checkMessage(lpMsg)),
+    );
+  }
+
+  /** `BOOL PostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)`. */
+  PostMessage(hWnd: HWND | null, Msg: number, wParam: bigint, lParam: bigint): boolean {
+    return this.#windowCall(false, (api) => {
+      api.PostMessage(
+        checkWindow(hWnd, true),
+        checkUint(Msg, "Msg"),
+        BigInt(wParam),
+        BigInt(lParam),
+      );
+      return true;
+    });
+  }
+
+  /** `void PostQuitMessage(int nExitCode)`: `GetMessage` answers 0 when it takes it. */
+  PostQuitMessage(nExitCode: number): void {
+    this.#windowCall(undefined, (api) => api.PostQuitMessage(nExitCode | 0));
+  }
+
+  /** `LRESULT DefWindowProc(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)`. */
+  DefWindowProc(hWnd: HWND, Msg: number, wParam: bigint, lParam: bigint): bigint {
+    return this.#windowCall(0n, (api) => api.DefWindowProc(hWnd, Msg, wParam, lParam));
   }
 }

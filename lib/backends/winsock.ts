@@ -54,6 +54,8 @@ import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
 import { inet_addr } from "../helpers.ts";
 import { pollEngine, Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
+import { createNativeEventSelect } from "./winsock_events.ts";
+import { createNativeAsyncSelect } from "./winsock_async.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
   decodeFdSet,
@@ -91,6 +93,8 @@ const CONNECT_LOOK_MS = 500;
 export function createWinsockBackend(options: BackendOptions = {}): SocketBackend {
   const ws: Ws2_32 = openWs2_32();
   const open = new Set<SOCKET>();
+  /** Sockets the program made non-blocking (`WSAEventSelect`): their calls never wait. */
+  const nonBlocking = new Set<SOCKET>();
 
   /** Throws the thread's last error, read right after the failed call. */
   function fail(what: string): never {
@@ -160,7 +164,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
    * and its one answer comes back as it is.
    */
   function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Awaitable<T> {
-    if (!options.blocking) return reactor.retry(s, events, attempt);
+    if (!options.blocking && !nonBlocking.has(s)) return reactor.retry(s, events, attempt);
     const result = attempt();
     // A blocking socket never says "would block" (only we set FIONBIO); if it did, say so.
     if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "blocking call");
@@ -293,6 +297,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       open.clear();
       sentLast.clear();
       ended.clear();
+      nonBlocking.clear();
       check(ws.WSACleanup(), "WSACleanup");
     },
     socket(af, type, protocol) {
@@ -323,6 +328,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         if (client === INVALID_SOCKET) return wouldBlock("accept");
         open.add(client);
         setNonBlocking(client);
+        if (nonBlocking.has(s)) nonBlocking.add(client); // it inherits the listener's selection
         return { socket: client, address: decodeSockaddr(bytes, undefined, len[0]) };
       });
     },
@@ -330,7 +336,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      if (options.blocking) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
+      if (options.blocking || nonBlocking.has(s)) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
       return (async () => {
         // Done when select says writable (connected) or exceptional (failed). Windows before
         // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
@@ -367,6 +373,12 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     },
     send(s, buf, flags) {
       sentLast.delete(s);
+      if (nonBlocking.has(s)) { // a non-blocking send: what fits now, or WSAEWOULDBLOCK
+        const n = ws.send(known(s), buf, buf.byteLength, flags);
+        if (n === SOCKET_ERROR) throw new WinsockError(ws.WSAGetLastError(), "send");
+        sentLast.add(s);
+        return n;
+      }
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
           const n = ws.send(known(s), rest, rest.byteLength, flags);
@@ -471,6 +483,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       open.delete(s);
       sentLast.delete(s);
       ended.delete(s);
+      nonBlocking.delete(s);
     },
     select(sets, timeoutMs) {
       for (const s of [...sets.read, ...sets.write, ...sets.except]) known(s);
@@ -484,6 +497,8 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       return reactor.select(interests, timeoutMs, () => selectNow(sets, 0));
     },
     waitStats: () => reactor.stats(),
+    eventSelect: createNativeEventSelect(ws, nonBlocking, !!options.blocking),
+    asyncSelect: createNativeAsyncSelect(ws, nonBlocking, !!options.blocking),
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
     setsockopt(s, level, optname, optval) {

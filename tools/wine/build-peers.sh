@@ -26,7 +26,7 @@ if ! command -v "$cc" >/dev/null; then
 fi
 
 mkdir -p "$out"
-for name in tutorial_server tutorial_client; do
+for name in tutorial_server tutorial_client event_select_trace; do
   src="$root/tests/peers/$name.c"
   [ -f "$src" ] || { echo "build-peers: ERROR: missing $src" >&2; exit 1; }
   for cs in UTF-8 GBK; do

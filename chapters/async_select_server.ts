@@ -1,0 +1,140 @@
+/**
+ * The asynchronous select model (`WSAAsyncSelect`): Winsock posts a window
+ * message for each network event of a socket (`FD_ACCEPT`, `FD_READ`,
+ * `FD_WRITE`, `FD_CLOSE`), and the program's message loop (`GetMessage`,
+ * `TranslateMessage`, `DispatchMessage`) hands each one to the window
+ * procedure: `wParam` is the socket, `lParam` the event and its error code
+ * (`WSAGETSELECTEVENT`, `WSAGETSELECTERROR`).
+ *
+ *     deno run --allow-net=127.0.0.1 --allow-ffi chapters/async_select_server.ts [--port 12345] [--encoding gbk]
+ *
+ * Each client gets the tutorial's greeting, each message is printed with
+ * the client's address and echoed back to its sender; a client that leaves
+ * or resets is dropped. It serves until stopped (Ctrl+C); exit 1 on an
+ * error, 2 on a bad flag.
+ *
+ * The window is the one the façade provides (`createMessageWindow`): on
+ * Windows a real message-only window, elsewhere the emulated queue with the
+ * same calls. One window serves any number of sockets: this model has no
+ * 64-socket limit; its limit is the one thread that runs the window
+ * procedure for every message of every client.
+ *
+ * @module
+ */
+
+import {
+  AF_INET,
+  FD_ACCEPT,
+  FD_CLOSE,
+  FD_READ,
+  FD_WRITE,
+  HIBYTE,
+  htons,
+  type HWND,
+  inet_addr,
+  INVALID_SOCKET,
+  IPPROTO_TCP,
+  LOBYTE,
+  MAKEWORD,
+  MSG,
+  sizeof,
+  SOCK_STREAM,
+  sockaddr_in,
+  type SOCKET,
+  SOCKET_ERROR,
+  SOMAXCONN,
+  WM_USER,
+  WSADATA,
+  WSAEWOULDBLOCK,
+  WSAGETSELECTERROR,
+  WSAGETSELECTEVENT,
+} from "../mod.ts";
+import { tutorialOptions } from "../lib/cli.ts";
+import { printLine } from "../lib/console.ts";
+import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import { EchoClients } from "./_echo.ts";
+
+/** The message Winsock posts for the sockets' events. */
+const WM_SOCKET = WM_USER + 1;
+
+const options = tutorialOptions("chapters/async_select_server.ts", "listen on");
+const ws = openForProgram(options);
+
+// 打开网络库, 校验版本
+const wdSockMsg = new WSADATA();
+const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
+if (nRes !== 0) startupFailed(nRes);
+if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
+  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
+  ws.WSACleanup();
+  Deno.exit(1);
+}
+
+// 创建socket, 绑定, 监听: as in server.ts
+const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
+const si = new sockaddr_in();
+si.sin_family = AF_INET;
+si.sin_port = htons(options.port);
+si.sin_addr.S_un.S_addr = inet_addr(options.host);
+if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
+  fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
+}
+if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
+  fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
+}
+
+const clients = new EchoClients(ws, options.encoding);
+
+/** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be posted again for the next client). */
+async function acceptClient(hWnd: HWND): Promise<void> {
+  const socketClient = await ws.accept(socketServer, null, null);
+  if (socketClient === INVALID_SOCKET) {
+    const code = ws.WSAGetLastError();
+    if (code !== WSAEWOULDBLOCK) printLine(failureLine("客户端链接失败", code));
+    return;
+  }
+  // It inherited the listener's selection (FD_ACCEPT): ask for a client's events instead.
+  if (
+    SOCKET_ERROR === ws.WSAAsyncSelect(socketClient, hWnd, WM_SOCKET, FD_READ | FD_WRITE | FD_CLOSE)
+  ) {
+    printLine(failureLine("WSAAsyncSelect 失败", ws.WSAGetLastError()));
+    ws.closesocket(socketClient);
+    return;
+  }
+  await clients.add(socketClient);
+}
+
+/** The window procedure: what each socket message calls for. */
+async function onSocket(hWnd: HWND, s: SOCKET, lParam: bigint): Promise<bigint> {
+  const event = WSAGETSELECTEVENT(lParam), error = WSAGETSELECTERROR(lParam);
+  if (s === socketServer) {
+    if (event === FD_ACCEPT) await acceptClient(hWnd);
+  } else if (event === FD_WRITE) {
+    await clients.writable(s);
+  } else if (event === FD_READ) {
+    if (error === 0) await clients.readable(s);
+    else await clients.closed(s, error);
+  } else if (event === FD_CLOSE) {
+    await clients.closed(s, error);
+  }
+  return 0n;
+}
+
+// 窗口: messages for the sockets go to its window procedure
+const hWnd = ws.createMessageWindow((hWnd, uMsg, wParam, lParam) =>
+  uMsg === WM_SOCKET ? onSocket(hWnd, wParam, lParam) : ws.DefWindowProc(hWnd, uMsg, wParam, lParam)
+);
+if (hWnd === 0n) fail(ws, "创建窗口失败", ws.WSAGetLastError(), socketServer);
+if (SOCKET_ERROR === ws.WSAAsyncSelect(socketServer, hWnd, WM_SOCKET, FD_ACCEPT)) {
+  fail(ws, "WSAAsyncSelect 失败", ws.WSAGetLastError(), socketServer);
+}
+if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+printLine(`WSAAsyncSelect 服务器已启动: ${options.host}:${options.port}`);
+
+// 消息循环: one message at a time, as one window procedure runs at a time in C
+const msg = new MSG();
+while (await ws.GetMessage(msg, null, 0, 0) > 0) {
+  ws.TranslateMessage(msg);
+  await ws.DispatchMessage(msg);
+}
