@@ -376,8 +376,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       if (nonBlocking.has(s)) { // a non-blocking send: what fits now, or WSAEWOULDBLOCK
         const n = ws.send(known(s), buf, buf.byteLength, flags);
         if (n === SOCKET_ERROR) throw new WinsockError(ws.WSAGetLastError(), "send");
-        sentLast.add(s);
-        return n;
+        return n; // not `sentLast`: this program waits in its own notifications, unseen here
       }
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
