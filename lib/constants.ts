@@ -100,3 +100,17 @@ export const POLLRDBAND = 0x0200;
 export const POLLERR = 0x0001;
 /** `POLLHUP` for `WSAPoll`. */
 export const POLLHUP = 0x0002;
+
+// ---------------------------------------------------------------------------
+// Overlapped I/O and completion ports.
+
+/** A Windows `HANDLE` (an event, a completion port) as its pointer value. */
+export type HANDLE = bigint;
+/** `INVALID_HANDLE_VALUE`: `(HANDLE)-1`; `CreateIoCompletionPort` takes it to make a new port. */
+export const INVALID_HANDLE_VALUE: HANDLE = 0xffffffffffffffffn;
+/** `INFINITE`: a wait without a time limit. */
+export const INFINITE = 0xffffffff;
+/** `WAIT_IO_COMPLETION`: an alertable wait ended to run completion routines. */
+export const WAIT_IO_COMPLETION = 0xc0;
+/** `SO_UPDATE_ACCEPT_CONTEXT`: gives a socket `AcceptEx` accepted its listener's properties. */
+export const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;

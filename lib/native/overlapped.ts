@@ -1,0 +1,205 @@
+/**
+ * Overlapped I/O and completion ports on real Winsock: `WSARecv`/`WSASend`
+ * with the caller's `WSAOVERLAPPED` (its own unmoving memory) and buffers
+ * (pinned by reference until reaped), `CreateIoCompletionPort`,
+ * `GetQueuedCompletionStatusEx` awaited off the JS thread,
+ * `PostQueuedCompletionStatus`, and completion routines run by a real
+ * alertable `SleepEx` on the JS thread.
+ *
+ * A failed operation's code is the Winsock one (`WSAGetOverlappedResult`,
+ * asked on the JS thread), e.g. 10054 for a reset where C's
+ * `GetQueuedCompletionStatus` leaves 64 (`ERROR_NETNAME_DELETED`) in
+ * `GetLastError()`.
+ *
+ * @module
+ */
+
+import { INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
+import { WinsockError, WSA_IO_INCOMPLETE, WSA_IO_PENDING } from "../errors.ts";
+import {
+  OVERLAPPED_ENTRY_LAYOUT,
+  overlappedBytes,
+  WSABUF_LAYOUT,
+  type WSAOVERLAPPED,
+} from "../overlapped_structs.ts";
+import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../overlapped.ts";
+import { openKernel32 } from "../../ffi/kernel32.ts";
+import { openWs2_32Overlapped } from "../../ffi/ws2_32.ts";
+
+/** `WAIT_TIMEOUT`, as `GetLastError()` says it. */
+const WAIT_TIMEOUT = 258;
+
+/** What keeps a started operation's memory referenced until it is reaped. */
+interface Pinned {
+  ov: WSAOVERLAPPED;
+  /** The socket, for the operation's Winsock code; null for a posted packet. */
+  s: SOCKET | null;
+  bufs: Uint8Array[];
+  wsabufs: Uint8Array;
+  routine: CompletionRoutine | null;
+  /** Posted packets still queued with this `WSAOVERLAPPED`. */
+  posted: number;
+}
+
+function address(bytes: Uint8Array): bigint {
+  return Deno.UnsafePointer.value(Deno.UnsafePointer.of(bytes));
+}
+
+function stable(size: number): Uint8Array {
+  return new Uint8Array(new ArrayBuffer(size)); // an ArrayBuffer's store never moves
+}
+
+/** The native engine (Windows, `--allow-ffi`). */
+export function createNativeEngine(): CompletionEngine {
+  const ws = openWs2_32Overlapped();
+  const k = openKernel32();
+  const pinned = new Map<bigint, Pinned>();
+  let routineCallback: Deno.UnsafeCallback<typeof ROUTINE> | null = null;
+
+  function lastError(what: string): never {
+    throw new WinsockError(k.GetLastError(), what);
+  }
+
+  function reap(at: bigint): Pinned | undefined {
+    const p = pinned.get(at);
+    if (p && p.posted === 0) pinned.delete(at);
+    return p;
+  }
+
+  /** The Winsock outcome of a completed operation, asked on the JS thread. */
+  function outcomeOf(s: SOCKET, ov: WSAOVERLAPPED): Outcome | null {
+    const out = new Uint32Array(2);
+    const bytes = new Uint8Array(out.buffer, 0, 4), flags = new Uint8Array(out.buffer, 4, 4);
+    const ok = ws.WSAGetOverlappedResult(
+      s,
+      Deno.UnsafePointer.of(overlappedBytes(ov)),
+      bytes,
+      0,
+      flags,
+    );
+    if (ok) return { bytes: out[0], flags: out[1], error: 0 };
+    const error = ws.WSAGetLastError();
+    return error === WSA_IO_INCOMPLETE ? null : { bytes: out[0], flags: out[1], error };
+  }
+
+  const ROUTINE = { parameters: ["u32", "u32", "pointer", "u32"], result: "void" } as const;
+  function routinePointer(): Deno.PointerValue {
+    routineCallback ??= new Deno.UnsafeCallback(ROUTINE, (dwError, cb, lpOverlapped, dwFlags) => {
+      const p = reap(Deno.UnsafePointer.value(lpOverlapped));
+      p?.routine?.(dwError, cb, p.ov, dwFlags);
+    });
+    return routineCallback.pointer;
+  }
+
+  return {
+    start(send, s, bufs, flags, ov, routine) {
+      const wsabufs = stable(WSABUF_LAYOUT.size * bufs.length);
+      const view = new DataView(wsabufs.buffer);
+      bufs.forEach((b, i) => {
+        void b.buffer; // a small typed array moves its bytes off the heap, for good
+        view.setUint32(i * WSABUF_LAYOUT.size + WSABUF_LAYOUT.len, b.byteLength, true);
+        const at = b.byteLength === 0 ? 0n : address(b);
+        view.setBigUint64(i * WSABUF_LAYOUT.size + WSABUF_LAYOUT.buf, at, true);
+      });
+      const ovBytes = overlappedBytes(ov);
+      const at = address(ovBytes);
+      pinned.set(at, { ov, s, bufs, wsabufs, routine, posted: 0 });
+      const count = new Uint32Array(2); // [0]: bytes, [1]: flags
+      count[1] = flags;
+      const bytesOut = new Uint8Array(count.buffer, 0, 4);
+      const cr = routine ? routinePointer() : null;
+      const wsabufPtr = Deno.UnsafePointer.of(wsabufs);
+      const ovPtr = Deno.UnsafePointer.of(ovBytes);
+      const rc = send
+        ? ws.WSASend(s, wsabufPtr, bufs.length, bytesOut, flags, ovPtr, cr)
+        : ws.WSARecv(
+          s,
+          wsabufPtr,
+          bufs.length,
+          bytesOut,
+          new Uint8Array(count.buffer, 4, 4),
+          ovPtr,
+          cr,
+        );
+      if (rc !== SOCKET_ERROR) return count[0];
+      const error = ws.WSAGetLastError();
+      if (error === WSA_IO_PENDING) return null;
+      pinned.delete(at);
+      throw new WinsockError(error, send ? "WSASend" : "WSARecv");
+    },
+    result(s, ov) {
+      const outcome = outcomeOf(s, ov);
+      if (outcome) reap(address(overlappedBytes(ov)));
+      return outcome;
+    },
+    async done(ov) {
+      const p = pinned.get(address(overlappedBytes(ov)));
+      if (!p || p.s === null) return;
+      const out = new Uint8Array(8);
+      const ovPtr = Deno.UnsafePointer.of(overlappedBytes(ov));
+      await ws.WSAGetOverlappedResult_wait(p.s, ovPtr, out.subarray(0, 4), 1, out.subarray(4));
+    },
+    createPort(s, port, key, threads) {
+      const h = k.CreateIoCompletionPort(s ?? INVALID_HANDLE_VALUE, port ?? 0n, key, threads);
+      if (BigInt(h) === 0n) lastError("CreateIoCompletionPort");
+      return BigInt(h);
+    },
+    async dequeue(port, max, ms) {
+      const entries = stable(OVERLAPPED_ENTRY_LAYOUT.size * max);
+      const removed = new Uint32Array(1);
+      const removedOut = new Uint8Array(removed.buffer);
+      let ok = await k.GetQueuedCompletionStatusEx_wait(port, entries, max, removedOut, ms, 0);
+      if (!ok) {
+        // Timed out, closed, or not a port: the error of that call is lost on its thread,
+        // so look again here, without waiting (it may also find a packet just queued).
+        ok = k.GetQueuedCompletionStatusEx(port, entries, max, removedOut, 0, 0);
+        if (!ok) {
+          const error = k.GetLastError();
+          if (error === WAIT_TIMEOUT) return [];
+          throw new WinsockError(error, "GetQueuedCompletionStatusEx");
+        }
+      }
+      const view = new DataView(entries.buffer);
+      const got: Completion[] = [];
+      for (let i = 0; i < removed[0]; i++) {
+        const at = i * OVERLAPPED_ENTRY_LAYOUT.size;
+        const ovAt = view.getBigUint64(at + OVERLAPPED_ENTRY_LAYOUT.lpOverlapped, true);
+        const status = view.getBigUint64(at + OVERLAPPED_ENTRY_LAYOUT.Internal, true);
+        const p = pinned.get(ovAt);
+        let error = 0;
+        if (p && p.posted > 0) p.posted--;
+        else if (p && p.s !== null && status !== 0n) error = outcomeOf(p.s, p.ov)?.error ?? 0;
+        if (p) reap(ovAt);
+        got.push({
+          key: view.getBigUint64(at + OVERLAPPED_ENTRY_LAYOUT.lpCompletionKey, true),
+          ov: p?.ov ?? null,
+          bytes: view.getUint32(at + OVERLAPPED_ENTRY_LAYOUT.dwNumberOfBytesTransferred, true),
+          error,
+        });
+      }
+      return got;
+    },
+    post(port, bytes, key, ov) {
+      let at = 0n;
+      if (ov) {
+        const ovBytes = overlappedBytes(ov);
+        at = address(ovBytes);
+        const p = pinned.get(at) ??
+          { ov, s: null, bufs: [], wsabufs: ovBytes, routine: null, posted: 0 };
+        p.posted++;
+        pinned.set(at, p);
+      }
+      if (!k.PostQueuedCompletionStatus(port, bytes, key, at)) {
+        if (ov) pinned.get(at)!.posted--;
+        lastError("PostQueuedCompletionStatus");
+      }
+    },
+    closeHandle(h) {
+      if (!k.CloseHandle(h)) lastError("CloseHandle");
+    },
+    closed() {},
+    sleepEx(ms, alertable) {
+      return Promise.resolve(k.SleepEx(ms, alertable ? 1 : 0));
+    },
+  };
+}
