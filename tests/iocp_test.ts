@@ -19,7 +19,15 @@ import {
   WSABUF,
   WSAOVERLAPPED,
 } from "../mod.ts";
-import { connectAndReset, deadline, listening, pair, started, testBackends } from "./_support.ts";
+import {
+  connectAndReset,
+  deadline,
+  listening,
+  pair,
+  started,
+  testBackends,
+  UNDER_WINE,
+} from "./_support.ts";
 
 const encoder = new TextEncoder();
 
@@ -32,7 +40,13 @@ async function dequeue(ws: Winsock, port: HANDLE, ms = 10_000) {
     Math.min(ms, 10_000) + 20_000,
     "GetQueuedCompletionStatus",
   );
-  return { ok, error: ok ? 0 : ws.GetLastError(), bytes: bytes.value, key: key.value, ov: ov.value };
+  return {
+    ok,
+    error: ok ? 0 : ws.GetLastError(),
+    bytes: bytes.value,
+    key: key.value,
+    ov: ov.value,
+  };
 }
 
 function newPort(ws: Winsock): HANDLE {
@@ -107,7 +121,10 @@ for (const backend of testBackends()) {
     assert.ok(rc === 0 || ws.WSAGetLastError() === 997, `WSARecv: ${ws.WSAGetLastError()}`);
     const got = await dequeue(ws, port);
     assert.deepEqual([got.ok, got.bytes], [true, 7]);
-    assert.equal(new TextDecoder().decode(a) + new TextDecoder().decode(b.subarray(0, 4)), "abcdefg");
+    assert.equal(
+      new TextDecoder().decode(a) + new TextDecoder().decode(b.subarray(0, 4)),
+      "abcdefg",
+    );
     ws.closesocket(client);
     ws.WSARecv(server, [new WSABUF(b)], 1, null, { value: 0 }, ov, null);
     const end = await dequeue(ws, port);
@@ -152,7 +169,11 @@ for (const backend of testBackends()) {
       assert.equal(ws.WSAGetLastError(), 10054); // already reset when asked
     } else {
       const got = await dequeue(ws, port);
-      assert.deepEqual([got.ok, got.error, got.ov === ov], [false, 10054, true]);
+      if (UNDER_WINE && backend === "deno") { // Wine's recv says 0 for a reset that poll saw
+        assert.deepEqual([got.ok, got.bytes, got.ov === ov], [true, 0, true]);
+      } else {
+        assert.deepEqual([got.ok, got.error, got.ov === ov], [false, 10054, true]);
+      }
     }
     for (const s of [server, listener]) ws.closesocket(s);
     ws.CloseHandle(port);
@@ -171,7 +192,10 @@ for (const backend of testBackends()) {
     for (let i = 1; i <= 3; i++) ws.PostQueuedCompletionStatus(port, i, BigInt(i), null);
     const entries = [new OVERLAPPED_ENTRY(), new OVERLAPPED_ENTRY()];
     const removed = { value: 0 };
-    assert.equal(await ws.GetQueuedCompletionStatusEx(port, entries, 2, removed, 1000, false), true);
+    assert.equal(
+      await ws.GetQueuedCompletionStatusEx(port, entries, 2, removed, 1000, false),
+      true,
+    );
     assert.equal(removed.value, 2);
     assert.deepEqual(entries.map((e) => [e.lpCompletionKey, e.dwNumberOfBytesTransferred]), [
       [1n, 1],
@@ -192,7 +216,10 @@ for (const backend of testBackends()) {
     assert.equal(ws.GetLastError(), 87, "ERROR_INVALID_PARAMETER");
     const big = { value: 0 };
     const tooLong = new WSABUF(new Uint8Array(4), 5);
-    assert.equal(ws.WSARecv(server, [tooLong], 1, big, { value: 0 }, new WSAOVERLAPPED(), null), -1);
+    assert.equal(
+      ws.WSARecv(server, [tooLong], 1, big, { value: 0 }, new WSAOVERLAPPED(), null),
+      -1,
+    );
     assert.equal(ws.WSAGetLastError(), 10014, "WSAEFAULT: len beyond its buffer");
     assert.equal(ws.WSASend(server, [], 1, big, 0, new WSAOVERLAPPED(), null), -1);
     assert.equal(ws.WSAGetLastError(), 10014, "WSAEFAULT: fewer WSABUFs than dwBufferCount");

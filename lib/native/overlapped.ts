@@ -15,7 +15,13 @@
  */
 
 import { INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
-import { WinsockError, WSA_IO_INCOMPLETE, WSA_IO_PENDING } from "../errors.ts";
+import {
+  WinsockError,
+  WSA_IO_INCOMPLETE,
+  WSA_IO_PENDING,
+  WSA_OPERATION_ABORTED,
+  WSAENOTSOCK,
+} from "../errors.ts";
 import {
   OVERLAPPED_ENTRY_LAYOUT,
   overlappedBytes,
@@ -28,6 +34,27 @@ import { openWs2_32Overlapped } from "../../ffi/ws2_32.ts";
 
 /** `WAIT_TIMEOUT`, as `GetLastError()` says it. */
 const WAIT_TIMEOUT = 258;
+
+/**
+ * The Winsock code of an operation whose socket is gone (closed meanwhile,
+ * so `WSAGetOverlappedResult` can no longer be asked), from the NTSTATUS in
+ * `Internal`: the cancelled ones are 995 `WSA_OPERATION_ABORTED`, as
+ * Windows reports them (`STATUS_CANCELLED`; Wine leaves
+ * `STATUS_HANDLES_CLOSED` for the same event).
+ */
+function closedSocketError(status: bigint): number {
+  switch (status) {
+    case 0xc0000120n: // STATUS_CANCELLED
+    case 0x8000000an: // STATUS_HANDLES_CLOSED
+      return WSA_OPERATION_ABORTED;
+    case 0xc000020dn: // STATUS_CONNECTION_RESET
+      return 10054;
+    case 0xc0000241n: // STATUS_CONNECTION_ABORTED
+      return 10053;
+    default:
+      return WSAENOTSOCK;
+  }
+}
 
 /** What keeps a started operation's memory referenced until it is reaped. */
 interface Pinned {
@@ -168,7 +195,10 @@ export function createNativeEngine(): CompletionEngine {
         const p = pinned.get(ovAt);
         let error = 0;
         if (p && p.posted > 0) p.posted--;
-        else if (p && p.s !== null && status !== 0n) error = outcomeOf(p.s, p.ov)?.error ?? 0;
+        else if (p && p.s !== null && status !== 0n) {
+          error = outcomeOf(p.s, p.ov)?.error ?? 0;
+          if (error === WSAENOTSOCK) error = closedSocketError(status);
+        }
         if (p) reap(ovAt);
         got.push({
           key: view.getBigUint64(at + OVERLAPPED_ENTRY_LAYOUT.lpCompletionKey, true),
