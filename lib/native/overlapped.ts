@@ -113,7 +113,10 @@ export function createNativeEngine(): CompletionEngine {
   function routinePointer(): Deno.PointerValue {
     routineCallback ??= new Deno.UnsafeCallback(ROUTINE, (dwError, cb, lpOverlapped, dwFlags) => {
       const p = reap(Deno.UnsafePointer.value(lpOverlapped));
-      p?.routine?.(dwError, cb, p.ov, dwFlags);
+      if (!p) return;
+      // Aborted by closesocket: 995 as on Windows (Wine 8 hands the routine 10022 here).
+      const cancelled = closedSocketError(p.ov.Internal) === WSA_OPERATION_ABORTED;
+      p.routine?.(cancelled ? WSA_OPERATION_ABORTED : dwError, cb, p.ov, dwFlags);
     });
     return routineCallback.pointer;
   }
