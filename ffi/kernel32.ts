@@ -49,6 +49,13 @@ export const KERNEL32_SYMBOLS = {
    *                                 ULONG_PTR dwCompletionKey, LPOVERLAPPED lpOverlapped);
    */
   PostQueuedCompletionStatus: { parameters: ["usize", "u32", "usize", "usize"], result: "i32" },
+  /** DWORD WaitForSingleObject(HANDLE hHandle, DWORD dwMilliseconds), waiting on another thread. */
+  WaitForSingleObject_wait: {
+    name: "WaitForSingleObject",
+    parameters: ["usize", "u32"],
+    result: "u32",
+    nonblocking: true,
+  },
   /** BOOL CloseHandle(HANDLE hObject); */
   CloseHandle: { parameters: ["usize"], result: "i32" },
   /** DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable); */

@@ -121,9 +121,8 @@ export function openWs2_32(): Ws2_32 {
 
 /**
  * Overlapped I/O in `ws2_32.dll` (its own table, opened by the completion
- * engine): synchronous, so `WSAGetLastError()` is read on the calling thread;
- * `WSAGetOverlappedResult_wait` (fWait TRUE) is the one that waits, off the
- * JS thread, and its own error is never read.
+ * engine): all synchronous, so `WSAGetLastError()` is read on the calling
+ * thread; none of them waits (fWait is always FALSE).
  */
 export const WS2_32_OVERLAPPED_SYMBOLS = {
   /** int WSAGetLastError(void); */
@@ -153,13 +152,6 @@ export const WS2_32_OVERLAPPED_SYMBOLS = {
   WSAGetOverlappedResult: {
     parameters: ["usize", "pointer", "buffer", "i32", "buffer"],
     result: "i32",
-  },
-  /** The same, waiting (fWait TRUE) on another thread. */
-  WSAGetOverlappedResult_wait: {
-    name: "WSAGetOverlappedResult",
-    parameters: ["usize", "pointer", "buffer", "i32", "buffer"],
-    result: "i32",
-    nonblocking: true,
   },
 } as const satisfies Deno.ForeignLibraryInterface;
 

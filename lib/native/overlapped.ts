@@ -14,7 +14,7 @@
  * @module
  */
 
-import { INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
+import { INFINITE, INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import {
   WinsockError,
   WSA_IO_INCOMPLETE,
@@ -163,11 +163,18 @@ export function createNativeEngine(): CompletionEngine {
       return outcome;
     },
     async done(ov) {
+      // The socket's own handle is no signal to wait on with several operations in flight
+      // (each new one resets it), so: the operation's event when it has one, else a look
+      // every few milliseconds.
       const p = pinned.get(address(overlappedBytes(ov)));
       if (!p || p.s === null) return;
-      const out = new Uint8Array(8);
-      const ovPtr = Deno.UnsafePointer.of(overlappedBytes(ov));
-      await ws.WSAGetOverlappedResult_wait(p.s, ovPtr, out.subarray(0, 4), 1, out.subarray(4));
+      if (ov.hEvent !== 0n) {
+        await k.WaitForSingleObject_wait(ov.hEvent, INFINITE);
+        return;
+      }
+      for (let ms = 1; outcomeOf(p.s, ov) === null; ms = Math.min(ms * 2, 16)) {
+        await new Promise((r) => setTimeout(r, ms));
+      }
     },
     createPort(s, port, key, threads) {
       const h = k.CreateIoCompletionPort(s ?? INVALID_HANDLE_VALUE, port ?? 0n, key, threads);
