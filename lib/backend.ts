@@ -83,6 +83,13 @@ export interface SocketBackend {
   setsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): void;
   /** `getsockopt`: fills `optval`, returns the length written. */
   getsockopt(s: SOCKET, level: number, optname: number, optval: Uint8Array): number;
+  /**
+   * For `AcceptEx`'s emulation (posix, deno): accepts the next connection on
+   * the listening `s` into `into`, a socket made by `socket` and never bound
+   * or connected, which is the connected socket from then on; resolves with
+   * the peer's address. winsock has the real `AcceptEx` and leaves it out.
+   */
+  acceptInto?(s: SOCKET, into: SOCKET): Awaitable<SOCKADDR>;
 }
 
 /** How an FFI backend is made. */

@@ -16,6 +16,7 @@
 import type { SocketBackend } from "./backend.ts";
 import type { HANDLE, SOCKET } from "./constants.ts";
 import type { WSAOVERLAPPED } from "./overlapped_structs.ts";
+import type { SOCKADDR } from "./structs.ts";
 import { createEmulatedEngine } from "./emulated/overlapped.ts";
 import { createNativeEngine } from "./native/overlapped.ts";
 
@@ -72,6 +73,27 @@ export interface CompletionEngine {
     ov: WSAOVERLAPPED,
     routine: CompletionRoutine | null,
   ): number | null;
+  /**
+   * `AcceptEx`: accepts the next connection on `listener` into `into`, then
+   * (with `recvLength` > 0) its first bytes into `out`, then the local and
+   * remote addresses after them; the byte count when done at once, else null.
+   */
+  acceptEx(
+    listener: SOCKET,
+    into: SOCKET,
+    out: Uint8Array,
+    recvLength: number,
+    localLength: number,
+    remoteLength: number,
+    ov: WSAOVERLAPPED,
+  ): number | null;
+  /** `GetAcceptExSockaddrs`: the addresses `acceptEx` left in `out`. */
+  acceptExSockaddrs(
+    out: Uint8Array,
+    recvLength: number,
+    localLength: number,
+    remoteLength: number,
+  ): { local: SOCKADDR; remote: SOCKADDR };
   /** The outcome of `ov` on `s` if it is done (reaping it), else null. */
   result(s: SOCKET, ov: WSAOVERLAPPED): Outcome | null;
   /** Resolves once `ov` is done. */
@@ -107,3 +129,10 @@ export interface EventSignals {
   /** `WSASetEvent(hEvent)`. */
   set(hEvent: HANDLE): void;
 }
+
+/**
+ * Where `AcceptEx` leaves an address in its output buffer, as Wine lays it
+ * out (Windows' own layout is undocumented; read it only through
+ * `GetAcceptExSockaddrs`): at `at`, an `int` length, then the `sockaddr`.
+ */
+export const ACCEPTEX_ADDRESS = { length: 0, sockaddr: 4 } as const;

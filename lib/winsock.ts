@@ -86,6 +86,9 @@ function checkSocket(s: SOCKET): SOCKET {
   return s;
 }
 
+/** `AcceptEx`'s smallest address length: `sizeof(sockaddr_in)` + 16. */
+const ACCEPTEX_MIN_ADDRESS = 32;
+
 function checkOverlapped(ov: WSAOVERLAPPED, routine: CompletionRoutine | null): void {
   if (!(ov instanceof WSAOVERLAPPED)) {
     throw new WinsockError(
@@ -664,6 +667,94 @@ export class Winsock<Blocking extends boolean = false> {
       const ok = now();
       return ok ? true : this.#deliver(this.#lastError, false);
     })();
+  }
+
+  /**
+   * `BOOL AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOID
+   * lpOutputBuffer, DWORD dwReceiveDataLength, DWORD dwLocalAddressLength,
+   * DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived, LPOVERLAPPED
+   * lpOverlapped)`: accepts the next connection on `sListenSocket` into
+   * `sAcceptSocket` (made with `socket`, never bound or connected), with the
+   * client's first `dwReceiveDataLength` bytes (0: none) and then the two
+   * addresses in `lpOutputBuffer` (read them with `GetAcceptExSockaddrs`).
+   * Each address length must be at least 16 more than `sizeof` the address
+   * (32 for IPv4). True when done at once, else false with 997; the
+   * completion is the listening socket's (its port, or `hEvent`).
+   */
+  AcceptEx(
+    sListenSocket: SOCKET,
+    sAcceptSocket: SOCKET,
+    lpOutputBuffer: Uint8Array,
+    dwReceiveDataLength: number,
+    dwLocalAddressLength: number,
+    dwRemoteAddressLength: number,
+    lpdwBytesReceived: IntRef | null,
+    lpOverlapped: WSAOVERLAPPED,
+  ): boolean {
+    return this.#call(false, () => {
+      const lengths = [dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength];
+      lengths.forEach((n) => checkUnsigned(n, 32, "AcceptEx: a length"));
+      checkLength(lpOutputBuffer, lengths.reduce((a, b) => a + b), "AcceptEx");
+      if (
+        dwLocalAddressLength < ACCEPTEX_MIN_ADDRESS || dwRemoteAddressLength < ACCEPTEX_MIN_ADDRESS
+      ) {
+        throw new WinsockError(
+          WSAEINVAL,
+          `AcceptEx: address lengths below ${ACCEPTEX_MIN_ADDRESS}`,
+        );
+      }
+      checkOverlapped(lpOverlapped, null);
+      const n = this.#completion.acceptEx(
+        checkSocket(sListenSocket),
+        checkSocket(sAcceptSocket),
+        lpOutputBuffer,
+        dwReceiveDataLength,
+        dwLocalAddressLength,
+        dwRemoteAddressLength,
+        lpOverlapped,
+      );
+      if (n === null) throw new WinsockError(WSA_IO_PENDING, "AcceptEx");
+      if (lpdwBytesReceived) lpdwBytesReceived.value = n;
+      return true;
+    });
+  }
+
+  /**
+   * `void GetAcceptExSockaddrs(PVOID lpOutputBuffer, DWORD
+   * dwReceiveDataLength, DWORD dwLocalAddressLength, DWORD
+   * dwRemoteAddressLength, sockaddr **LocalSockaddr, LPINT
+   * LocalSockaddrLength, sockaddr **RemoteSockaddr, LPINT
+   * RemoteSockaddrLength)`: the addresses a completed `AcceptEx` left in its
+   * buffer (given the same lengths). A buffer that holds none leaves them
+   * null and 0.
+   */
+  GetAcceptExSockaddrs(
+    lpOutputBuffer: Uint8Array,
+    dwReceiveDataLength: number,
+    dwLocalAddressLength: number,
+    dwRemoteAddressLength: number,
+    LocalSockaddr: { value: SOCKADDR | null },
+    LocalSockaddrLength: IntRef,
+    RemoteSockaddr: { value: SOCKADDR | null },
+    RemoteSockaddrLength: IntRef,
+  ): void {
+    LocalSockaddr.value = RemoteSockaddr.value = null;
+    LocalSockaddrLength.value = RemoteSockaddrLength.value = 0;
+    try {
+      const lengths = [dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength];
+      lengths.forEach((n) => checkUnsigned(n, 32, "GetAcceptExSockaddrs: a length"));
+      checkLength(lpOutputBuffer, lengths.reduce((a, b) => a + b), "GetAcceptExSockaddrs");
+      const { local, remote } = this.#completion.acceptExSockaddrs(
+        lpOutputBuffer,
+        dwReceiveDataLength,
+        dwLocalAddressLength,
+        dwRemoteAddressLength,
+      );
+      [LocalSockaddr.value, LocalSockaddrLength.value] = [local, sizeof(local)];
+      [RemoteSockaddr.value, RemoteSockaddrLength.value] = [remote, sizeof(remote)];
+    } catch (e) {
+      if (!isWinsockError(e)) throw e;
+    }
   }
 
   /**

@@ -7,8 +7,21 @@
  */
 
 import assert from "node:assert/strict";
-import { WAIT_IO_COMPLETION, WSABUF, WSAOVERLAPPED } from "../mod.ts";
-import { deadline, pair, started, testBackends } from "./_support.ts";
+import {
+  AF_INET,
+  IPPROTO_TCP,
+  ntohs,
+  sizeof,
+  SO_UPDATE_ACCEPT_CONTEXT,
+  SOCK_STREAM,
+  type SOCKADDR,
+  sockaddr_in,
+  SOL_SOCKET,
+  WAIT_IO_COMPLETION,
+  WSABUF,
+  WSAOVERLAPPED,
+} from "../mod.ts";
+import { deadline, listening, loopback, pair, started, testBackends } from "./_support.ts";
 
 const encoder = new TextEncoder();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -75,6 +88,63 @@ for (const backend of testBackends()) {
     assert.equal(await deadline(ws.SleepEx(10_000, true), 20_000, "SleepEx"), WAIT_IO_COMPLETION);
     assert.deepEqual(calls, [[995, 0]]);
     for (const s of [client, listener]) ws.closesocket(s);
+    ws.WSACleanup();
+  });
+
+  test("AcceptEx: the connection lands in the socket given, with its first bytes and both addresses", async () => {
+    const ws = started(backend);
+    const { s: listener, port } = listening(ws);
+    const into = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const iocp = ws.CreateIoCompletionPort(listener, null, 0x11n, 0)!;
+    const out = new Uint8Array(16 + 32 + 32);
+    const ov = new WSAOVERLAPPED();
+    const got = { value: -1 };
+    assert.equal(ws.AcceptEx(listener, into, out, 16, 32, 32, got, ov), false);
+    assert.equal(ws.WSAGetLastError(), 997);
+    const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const si = loopback(port);
+    assert.equal(await deadline(ws.connect(client, si, sizeof(si)), 10_000, "connect"), 0);
+    await pause(100);
+    assert.equal(ws.WSAGetOverlappedResult(listener, ov, got, false, { value: 0 }), false);
+    assert.equal(ws.WSAGetLastError(), 996, "connected, but no data yet: still pending");
+    await ws.send(client, encoder.encode("first"), 5, 0);
+    const n = { value: 0 }, key = { value: 0n }, done = { value: null as WSAOVERLAPPED | null };
+    const ok = await deadline(
+      ws.GetQueuedCompletionStatus(iocp, n, key, done, 10_000),
+      20_000,
+      "GQCS",
+    );
+    assert.deepEqual([ok, n.value, key.value, done.value === ov], [true, 5, 0x11n, true]);
+    assert.equal(new TextDecoder().decode(out.subarray(0, 5)), "first");
+    const listenerBytes = new Uint8Array(new BigUint64Array([listener]).buffer);
+    ws.setsockopt(into, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerBytes, 8); // as C does
+    const local = { value: null as SOCKADDR | null }, remote = { value: null as SOCKADDR | null };
+    const localLen = { value: 0 }, remoteLen = { value: 0 };
+    ws.GetAcceptExSockaddrs(out, 16, 32, 32, local, localLen, remote, remoteLen);
+    const mine = new sockaddr_in();
+    ws.getsockname(client, mine, { value: sizeof(mine) });
+    assert.ok(local.value instanceof sockaddr_in && remote.value instanceof sockaddr_in);
+    assert.deepEqual([ntohs(local.value.sin_port), localLen.value], [port, 16]);
+    assert.deepEqual([ntohs(remote.value.sin_port), remoteLen.value], [ntohs(mine.sin_port), 16]);
+    assert.equal(await ws.send(into, encoder.encode("back"), 4, 0), 4, "into is the connection");
+    const back = new Uint8Array(4);
+    assert.equal(await ws.recv(client, back, 4, 0), 4);
+    assert.equal(new TextDecoder().decode(back), "back");
+    for (const s of [client, into, listener]) ws.closesocket(s);
+    ws.CloseHandle(iocp);
+    ws.WSACleanup();
+  });
+
+  test("AcceptEx: bad lengths fail before any call", async () => {
+    const ws = started(backend);
+    const { s: listener } = listening(ws);
+    const into = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const ov = new WSAOVERLAPPED();
+    assert.equal(ws.AcceptEx(listener, into, new Uint8Array(64), 16, 32, 32, null, ov), false);
+    assert.equal(ws.WSAGetLastError(), 10014, "16 + 32 + 32 bytes do not fit in 64");
+    assert.equal(ws.AcceptEx(listener, into, new Uint8Array(64), 0, 16, 32, null, ov), false);
+    assert.equal(ws.WSAGetLastError(), 10022, "an address length below 32");
+    for (const s of [into, listener]) ws.closesocket(s);
     ws.WSACleanup();
   });
 

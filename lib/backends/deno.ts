@@ -310,6 +310,21 @@ export function createDenoBackend(): SocketBackend {
         await pull(sock);
       }
     },
+    async acceptInto(s, into) {
+      const target = get(into);
+      if (target.conn || target.listener) {
+        throw new WinsockError(WSAEINVAL, "AcceptEx: sAcceptSocket is in use");
+      }
+      const { socket, address } = await this.accept(s);
+      const accepted = get(socket);
+      sockets.delete(socket);
+      if (target.closed) {
+        close(accepted);
+        throw new WinsockError(WSAEINTR, "AcceptEx: sAcceptSocket closed");
+      }
+      sockets.set(into, accepted); // the connection, under the target's SOCKET
+      return address;
+    },
     async connect(s, name) {
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");

@@ -20,17 +20,21 @@ import {
   WSA_INVALID_HANDLE,
   WSA_INVALID_PARAMETER,
   WSA_OPERATION_ABORTED,
+  WSAEFAULT,
   WSAEINTR,
   WSAEINVAL,
   WSAENOTSOCK,
+  WSAEOPNOTSUPP,
 } from "../errors.ts";
 import { STATUS_PENDING, type WSAOVERLAPPED } from "../overlapped_structs.ts";
-import type {
-  Completion,
-  CompletionEngine,
-  CompletionRoutine,
-  EventSignals,
-  Outcome,
+import { decodeSockaddr, encodeSockaddr, type SOCKADDR } from "../structs.ts";
+import {
+  ACCEPTEX_ADDRESS,
+  type Completion,
+  type CompletionEngine,
+  type CompletionRoutine,
+  type EventSignals,
+  type Outcome,
 } from "../overlapped.ts";
 import { EmulatedPort } from "./iocp.ts";
 
@@ -38,6 +42,28 @@ import { EmulatedPort } from "./iocp.ts";
 export const ERROR_ABANDONED_WAIT_0 = 735;
 /** `SO_TYPE`, only to ask whether a socket exists. */
 const SO_TYPE = 0x1008;
+
+/** Writes `address` where `AcceptEx` leaves it (`ACCEPTEX_ADDRESS`), if it fits in `room` bytes. */
+function writeAddress(out: Uint8Array, at: number, room: number, address: SOCKADDR): void {
+  const bytes = encodeSockaddr(address);
+  if (ACCEPTEX_ADDRESS.sockaddr + bytes.byteLength > room) {
+    throw new WinsockError(WSAEFAULT, `AcceptEx: ${room} bytes for an address`);
+  }
+  new DataView(out.buffer, out.byteOffset + at).setInt32(
+    ACCEPTEX_ADDRESS.length,
+    bytes.byteLength,
+    true,
+  );
+  out.set(bytes, at + ACCEPTEX_ADDRESS.sockaddr);
+}
+
+function readAddress(out: Uint8Array, at: number): SOCKADDR {
+  const length = new DataView(out.buffer, out.byteOffset + at).getInt32(
+    ACCEPTEX_ADDRESS.length,
+    true,
+  );
+  return decodeSockaddr(out.subarray(at + ACCEPTEX_ADDRESS.sockaddr), undefined, length);
+}
 
 /** The NTSTATUS Windows leaves in `Internal` for a Winsock code (the common ones). */
 function statusOf(error: number): bigint {
@@ -126,31 +152,67 @@ export function createEmulatedEngine(
     return backend.send(s, whole, flags);
   }
 
+  function busy(ov: WSAOVERLAPPED): void {
+    if (operations.get(ov)?.outcome === null) {
+      throw new WinsockError(WSAEINVAL, "lpOverlapped is in use by an operation still pending");
+    }
+  }
+
+  /**
+   * An operation started: done at once (its count; the completion still
+   * delivered) or pending (null; delivered when `answer` settles).
+   */
+  function track(
+    to: { port: EmulatedPort; key: bigint } | undefined,
+    ov: WSAOVERLAPPED,
+    routine: CompletionRoutine | null,
+    answer: Awaitable<number>,
+  ): number | null {
+    let settle = () => {};
+    const op: Operation = { outcome: null, done: new Promise((r) => settle = r) };
+    operations.set(ov, op);
+    if (!(answer instanceof Promise)) {
+      complete(to, ov, op, { bytes: answer, flags: 0, error: 0 }, routine, settle);
+      return answer;
+    }
+    ov.Internal = STATUS_PENDING;
+    ov.InternalHigh = 0n;
+    answer.then(
+      (bytes) => complete(to, ov, op, { bytes, flags: 0, error: 0 }, routine, settle),
+      (e) => {
+        if (!isWinsockError(e)) throw e;
+        const error = e.code === WSAEINTR ? WSA_OPERATION_ABORTED : e.code; // closed meanwhile
+        complete(to, ov, op, { bytes: 0, flags: 0, error }, routine, settle);
+      },
+    );
+    return null;
+  }
+
   return {
     start(send, s, bufs, flags, ov, routine) {
-      if (operations.get(ov)?.outcome === null) {
-        throw new WinsockError(WSAEINVAL, "lpOverlapped is in use by an operation still pending");
-      }
+      busy(ov);
       const answer = send ? sendFrom(s, bufs, flags) : recvInto(s, bufs, flags); // throws at once
-      const to = associated.get(s); // where its completion goes, even if s is closed meanwhile
-      let settle = () => {};
-      const op: Operation = { outcome: null, done: new Promise((r) => settle = r) };
-      operations.set(ov, op);
-      if (!(answer instanceof Promise)) {
-        complete(to, ov, op, { bytes: answer, flags: 0, error: 0 }, routine, settle);
-        return answer;
+      return track(associated.get(s), ov, routine, answer);
+    },
+    acceptEx(listener, into, out, recvLength, localLength, remoteLength, ov) {
+      if (!backend.acceptInto) {
+        throw new WinsockError(WSAEOPNOTSUPP, `AcceptEx on the ${backend.name} backend`);
       }
-      ov.Internal = STATUS_PENDING;
-      ov.InternalHigh = 0n;
-      answer.then(
-        (bytes) => complete(to, ov, op, { bytes, flags: 0, error: 0 }, routine, settle),
-        (e) => {
-          if (!isWinsockError(e)) throw e;
-          const error = e.code === WSAEINTR ? WSA_OPERATION_ABORTED : e.code; // closed meanwhile
-          complete(to, ov, op, { bytes: 0, flags: 0, error }, routine, settle);
-        },
-      );
-      return null;
+      busy(ov);
+      const accepted = backend.acceptInto(listener, into);
+      const received = (remote: SOCKADDR): Awaitable<number> => {
+        writeAddress(out, recvLength, localLength, backend.getsockname(into));
+        writeAddress(out, recvLength + localLength, remoteLength, remote);
+        return recvLength === 0 ? 0 : backend.recv(into, out.subarray(0, recvLength), 0);
+      };
+      const answer = accepted instanceof Promise ? accepted.then(received) : received(accepted);
+      return track(associated.get(listener), ov, null, answer);
+    },
+    acceptExSockaddrs(out, recvLength, localLength) {
+      return {
+        local: readAddress(out, recvLength),
+        remote: readAddress(out, recvLength + localLength),
+      };
     },
     result(_s, ov) {
       const op = operations.get(ov);

@@ -20,6 +20,7 @@ import {
   WSA_IO_INCOMPLETE,
   WSA_IO_PENDING,
   WSA_OPERATION_ABORTED,
+  WSAEFAULT,
   WSAENOTSOCK,
 } from "../errors.ts";
 import {
@@ -30,6 +31,8 @@ import {
 } from "../overlapped_structs.ts";
 import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../overlapped.ts";
 import { openKernel32 } from "../../ffi/kernel32.ts";
+import { type Mswsock, openMswsock } from "../../ffi/mswsock.ts";
+import { decodeSockaddr } from "../structs.ts";
 import { openWs2_32Overlapped } from "../../ffi/ws2_32.ts";
 
 /** `WAIT_TIMEOUT`, as `GetLastError()` says it. */
@@ -81,6 +84,7 @@ export function createNativeEngine(): CompletionEngine {
   const ws = openWs2_32Overlapped();
   const k = openKernel32();
   const pinned = new Map<bigint, Pinned>();
+  let mswsock: Mswsock | null = null;
   let routineCallback: Deno.UnsafeCallback<typeof ROUTINE> | null = null;
 
   function lastError(what: string): never {
@@ -156,6 +160,52 @@ export function createNativeEngine(): CompletionEngine {
       if (error === WSA_IO_PENDING) return null;
       pinned.delete(at);
       throw new WinsockError(error, send ? "WSASend" : "WSARecv");
+    },
+    acceptEx(listener, into, out, recvLength, localLength, remoteLength, ov) {
+      mswsock ??= openMswsock();
+      void out.buffer; // off the heap for good, as the WSABUFs' buffers
+      const ovBytes = overlappedBytes(ov);
+      const at = address(ovBytes);
+      pinned.set(at, { ov, s: listener, bufs: [out], wsabufs: ovBytes, routine: null, posted: 0 });
+      const received = new Uint32Array(1);
+      const ok = mswsock.AcceptEx(
+        listener,
+        into,
+        Deno.UnsafePointer.of(out),
+        recvLength,
+        localLength,
+        remoteLength,
+        new Uint8Array(received.buffer),
+        Deno.UnsafePointer.of(ovBytes),
+      );
+      if (ok) return received[0];
+      const error = ws.WSAGetLastError();
+      if (error === WSA_IO_PENDING) return null;
+      pinned.delete(at);
+      throw new WinsockError(error, "AcceptEx");
+    },
+    acceptExSockaddrs(out, recvLength, localLength, remoteLength) {
+      mswsock ??= openMswsock();
+      const pointers = new BigUint64Array(2), lengths = new Int32Array(2);
+      const base = address(out);
+      mswsock.GetAcceptExSockaddrs(
+        Deno.UnsafePointer.of(out),
+        recvLength,
+        localLength,
+        remoteLength,
+        new Uint8Array(pointers.buffer, 0, 8),
+        new Uint8Array(lengths.buffer, 0, 4),
+        new Uint8Array(pointers.buffer, 8, 8),
+        new Uint8Array(lengths.buffer, 4, 4),
+      );
+      const at = (i: number) => {
+        const offset = Number(pointers[i] - base);
+        if (offset < 0 || offset + lengths[i] > out.byteLength) {
+          throw new WinsockError(WSAEFAULT, "GetAcceptExSockaddrs: no address in the buffer");
+        }
+        return decodeSockaddr(out.subarray(offset, offset + lengths[i]));
+      };
+      return { local: at(0), remote: at(1) };
     },
     result(s, ov) {
       const outcome = outcomeOf(s, ov);
