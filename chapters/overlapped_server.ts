@@ -1,5 +1,7 @@
 /**
- * The tutorial's overlapped-I/O chapter: each client's receive is started
+ * The tutorial's overlapped-I/O chapter: clients are taken with `AcceptEx`
+ * (an overlapped accept into a socket made beforehand; the addresses from
+ * `GetAcceptExSockaddrs`), and each client's receive is started
  * ahead with an overlapped `WSARecv` into the client's own buffer, and the
  * server learns it finished from the operation itself:
  * `WSAGetOverlappedResult(…, fWait = TRUE, …)`, one wait per operation in
@@ -31,11 +33,15 @@ import {
   MAKEWORD,
   ntohs,
   sizeof,
+  SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
+  type SOCKADDR,
   sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
+  SOL_SOCKET,
   SOMAXCONN,
+  WSA_FLAG_OVERLAPPED,
   WSA_IO_PENDING,
   WSABUF,
   WSADATA,
@@ -90,12 +96,12 @@ interface Client {
   closed: boolean;
 }
 
-function peerName(s: SOCKET): string {
-  const peer = new sockaddr_in();
-  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-    return `(getpeername: ${ws.WSAGetLastError()})`;
-  }
-  return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
+/** AcceptEx's room for each address: `sizeof(sockaddr_in)` + 16. */
+const ADDRESS_LENGTH = 32;
+
+/** `ip:port`. */
+function addressName(address: sockaddr_in): string {
+  return `${inet_ntoa(address.sin_addr)}:${ntohs(address.sin_port)}`;
 }
 
 function drop(c: Client, why: string): void {
@@ -132,10 +138,10 @@ async function sendQueued(c: Client): Promise<void> {
 }
 
 /** A client's life: greet, then receive (overlapped) and echo until it leaves. */
-async function serve(socketClient: SOCKET): Promise<void> {
+async function serve(socketClient: SOCKET, name: string): Promise<void> {
   const c: Client = {
     s: socketClient,
-    name: peerName(socketClient),
+    name,
     text: new ChunkDecoder(options.encoding),
     recvBuf: new Uint8Array(1500),
     recvOv: new WSAOVERLAPPED(),
@@ -162,12 +168,56 @@ async function serve(socketClient: SOCKET): Promise<void> {
   }
 }
 
-// 主循环: each new client served on its own (its operations in flight, waited for one by one)
+// 主循环: AcceptEx 投递一个接受 (no first data: a silent client is taken at once), wait for it,
+// then serve the new client on its own (its operations in flight, waited for one by one).
+const acceptBuf = new Uint8Array(2 * ADDRESS_LENGTH);
+const listenerBytes = new Uint8Array(new BigUint64Array([socketServer]).buffer);
 while (true) {
-  const socketClient = await ws.accept(socketServer, null, null);
+  const socketClient = ws.WSASocket(
+    AF_INET,
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    null,
+    0,
+    WSA_FLAG_OVERLAPPED,
+  );
   if (socketClient === INVALID_SOCKET) {
+    fail(ws, "创建客户端socket失败", ws.WSAGetLastError(), socketServer);
+  }
+  const acceptOv = new WSAOVERLAPPED();
+  const cb = { value: 0 }, flags = { value: 0 };
+  if (
+    !ws.AcceptEx(
+      socketServer,
+      socketClient,
+      acceptBuf,
+      0,
+      ADDRESS_LENGTH,
+      ADDRESS_LENGTH,
+      cb,
+      acceptOv,
+    ) &&
+    ws.WSAGetLastError() !== WSA_IO_PENDING
+  ) {
+    fail(ws, "AcceptEx 失败", ws.WSAGetLastError(), socketClient, socketServer);
+  }
+  if (!await ws.WSAGetOverlappedResult(socketServer, acceptOv, cb, true, flags)) {
     printLine(failureLine("客户端链接失败", ws.WSAGetLastError()));
+    ws.closesocket(socketClient);
     continue;
   }
-  serve(socketClient);
+  // The accepted socket takes the listener's properties (getpeername, shutdown) as accept's would.
+  ws.setsockopt(socketClient, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerBytes, 8);
+  const local = { value: null as SOCKADDR | null }, remote = { value: null as SOCKADDR | null };
+  ws.GetAcceptExSockaddrs(
+    acceptBuf,
+    0,
+    ADDRESS_LENGTH,
+    ADDRESS_LENGTH,
+    local,
+    { value: 0 },
+    remote,
+    { value: 0 },
+  );
+  serve(socketClient, remote.value instanceof sockaddr_in ? addressName(remote.value) : "(?)");
 }
