@@ -110,6 +110,8 @@ export type HANDLE = bigint;
 export const INVALID_HANDLE_VALUE: HANDLE = 0xffffffffffffffffn;
 /** `INFINITE`: a wait without a time limit. */
 export const INFINITE = 0xffffffff;
+/** `WAIT_TIMEOUT` (258): what `GetLastError()` says after a wait that timed out. */
+export const WAIT_TIMEOUT = 258;
 /** `WAIT_IO_COMPLETION`: an alertable wait ended to run completion routines. */
 export const WAIT_IO_COMPLETION = 0xc0;
 /** `SO_UPDATE_ACCEPT_CONTEXT`: gives a socket `AcceptEx` accepted its listener's properties. */

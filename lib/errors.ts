@@ -40,7 +40,6 @@ export interface WinsockErrorInfo {
 const TABLE: readonly (readonly [number, string, string, string])[] = [
   [6, "WSA_INVALID_HANDLE", "Specified event object handle is invalid.", "指定的句柄无效。"],
   [87, "WSA_INVALID_PARAMETER", "One or more parameters are invalid.", "一个或多个参数无效。"],
-  [258, "WAIT_TIMEOUT", "The wait operation timed out.", "等待操作超时。"],
   [995, "WSA_OPERATION_ABORTED", "Overlapped operation aborted.", "重叠操作被中止。"],
   [
     996,
@@ -311,9 +310,6 @@ export const WSA_INVALID_HANDLE = 6;
 
 /** 87: One or more parameters are invalid. 一个或多个参数无效。 */
 export const WSA_INVALID_PARAMETER = 87;
-
-/** 258: The wait operation timed out (`GetQueuedCompletionStatus`). 等待操作超时。 */
-export const WAIT_TIMEOUT = 258;
 
 /** 995: Overlapped operation aborted (its socket was closed). 重叠操作被中止。 */
 export const WSA_OPERATION_ABORTED = 995;

@@ -12,10 +12,16 @@
 
 import { setImmediate } from "node:timers";
 import type { Awaitable, BackendName, SelectSets, SocketBackend, WaitStats } from "./backend.ts";
-import { FD_SETSIZE, type HANDLE, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "./constants.ts";
+import {
+  FD_SETSIZE,
+  type HANDLE,
+  INVALID_SOCKET,
+  type SOCKET,
+  SOCKET_ERROR,
+  WAIT_TIMEOUT,
+} from "./constants.ts";
 import {
   isWinsockError,
-  WAIT_TIMEOUT,
   WinsockError,
   WSA_INVALID_PARAMETER,
   WSA_IO_INCOMPLETE,

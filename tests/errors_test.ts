@@ -14,6 +14,11 @@ import {
 
 /** Codes Microsoft's "Windows Sockets Error Codes" page lists in 10004..10112 and 11001..11004. */
 const EXPECTED_CODES = [
+  6,
+  87,
+  995,
+  996,
+  997,
   10004,
   10009,
   10013,
