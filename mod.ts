@@ -23,6 +23,15 @@ export * from "./lib/constants.ts";
 export * from "./lib/errors.ts";
 export * from "./lib/helpers.ts";
 export * from "./lib/structs.ts";
+export {
+  OVERLAPPED_ENTRY,
+  OVERLAPPED_ENTRY_LAYOUT,
+  WSABUF_LAYOUT,
+  WSAOVERLAPPED,
+  WSAOVERLAPPED_LAYOUT,
+} from "./lib/overlapped_structs.ts";
+export type { CompletionRoutine } from "./lib/overlapped.ts";
+export type { BigIntRef, OverlappedRef } from "./lib/iocp.ts";
 export { type IntRef, type Waited, Winsock } from "./lib/winsock.ts";
 export {
   type AsyncSelectBackend,

@@ -47,6 +47,8 @@ export function libcSymbols(os: LibcOs) {
     send: { parameters: ["i32", "buffer", "usize", "i32"], result: "isize" },
     /** int close(int fd); */
     close: { parameters: ["i32"], result: "i32" },
+    /** int dup2(int oldfd, int newfd); */
+    dup2: { parameters: ["i32", "i32"], result: "i32" },
     /** int shutdown(int sockfd, int how); */
     shutdown: { parameters: ["i32", "i32"], result: "i32" },
     /** int getpeername(int sockfd, struct sockaddr *addr, socklen_t *addrlen); */

@@ -233,3 +233,51 @@ export function openWs2_32(): Ws2_32 {
     throw new Error(`Cannot load Winsock (ws2_32.dll): ${why}`, { cause });
   }
 }
+
+/**
+ * Overlapped I/O in `ws2_32.dll` (its own table, opened by the completion
+ * engine): all synchronous, so `WSAGetLastError()` is read on the calling
+ * thread; none of them waits (fWait is always FALSE).
+ */
+export const WS2_32_OVERLAPPED_SYMBOLS = {
+  /** int WSAGetLastError(void); */
+  WSAGetLastError: { parameters: [], result: "i32" },
+  /**
+   * int WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesRecvd,
+   *             LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+   *             LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSARecv: {
+    parameters: ["usize", "pointer", "u32", "buffer", "buffer", "pointer", "pointer"],
+    result: "i32",
+  },
+  /**
+   * int WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD lpNumberOfBytesSent,
+   *             DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+   *             LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine);
+   */
+  WSASend: {
+    parameters: ["usize", "pointer", "u32", "buffer", "u32", "pointer", "pointer"],
+    result: "i32",
+  },
+  /**
+   * BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped, LPDWORD lpcbTransfer,
+   *                             BOOL fWait, LPDWORD lpdwFlags);
+   */
+  WSAGetOverlappedResult: {
+    parameters: ["usize", "pointer", "buffer", "i32", "buffer"],
+    result: "i32",
+  },
+} as const satisfies Deno.ForeignLibraryInterface;
+
+/** The opened overlapped-I/O symbols. */
+export type Ws2_32Overlapped = Deno.DynamicLibrary<typeof WS2_32_OVERLAPPED_SYMBOLS>["symbols"];
+
+/** Opens `ws2_32.dll`'s overlapped-I/O symbols (a clear `Error` where there is none). */
+export function openWs2_32Overlapped(): Ws2_32Overlapped {
+  try {
+    return Deno.dlopen("ws2_32.dll", WS2_32_OVERLAPPED_SYMBOLS).symbols;
+  } catch (cause) {
+    throw new Error("Cannot load Winsock (ws2_32.dll) for overlapped I/O", { cause });
+  }
+}

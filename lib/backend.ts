@@ -132,6 +132,13 @@ export interface SocketBackend {
    * the posix backend; others are `WSAEOPNOTSUPP`.
    */
   ioctl(s: SOCKET, code: number, input: Uint8Array, output: Uint8Array): number;
+  /**
+   * For `AcceptEx`'s emulation (posix, deno): accepts the next connection on
+   * the listening `s` into `into`, a socket made by `socket` and never bound
+   * or connected, which is the connected socket from then on; resolves with
+   * the peer's address. winsock has the real `AcceptEx` and leaves it out.
+   */
+  acceptInto?(s: SOCKET, into: SOCKET): Awaitable<SOCKADDR>;
   /** The event select model, where the backend has it natively (winsock); else emulated. */
   eventSelect?: EventSelectBackend;
   /** The asynchronous select model, where the backend has it natively (winsock); else emulated. */

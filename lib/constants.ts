@@ -246,3 +246,19 @@ export function WSAGETSELECTERROR(lParam: number | bigint): number {
 export function WSAMAKESELECTREPLY(event: number, error: number): bigint {
   return (BigInt(error & 0xffff) << 16n) | BigInt(event & 0xffff);
 }
+
+// ---------------------------------------------------------------------------
+// Overlapped I/O and completion ports.
+
+/** A Windows `HANDLE` (an event, a completion port) as its pointer value. */
+export type HANDLE = bigint;
+/** `INVALID_HANDLE_VALUE`: `(HANDLE)-1`; `CreateIoCompletionPort` takes it to make a new port. */
+export const INVALID_HANDLE_VALUE: HANDLE = 0xffffffffffffffffn;
+/** `INFINITE`: a wait without a time limit. */
+export const INFINITE = 0xffffffff;
+/** `WAIT_TIMEOUT` (258): what `GetLastError()` says after a wait that timed out. */
+export const WAIT_TIMEOUT = 258;
+/** `WAIT_IO_COMPLETION`: an alertable wait ended to run completion routines. */
+export const WAIT_IO_COMPLETION = 0xc0;
+/** `SO_UPDATE_ACCEPT_CONTEXT`: gives a socket `AcceptEx` accepted its listener's properties. */
+export const SO_UPDATE_ACCEPT_CONTEXT = 0x700b;

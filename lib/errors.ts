@@ -45,6 +45,14 @@ const TABLE: readonly (readonly [number, string, string, string])[] = [
     "指定的事件对象句柄无效。",
   ],
   [87, "WSA_INVALID_PARAMETER", "One or more parameters are invalid.", "一个或多个参数无效。"],
+  [995, "WSA_OPERATION_ABORTED", "Overlapped operation aborted.", "重叠操作被中止。"],
+  [
+    996,
+    "WSA_IO_INCOMPLETE",
+    "Overlapped I/O event object not in signaled state.",
+    "重叠 I/O 尚未完成。",
+  ],
+  [997, "WSA_IO_PENDING", "Overlapped operations will complete later.", "重叠操作将在稍后完成。"],
   [10004, "WSAEINTR", "Interrupted function call.", "函数调用被中断。"],
   [10009, "WSAEBADF", "File handle is not valid.", "文件句柄无效。"],
   [10013, "WSAEACCES", "Permission denied.", "权限被拒绝。"],
@@ -304,8 +312,19 @@ export function isWinsockError(e: unknown, code?: number): e is WinsockError {
 
 /** 6: Specified event object handle is invalid. 指定的事件对象句柄无效。 */
 export const WSA_INVALID_HANDLE = 6;
+
 /** 87: One or more parameters are invalid. 一个或多个参数无效。 */
 export const WSA_INVALID_PARAMETER = 87;
+
+/** 995: Overlapped operation aborted (its socket was closed). 重叠操作被中止。 */
+export const WSA_OPERATION_ABORTED = 995;
+
+/** 996: Overlapped I/O not yet complete. 重叠 I/O 尚未完成。 */
+export const WSA_IO_INCOMPLETE = 996;
+
+/** 997: Overlapped operations will complete later. 重叠操作将在稍后完成。 */
+export const WSA_IO_PENDING = 997;
+
 /** 10004: Interrupted function call. 函数调用被中断。 */
 export const WSAEINTR = 10004;
 

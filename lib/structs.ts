@@ -248,12 +248,27 @@ export class ADDRINFOA {
   ai_next: ADDRINFOA | null = null;
 }
 
-/** `WSABUF`: one piece of a scattered or gathered buffer (`WSASendTo`, `WSARecvFrom`). */
+/**
+ * `WSABUF`: one piece of a scattered or gathered buffer (`WSASendTo`,
+ * `WSARecvFrom`, `WSASend`, `WSARecv`): `len` bytes of `buf`.
+ *
+ * @example
+ * ```ts
+ * import { WSABUF } from "./structs.ts";
+ * const b = new WSABUF(new Uint8Array(1500));
+ * console.log(b.len); // 1500
+ * ```
+ */
 export class WSABUF {
-  /** `ULONG len`: how many bytes of `buf` count. */
-  len = 0;
+  /** `ULONG len`: how many bytes of `buf` the call may use. */
+  len: number;
   /** `CHAR *buf`: the bytes. */
-  buf: Uint8Array = new Uint8Array(0);
+  buf: Uint8Array;
+  /** A `WSABUF` over `buf`, `len` defaulting to all of it. */
+  constructor(buf: Uint8Array = new Uint8Array(0), len: number = buf.byteLength) {
+    this.buf = buf;
+    this.len = len;
+  }
 }
 
 /** `struct timeval`: a timeout for `select`. */

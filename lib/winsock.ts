@@ -38,11 +38,13 @@ import {
 } from "./events.ts";
 import {
   FD_SETSIZE,
+  type HANDLE,
   type HWND,
   INVALID_SOCKET,
   PM_REMOVE,
   type SOCKET,
   SOCKET_ERROR,
+  WAIT_TIMEOUT,
   WM_QUIT,
   WSA_INVALID_EVENT,
   WSA_WAIT_FAILED,
@@ -51,12 +53,36 @@ import {
 import {
   isWinsockError,
   WinsockError,
+  WSA_INVALID_PARAMETER,
+  WSA_IO_INCOMPLETE,
+  WSA_IO_PENDING,
   WSAEFAULT,
   WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTSOCK,
   WSANOTINITIALISED,
 } from "./errors.ts";
+import {
+  type BigIntRef,
+  checkHandle,
+  checkMilliseconds,
+  checkUnsigned,
+  fillEntries,
+  type OverlappedRef,
+  portFile,
+} from "./iocp.ts";
+import {
+  type Completion,
+  type CompletionEngine,
+  type CompletionRoutine,
+  openCompletionEngine,
+} from "./overlapped.ts";
+import {
+  checkedBuffers,
+  OVERLAPPED_ENTRY,
+  overlappedBytes,
+  WSAOVERLAPPED,
+} from "./overlapped_structs.ts";
 import { gather, noOverlapped, scatter, wsabufPieces } from "./datagrams.ts";
 import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
 import {
@@ -100,6 +126,21 @@ function checkSocket(s: SOCKET): SOCKET {
     throw new WinsockError(WSAENOTSOCK, `not a SOCKET: ${String(s)}`);
   }
   return s;
+}
+
+/** `AcceptEx`'s smallest address length: `sizeof(sockaddr_in)` + 16. */
+const ACCEPTEX_MIN_ADDRESS = 32;
+
+function checkOverlapped(ov: WSAOVERLAPPED, routine: CompletionRoutine | null): void {
+  if (!(ov instanceof WSAOVERLAPPED)) {
+    throw new WinsockError(
+      WSAEINVAL,
+      "lpOverlapped: a WSAOVERLAPPED is required (else use recv/send)",
+    );
+  }
+  if (routine !== null && typeof routine !== "function") {
+    throw new WinsockError(WSAEFAULT, "lpCompletionRoutine is not a function");
+  }
 }
 
 function checkNameLength(name: SOCKADDR, namelen: number): void {
@@ -399,6 +440,7 @@ export class Winsock<Blocking extends boolean = false> {
   closesocket(s: SOCKET): number {
     return this.#call(SOCKET_ERROR, () => {
       this.#backend.closesocket(checkSocket(s));
+      this.#engine?.closed(s);
       return 0;
     });
   }
@@ -1116,5 +1158,434 @@ export class Winsock<Blocking extends boolean = false> {
   /** `LRESULT DefWindowProc(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)`. */
   DefWindowProc(hWnd: HWND, Msg: number, wParam: bigint, lParam: bigint): bigint {
     return this.#windowCall(0n, (api) => api.DefWindowProc(hWnd, Msg, wParam, lParam));
+  }
+
+  // -------------------------------------------------------------------------
+  // Overlapped I/O and completion ports: lib/overlapped.ts, lib/iocp.ts.
+
+  #engine: CompletionEngine | null = null;
+
+  get #completion(): CompletionEngine {
+    return this.#engine ??= openCompletionEngine(this.#backend);
+  }
+
+  /**
+   * `SOCKET WSASocketW(int af, int type, int protocol, LPWSAPROTOCOL_INFOW
+   * lpProtocolInfo, GROUP g, DWORD dwFlags)`: every socket here is
+   * overlapped-capable (`WSA_FLAG_OVERLAPPED`), so this is `socket`;
+   * `lpProtocolInfo` must be null and `g` 0.
+   */
+  WSASocket(
+    af: number,
+    type: number,
+    protocol: number,
+    lpProtocolInfo: null,
+    g: number,
+    dwFlags: number,
+  ): SOCKET {
+    return this.#call(INVALID_SOCKET, () => {
+      if (lpProtocolInfo !== null || g !== 0 || !Number.isInteger(dwFlags)) {
+        throw new WinsockError(WSAEINVAL, "WSASocket: lpProtocolInfo must be null, g 0");
+      }
+      return this.#backend.socket(af, type, protocol);
+    });
+  }
+
+  /**
+   * `int WSARecv(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
+   * lpNumberOfBytesRecvd, LPDWORD lpFlags, LPWSAOVERLAPPED lpOverlapped,
+   * LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)`, overlapped:
+   * 0 when it completed at once (`lpNumberOfBytesRecvd` set; its completion
+   * is still queued, its routine still run), else `SOCKET_ERROR` with
+   * `WSA_IO_PENDING` (997): the completion comes later (port, event, or
+   * routine). `lpOverlapped` is required (without it, use `recv`).
+   *
+   * @example
+   * ```ts
+   * import { MAKEWORD, openWinsock, WSABUF, WSADATA, WSAOVERLAPPED } from "../mod.ts";
+   * import { AF_INET, SOCK_STREAM } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const s = ws.socket(AF_INET, SOCK_STREAM, 0);
+   * const rc = ws.WSARecv(s, [new WSABUF(new Uint8Array(8))], 1, null, { value: 0 }, new WSAOVERLAPPED(), null);
+   * console.log(rc, ws.WSAGetLastError()); // -1 10057 (not connected)
+   * ws.closesocket(s);
+   * ws.WSACleanup();
+   * ```
+   */
+  WSARecv(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesRecvd: IntRef | null,
+    lpFlags: IntRef,
+    lpOverlapped: WSAOVERLAPPED,
+    lpCompletionRoutine: CompletionRoutine | null,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const bufs = checkedBuffers(lpBuffers, dwBufferCount);
+      if (!lpFlags || !Number.isInteger(lpFlags.value)) {
+        throw new WinsockError(WSAEFAULT, "WSARecv: lpFlags");
+      }
+      checkOverlapped(lpOverlapped, lpCompletionRoutine);
+      const n = this.#completion.start(
+        false,
+        checkSocket(s),
+        bufs,
+        lpFlags.value,
+        lpOverlapped,
+        lpCompletionRoutine,
+      );
+      if (n === null) throw new WinsockError(WSA_IO_PENDING, "WSARecv");
+      if (lpNumberOfBytesRecvd) lpNumberOfBytesRecvd.value = n;
+      lpFlags.value = 0;
+      return 0;
+    });
+  }
+
+  /**
+   * `int WSASend(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
+   * lpNumberOfBytesSent, DWORD dwFlags, LPWSAOVERLAPPED lpOverlapped,
+   * LPWSAOVERLAPPED_COMPLETION_ROUTINE lpCompletionRoutine)`, overlapped: as
+   * `WSARecv`; the buffers are sent whole, in order.
+   */
+  WSASend(
+    s: SOCKET,
+    lpBuffers: WSABUF[],
+    dwBufferCount: number,
+    lpNumberOfBytesSent: IntRef | null,
+    dwFlags: number,
+    lpOverlapped: WSAOVERLAPPED,
+    lpCompletionRoutine: CompletionRoutine | null,
+  ): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const bufs = checkedBuffers(lpBuffers, dwBufferCount);
+      checkOverlapped(lpOverlapped, lpCompletionRoutine);
+      const n = this.#completion.start(
+        true,
+        checkSocket(s),
+        bufs,
+        dwFlags,
+        lpOverlapped,
+        lpCompletionRoutine,
+      );
+      if (n === null) throw new WinsockError(WSA_IO_PENDING, "WSASend");
+      if (lpNumberOfBytesSent) lpNumberOfBytesSent.value = n;
+      return 0;
+    });
+  }
+
+  /**
+   * `BOOL WSAGetOverlappedResult(SOCKET s, LPWSAOVERLAPPED lpOverlapped,
+   * LPDWORD lpcbTransfer, BOOL fWait, LPDWORD lpdwFlags)`: true with the
+   * byte count when the operation is done; false with `WSA_IO_INCOMPLETE`
+   * (996) while it is not (`fWait` false), or with its error (995 when its
+   * socket was closed). With `fWait` true it resolves once the operation is
+   * done (a Promise: the wait is the caller's `await`).
+   */
+  WSAGetOverlappedResult(
+    s: SOCKET,
+    lpOverlapped: WSAOVERLAPPED,
+    lpcbTransfer: IntRef,
+    fWait: false,
+    lpdwFlags: IntRef,
+  ): boolean;
+  /** Waiting (`fWait` true): resolves once the operation is done. */
+  WSAGetOverlappedResult(
+    s: SOCKET,
+    lpOverlapped: WSAOVERLAPPED,
+    lpcbTransfer: IntRef,
+    fWait: true,
+    lpdwFlags: IntRef,
+  ): Promise<boolean>;
+  WSAGetOverlappedResult(
+    s: SOCKET,
+    lpOverlapped: WSAOVERLAPPED,
+    lpcbTransfer: IntRef,
+    fWait: boolean,
+    lpdwFlags: IntRef,
+  ): boolean | Promise<boolean> {
+    const now = () =>
+      this.#call(false, () => {
+        overlappedBytes(lpOverlapped);
+        const outcome = this.#completion.result(checkSocket(s), lpOverlapped);
+        if (!outcome) throw new WinsockError(WSA_IO_INCOMPLETE, "WSAGetOverlappedResult");
+        lpcbTransfer.value = outcome.bytes;
+        lpdwFlags.value = outcome.flags;
+        if (outcome.error) throw new WinsockError(outcome.error, "overlapped operation");
+        return true;
+      });
+    if (!fWait) return now();
+    return (async () => {
+      try {
+        await this.#completion.done(overlappedBytes(lpOverlapped) && lpOverlapped);
+      } catch (e) {
+        this.#fail(e);
+      }
+      const ok = now();
+      return ok ? true : this.#deliver(this.#lastError, false);
+    })();
+  }
+
+  /**
+   * `BOOL AcceptEx(SOCKET sListenSocket, SOCKET sAcceptSocket, PVOID
+   * lpOutputBuffer, DWORD dwReceiveDataLength, DWORD dwLocalAddressLength,
+   * DWORD dwRemoteAddressLength, LPDWORD lpdwBytesReceived, LPOVERLAPPED
+   * lpOverlapped)`: accepts the next connection on `sListenSocket` into
+   * `sAcceptSocket` (made with `socket`, never bound or connected), with the
+   * client's first `dwReceiveDataLength` bytes (0: none) and then the two
+   * addresses in `lpOutputBuffer` (read them with `GetAcceptExSockaddrs`).
+   * Each address length must be at least 16 more than `sizeof` the address
+   * (32 for IPv4). True when done at once, else false with 997; the
+   * completion is the listening socket's (its port, or `hEvent`).
+   */
+  AcceptEx(
+    sListenSocket: SOCKET,
+    sAcceptSocket: SOCKET,
+    lpOutputBuffer: Uint8Array,
+    dwReceiveDataLength: number,
+    dwLocalAddressLength: number,
+    dwRemoteAddressLength: number,
+    lpdwBytesReceived: IntRef | null,
+    lpOverlapped: WSAOVERLAPPED,
+  ): boolean {
+    return this.#call(false, () => {
+      const lengths = [dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength];
+      lengths.forEach((n) => checkUnsigned(n, 32, "AcceptEx: a length"));
+      checkLength(lpOutputBuffer, lengths.reduce((a, b) => a + b), "AcceptEx");
+      if (
+        dwLocalAddressLength < ACCEPTEX_MIN_ADDRESS || dwRemoteAddressLength < ACCEPTEX_MIN_ADDRESS
+      ) {
+        throw new WinsockError(
+          WSAEINVAL,
+          `AcceptEx: address lengths below ${ACCEPTEX_MIN_ADDRESS}`,
+        );
+      }
+      checkOverlapped(lpOverlapped, null);
+      const n = this.#completion.acceptEx(
+        checkSocket(sListenSocket),
+        checkSocket(sAcceptSocket),
+        lpOutputBuffer,
+        dwReceiveDataLength,
+        dwLocalAddressLength,
+        dwRemoteAddressLength,
+        lpOverlapped,
+      );
+      if (n === null) throw new WinsockError(WSA_IO_PENDING, "AcceptEx");
+      if (lpdwBytesReceived) lpdwBytesReceived.value = n;
+      return true;
+    });
+  }
+
+  /**
+   * `void GetAcceptExSockaddrs(PVOID lpOutputBuffer, DWORD
+   * dwReceiveDataLength, DWORD dwLocalAddressLength, DWORD
+   * dwRemoteAddressLength, sockaddr **LocalSockaddr, LPINT
+   * LocalSockaddrLength, sockaddr **RemoteSockaddr, LPINT
+   * RemoteSockaddrLength)`: the addresses a completed `AcceptEx` left in its
+   * buffer (given the same lengths). A buffer that holds none leaves them
+   * null and 0.
+   */
+  GetAcceptExSockaddrs(
+    lpOutputBuffer: Uint8Array,
+    dwReceiveDataLength: number,
+    dwLocalAddressLength: number,
+    dwRemoteAddressLength: number,
+    LocalSockaddr: { value: SOCKADDR | null },
+    LocalSockaddrLength: IntRef,
+    RemoteSockaddr: { value: SOCKADDR | null },
+    RemoteSockaddrLength: IntRef,
+  ): void {
+    LocalSockaddr.value = RemoteSockaddr.value = null;
+    LocalSockaddrLength.value = RemoteSockaddrLength.value = 0;
+    try {
+      const lengths = [dwReceiveDataLength, dwLocalAddressLength, dwRemoteAddressLength];
+      lengths.forEach((n) => checkUnsigned(n, 32, "GetAcceptExSockaddrs: a length"));
+      checkLength(lpOutputBuffer, lengths.reduce((a, b) => a + b), "GetAcceptExSockaddrs");
+      const { local, remote } = this.#completion.acceptExSockaddrs(
+        lpOutputBuffer,
+        dwReceiveDataLength,
+        dwLocalAddressLength,
+        dwRemoteAddressLength,
+      );
+      [LocalSockaddr.value, LocalSockaddrLength.value] = [local, sizeof(local)];
+      [RemoteSockaddr.value, RemoteSockaddrLength.value] = [remote, sizeof(remote)];
+    } catch (e) {
+      if (!isWinsockError(e)) throw e;
+    }
+  }
+
+  /**
+   * `HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE
+   * ExistingCompletionPort, ULONG_PTR CompletionKey, DWORD
+   * NumberOfConcurrentThreads)`: with `FileHandle` `INVALID_HANDLE_VALUE`
+   * and no port, a new port; with a socket, associates it with the port
+   * (a new one when `ExistingCompletionPort` is null) under `CompletionKey`.
+   * Returns the port, or null (`GetLastError()`: 6 for a bad handle, 87 for
+   * a socket already associated).
+   *
+   * @example
+   * ```ts
+   * import { INVALID_HANDLE_VALUE, MAKEWORD, openWinsock, WSADATA } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const port = ws.CreateIoCompletionPort(INVALID_HANDLE_VALUE, null, 0n, 0);
+   * console.log(port !== null, ws.CloseHandle(port!)); // true true
+   * ws.WSACleanup();
+   * ```
+   */
+  CreateIoCompletionPort(
+    FileHandle: SOCKET | HANDLE,
+    ExistingCompletionPort: HANDLE | null,
+    CompletionKey: bigint,
+    NumberOfConcurrentThreads: number,
+  ): HANDLE | null {
+    return this.#call(null, () => {
+      const file = portFile(FileHandle);
+      if (ExistingCompletionPort !== null) checkHandle(ExistingCompletionPort);
+      checkUnsigned(CompletionKey, 64, "CompletionKey");
+      checkUnsigned(NumberOfConcurrentThreads, 32, "NumberOfConcurrentThreads");
+      if (file === null && ExistingCompletionPort !== null) {
+        throw new WinsockError(WSA_INVALID_PARAMETER, "a port with no file to associate");
+      }
+      return this.#completion.createPort(
+        file,
+        ExistingCompletionPort,
+        CompletionKey,
+        NumberOfConcurrentThreads,
+      );
+    });
+  }
+
+  /**
+   * `BOOL GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD
+   * lpNumberOfBytesTransferred, PULONG_PTR lpCompletionKey, LPOVERLAPPED
+   * *lpOverlapped, DWORD dwMilliseconds)`, awaited: resolves true with a
+   * completion's bytes, key and `WSAOVERLAPPED` (null for a posted packet
+   * without one); false with `*lpOverlapped` set when that operation failed
+   * (`GetLastError()`: its Winsock code, e.g. 10054 or 995); false with
+   * `*lpOverlapped` null on timeout (258 `WAIT_TIMEOUT`) or a bad or closed
+   * port.
+   */
+  GetQueuedCompletionStatus(
+    CompletionPort: HANDLE,
+    lpNumberOfBytesTransferred: IntRef,
+    lpCompletionKey: BigIntRef,
+    lpOverlapped: OverlappedRef,
+    dwMilliseconds: number,
+  ): Promise<boolean> {
+    lpOverlapped.value = null;
+    return this.#dequeue(CompletionPort, 1, dwMilliseconds, ([c]) => {
+      lpNumberOfBytesTransferred.value = c.bytes;
+      lpCompletionKey.value = c.key;
+      lpOverlapped.value = c.ov;
+      return c.error;
+    });
+  }
+
+  /**
+   * `BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
+   * LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount, PULONG
+   * ulNumEntriesRemoved, DWORD dwMilliseconds, BOOL fAlertable)`, awaited:
+   * up to `ulCount` completions at once (each entry's `Internal` tells a
+   * failed one); false on timeout (258). `fAlertable` must be false.
+   */
+  GetQueuedCompletionStatusEx(
+    CompletionPort: HANDLE,
+    lpCompletionPortEntries: OVERLAPPED_ENTRY[],
+    ulCount: number,
+    ulNumEntriesRemoved: IntRef,
+    dwMilliseconds: number,
+    fAlertable: boolean,
+  ): Promise<boolean> {
+    return this.#dequeue(CompletionPort, ulCount, dwMilliseconds, (got) => {
+      if (!Array.isArray(lpCompletionPortEntries) || fAlertable) {
+        throw new WinsockError(WSA_INVALID_PARAMETER, "GetQueuedCompletionStatusEx");
+      }
+      fillEntries(lpCompletionPortEntries, got);
+      ulNumEntriesRemoved.value = got.length;
+      return 0;
+    });
+  }
+
+  #dequeue(
+    port: HANDLE,
+    max: number,
+    ms: number,
+    fill: (got: Completion[]) => number,
+  ): Promise<boolean> {
+    let dequeued: Promise<Completion[]>;
+    try {
+      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+      checkUnsigned(max, 32, "ulCount");
+      if (max < 1) throw new WinsockError(WSA_INVALID_PARAMETER, "ulCount 0");
+      dequeued = this.#completion.dequeue(checkHandle(port), max, checkMilliseconds(ms));
+    } catch (e) {
+      if (!isWinsockError(e)) throw e;
+      return this.#deliver(e.code, false);
+    }
+    return dequeued.then((got) => {
+      if (got.length === 0) return this.#deliver(WAIT_TIMEOUT, false);
+      const error = fill(got);
+      return error ? this.#deliver(error, false) : true;
+    }, (e) => {
+      if (!isWinsockError(e)) throw e;
+      return this.#deliver(e.code, false);
+    });
+  }
+
+  /**
+   * `BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD
+   * dwNumberOfBytesTransferred, ULONG_PTR dwCompletionKey, LPOVERLAPPED
+   * lpOverlapped)`: queues a packet of one's own (e.g. "stop" for a worker).
+   */
+  PostQueuedCompletionStatus(
+    CompletionPort: HANDLE,
+    dwNumberOfBytesTransferred: number,
+    dwCompletionKey: bigint,
+    lpOverlapped: WSAOVERLAPPED | null,
+  ): boolean {
+    return this.#call(false, () => {
+      checkUnsigned(dwNumberOfBytesTransferred, 32, "dwNumberOfBytesTransferred");
+      checkUnsigned(dwCompletionKey, 64, "dwCompletionKey");
+      if (lpOverlapped !== null) overlappedBytes(lpOverlapped);
+      this.#completion.post(
+        checkHandle(CompletionPort),
+        dwNumberOfBytesTransferred,
+        dwCompletionKey,
+        lpOverlapped,
+      );
+      return true;
+    });
+  }
+
+  /** `BOOL CloseHandle(HANDLE hObject)`: closes a completion port; its waiters fail. */
+  CloseHandle(hObject: HANDLE): boolean {
+    return this.#call(false, () => {
+      this.#completion.closeHandle(checkHandle(hObject));
+      return true;
+    });
+  }
+
+  /**
+   * `DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable)`: the alertable
+   * wait. Alertable, it runs the completion routines queued on this thread
+   * and resolves `WAIT_IO_COMPLETION` (0xC0) as soon as any have run, else 0
+   * after `dwMilliseconds`. On winsock it is the real `SleepEx`, holding the
+   * JavaScript thread as in C (resolved when it returns); on posix and deno
+   * the wait is the `await` (completions arrive through the event loop).
+   */
+  SleepEx(dwMilliseconds: number, bAlertable: boolean): Promise<number> {
+    try {
+      return this.#completion.sleepEx(checkMilliseconds(dwMilliseconds), bAlertable === true);
+    } catch (e) {
+      if (!isWinsockError(e)) throw e;
+      return this.#deliver(e.code, 0);
+    }
+  }
+
+  /** `DWORD GetLastError(void)`: on Windows the same per-thread code as `WSAGetLastError()`. */
+  GetLastError(): number {
+    return this.#lastError;
   }
 }

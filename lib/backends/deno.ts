@@ -397,6 +397,21 @@ export function createDenoBackend(): SocketBackend {
         await pull(sock);
       }
     },
+    async acceptInto(s, into) {
+      const target = get(into);
+      if (target.conn || target.listener) {
+        throw new WinsockError(WSAEINVAL, "AcceptEx: sAcceptSocket is in use");
+      }
+      const { socket, address } = await this.accept(s);
+      const accepted = get(socket);
+      sockets.delete(socket);
+      if (target.closed) {
+        close(accepted);
+        throw new WinsockError(WSAEINTR, "AcceptEx: sAcceptSocket closed");
+      }
+      sockets.set(into, accepted); // the connection, under the target's SOCKET
+      return address;
+    },
     async connect(s, name) {
       if (udp.has(s)) return udp.connect(s, name);
       const sock = get(s);

@@ -58,6 +58,8 @@ import {
   WinsockError,
   WSAEAFNOSUPPORT,
   WSAECONNRESET,
+  WSAEFAULT,
+  WSAEINTR,
   WSAEINVAL,
   WSAENOTSOCK,
   WSAEOPNOTSUPP,
@@ -452,6 +454,24 @@ export function createPosixBackend(
         const client = adopt(fd, true); // Linux's accept does not pass O_NONBLOCK on
         return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
       });
+    },
+    acceptInto(s, into) {
+      const target = known(into);
+      if (target.active) throw new WinsockError(WSAEINVAL, "AcceptEx: sAcceptSocket is in use");
+      const accepted = this.accept(s);
+      const move = ({ socket, address }: Awaited<typeof accepted>) => {
+        const from = known(socket);
+        open.delete(socket);
+        // The connection takes over the target's descriptor (dup2 closes the old socket).
+        const rc = target.closed ? -1 : c.dup2(from.fd, target.fd);
+        c.close(from.fd);
+        if (target.closed) throw new WinsockError(WSAEINTR, "AcceptEx: sAcceptSocket closed");
+        check(rc, "dup2");
+        check(fcntl(target.fd, abi.F_SETFD, abi.FD_CLOEXEC), "fcntl(F_SETFD)");
+        target.active = true;
+        return address;
+      };
+      return accepted instanceof Promise ? accepted.then(move) : move(accepted);
     },
     connect(s, addr) {
       const sock = known(s);

@@ -52,4 +52,15 @@ if [ ! -s "$exe" ] || [ "$src" -nt "$exe" ]; then
     || { echo "build-peers: ERROR: compiling $src failed" >&2; exit 1; }
   mv "$exe.tmp" "$exe"
 fi
+# The overlapped-I/O step programs (tests/peers/*_steps.c): one build each.
+for src in "$root"/tests/peers/*_steps.c; do
+  [ -f "$src" ] || continue
+  exe="$out/$(basename "$src" .c).exe"
+  if [ ! -s "$exe" ] || [ "$src" -nt "$exe" ]; then
+    echo "build-peers: $(basename "$exe")" >&2
+    "$cc" -O2 -s -static-libgcc -o "$exe.tmp" "$src" -lws2_32 -lmswsock \
+      || { echo "build-peers: ERROR: compiling $src failed" >&2; exit 1; }
+    mv "$exe.tmp" "$exe"
+  fi
+done
 echo "$out"

@@ -1,0 +1,179 @@
+/**
+ * The structs of overlapped I/O and completion ports (`WSABUF` is in
+ * `structs.ts`): `WSAOVERLAPPED` and `OVERLAPPED_ENTRY` (x64 layouts as data, checked under
+ * Wine against mingw's `sizeof`/`offsetof`).
+ *
+ * A `WSAOVERLAPPED` lives in memory of its own that never moves (an
+ * `ArrayBuffer`'s backing store, outside the JavaScript heap): the system
+ * writes its `Internal` (status) and `InternalHigh` (bytes) there when the
+ * operation completes, and the object is the one `GetQueuedCompletionStatus`
+ * hands back.
+ *
+ * @module
+ */
+
+import type { HANDLE } from "./constants.ts";
+import { WinsockError, WSAEFAULT, WSAEINVAL } from "./errors.ts";
+import { WSABUF, WSABUF_LAYOUT_WIN64 } from "./structs.ts";
+
+/** `WSABUF` on x64 (`lib/structs.ts`, where the class is): 16 bytes, the pointer at 8. */
+export const WSABUF_LAYOUT: typeof WSABUF_LAYOUT_WIN64 = WSABUF_LAYOUT_WIN64;
+
+/**
+ * `WSAOVERLAPPED` on x64: `ULONG_PTR Internal, InternalHigh; DWORD Offset,
+ * OffsetHigh; HANDLE hEvent;` (32 bytes, `hEvent` at 24).
+ */
+export const WSAOVERLAPPED_LAYOUT = {
+  size: 32,
+  Internal: 0,
+  InternalHigh: 8,
+  Offset: 16,
+  OffsetHigh: 20,
+  hEvent: 24,
+} as const;
+
+/**
+ * `OVERLAPPED_ENTRY` on x64: `ULONG_PTR lpCompletionKey; LPOVERLAPPED
+ * lpOverlapped; ULONG_PTR Internal; DWORD dwNumberOfBytesTransferred;`
+ * (32 bytes with padding).
+ */
+export const OVERLAPPED_ENTRY_LAYOUT = {
+  size: 32,
+  lpCompletionKey: 0,
+  lpOverlapped: 8,
+  Internal: 16,
+  dwNumberOfBytesTransferred: 24,
+} as const;
+
+/** `STATUS_PENDING`: `Internal` of an operation still in progress. */
+export const STATUS_PENDING = 0x103n;
+
+/** `ULONG len`: how many bytes of `buf` the call may use. */
+  len: number;
+  /** `CHAR *buf`. */
+  buf: Uint8Array;
+  /** A `WSABUF` over `buf`, `len` defaulting to all of it. */
+  constructor(buf: Uint8Array = new Uint8Array(0), len: number = buf.byteLength) {
+    this.buf = buf;
+    this.len = len;
+  }
+}
+
+/**
+ * `WSAOVERLAPPED`: the state of one overlapped operation, in memory that
+ * stays put until the operation's completion has been reaped.
+ *
+ * @example
+ * ```ts
+ * import { WSAOVERLAPPED } from "./overlapped_structs.ts";
+ * const ov = new WSAOVERLAPPED();
+ * console.log(ov.Internal, ov.hEvent); // 0n 0n
+ * ```
+ */
+export class WSAOVERLAPPED {
+  #view: DataView;
+
+  /** A zeroed `WSAOVERLAPPED` (as `ZeroMemory` leaves it). */
+  constructor() {
+    this.#view = new DataView(new ArrayBuffer(WSAOVERLAPPED_LAYOUT.size));
+    overlappedMemory.set(this, new Uint8Array(this.#view.buffer));
+  }
+
+  /** `Internal`: the operation's status (`STATUS_PENDING` 0x103 while in progress, 0 when done well). */
+  get Internal(): bigint {
+    return this.#view.getBigUint64(WSAOVERLAPPED_LAYOUT.Internal, true);
+  }
+  set Internal(v: bigint) {
+    this.#view.setBigUint64(WSAOVERLAPPED_LAYOUT.Internal, v, true);
+  }
+  /** `InternalHigh`: the bytes transferred, once done. */
+  get InternalHigh(): bigint {
+    return this.#view.getBigUint64(WSAOVERLAPPED_LAYOUT.InternalHigh, true);
+  }
+  set InternalHigh(v: bigint) {
+    this.#view.setBigUint64(WSAOVERLAPPED_LAYOUT.InternalHigh, v, true);
+  }
+  /** `Offset` (files only; 0 for sockets). */
+  get Offset(): number {
+    return this.#view.getUint32(WSAOVERLAPPED_LAYOUT.Offset, true);
+  }
+  set Offset(v: number) {
+    this.#view.setUint32(WSAOVERLAPPED_LAYOUT.Offset, v, true);
+  }
+  /** `OffsetHigh` (files only). */
+  get OffsetHigh(): number {
+    return this.#view.getUint32(WSAOVERLAPPED_LAYOUT.OffsetHigh, true);
+  }
+  set OffsetHigh(v: number) {
+    this.#view.setUint32(WSAOVERLAPPED_LAYOUT.OffsetHigh, v, true);
+  }
+  /** `hEvent`: the event the completion sets (0 for none); free for the caller's use with completion routines. */
+  get hEvent(): HANDLE {
+    return this.#view.getBigUint64(WSAOVERLAPPED_LAYOUT.hEvent, true);
+  }
+  set hEvent(v: HANDLE) {
+    this.#view.setBigUint64(WSAOVERLAPPED_LAYOUT.hEvent, v, true);
+  }
+}
+
+const overlappedMemory = new WeakMap<WSAOVERLAPPED, Uint8Array>();
+
+/** The 32 bytes a `WSAOVERLAPPED` lives in (for the native calls); `WSAEFAULT` for anything else. */
+export function overlappedBytes(ov: WSAOVERLAPPED): Uint8Array {
+  const bytes = ov instanceof WSAOVERLAPPED ? overlappedMemory.get(ov) : undefined;
+  if (!bytes) throw new WinsockError(WSAEFAULT, "lpOverlapped is not a WSAOVERLAPPED");
+  return bytes;
+}
+
+/**
+ * `OVERLAPPED_ENTRY`: one completion `GetQueuedCompletionStatusEx` removed.
+ *
+ * @example
+ * ```ts
+ * import { OVERLAPPED_ENTRY } from "./overlapped_structs.ts";
+ * console.log(new OVERLAPPED_ENTRY().lpOverlapped); // null
+ * ```
+ */
+export class OVERLAPPED_ENTRY {
+  /** `lpCompletionKey`: the key the socket was associated with (or the posted one). */
+  lpCompletionKey = 0n;
+  /** `lpOverlapped`: the operation's `WSAOVERLAPPED`, or null for a posted packet without one. */
+  lpOverlapped: WSAOVERLAPPED | null = null;
+  /** `Internal`: the operation's status (0: success). */
+  Internal = 0n;
+  /** `dwNumberOfBytesTransferred`. */
+  dwNumberOfBytesTransferred = 0;
+}
+
+/**
+ * The buffers of a `WSABUF` array, each cut to its `len`: `WSAEFAULT` when
+ * `lpBuffers` is not an array of `dwBufferCount` `WSABUF`s or a `len` passes
+ * its buffer, `WSAEINVAL` for a bad count or length.
+ */
+export function checkedBuffers(lpBuffers: WSABUF[], dwBufferCount: number): Uint8Array[] {
+  if (!Array.isArray(lpBuffers)) throw new WinsockError(WSAEFAULT, "lpBuffers is not an array");
+  if (!Number.isInteger(dwBufferCount) || dwBufferCount < 1) {
+    throw new WinsockError(WSAEINVAL, `dwBufferCount ${dwBufferCount}`);
+  }
+  if (dwBufferCount > lpBuffers.length) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `dwBufferCount ${dwBufferCount} exceeds the ${lpBuffers.length} WSABUFs given`,
+    );
+  }
+  return lpBuffers.slice(0, dwBufferCount).map((b, i) => {
+    if (!(b instanceof WSABUF) || !(b.buf instanceof Uint8Array)) {
+      throw new WinsockError(WSAEFAULT, `lpBuffers[${i}] is not a WSABUF over a Uint8Array`);
+    }
+    if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff) {
+      throw new WinsockError(WSAEINVAL, `lpBuffers[${i}].len ${b.len} is not a length`);
+    }
+    if (b.len > b.buf.byteLength) {
+      throw new WinsockError(
+        WSAEFAULT,
+        `lpBuffers[${i}].len ${b.len} exceeds its ${b.buf.byteLength}-byte buffer`,
+      );
+    }
+    return b.buf.subarray(0, b.len);
+  });
+}
