@@ -48,17 +48,6 @@ export const OVERLAPPED_ENTRY_LAYOUT = {
 /** `STATUS_PENDING`: `Internal` of an operation still in progress. */
 export const STATUS_PENDING = 0x103n;
 
-/** `ULONG len`: how many bytes of `buf` the call may use. */
-  len: number;
-  /** `CHAR *buf`. */
-  buf: Uint8Array;
-  /** A `WSABUF` over `buf`, `len` defaulting to all of it. */
-  constructor(buf: Uint8Array = new Uint8Array(0), len: number = buf.byteLength) {
-    this.buf = buf;
-    this.len = len;
-  }
-}
-
 /**
  * `WSAOVERLAPPED`: the state of one overlapped operation, in memory that
  * stays put until the operation's completion has been reaped.
