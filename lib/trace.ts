@@ -46,10 +46,22 @@ import {
   SOL_SOCKET,
   SOMAXCONN,
   TCP_NODELAY,
+  WSA_INFINITE,
+  WSA_WAIT_FAILED,
+  WSA_WAIT_IO_COMPLETION,
+  WSA_WAIT_TIMEOUT,
 } from "./constants.ts";
 import { describeWinsockError } from "./errors.ts";
 import { inet_ntoa, inet_ntop, ntohs } from "./helpers.ts";
-import { fd_set, sockaddr_in, sockaddr_in6, timeval, WSADATA } from "./structs.ts";
+import {
+  fd_set,
+  sockaddr_in,
+  sockaddr_in6,
+  timeval,
+  WSABUF,
+  WSADATA,
+  WSANETWORKEVENTS,
+} from "./structs.ts";
 import type { Winsock } from "./winsock.ts";
 
 /** Where trace lines go: one call per line, without the newline. */
@@ -89,7 +101,11 @@ function address(name: sockaddr_in | sockaddr_in6): string {
 /** Any value, by its type: the fallback for arguments the table does not describe. */
 function any(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
+  if (typeof value === "boolean") return value ? "TRUE" : "FALSE";
   if (typeof value === "bigint") return hex(value);
+  if (Array.isArray(value)) return `{${value.map(any).join(", ")}}`;
+  if (value instanceof WSABUF) return `{${value.len}, buf}`;
+  if (value instanceof WSANETWORKEVENTS) return `&{${networkEvents(value.lNetworkEvents, [])}}`;
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (value instanceof Uint8Array) return "buf";
@@ -176,6 +192,8 @@ const networkEvents = flags({
   0x20: "FD_CLOSE",
 });
 const out = (show: Show): Out => ({ out: show });
+/** A wait's timeout in milliseconds: `WSA_INFINITE` by name. */
+const timeoutMs = named({ [WSA_INFINITE]: "WSA_INFINITE" });
 
 // Results.
 
@@ -212,6 +230,19 @@ const selected: ShowResult = (result, args, error) => {
   return result === 0 ? "0 (timeout)" : `${result} (${left.join(", ")})`;
 };
 const nothing: ShowResult = () => "";
+/** A `BOOL` result: `TRUE`, or `FALSE (code name)`. */
+const bool: ShowResult = (result, _args, error) =>
+  result === true ? "TRUE" : result === false ? `FALSE (${codeName(error())})` : any(result);
+/** A `WSAEVENT` result: the handle, or `WSA_INVALID_EVENT (code name)`. */
+const eventResult: ShowResult = (result, _args, error) =>
+  result === 0n ? `WSA_INVALID_EVENT (${codeName(error())})` : any(result);
+/** `WSAWaitForMultipleEvents`: `WSA_WAIT_EVENT_0 + i`, `WSA_WAIT_TIMEOUT`, or the failure. */
+const waited: ShowResult = (result, _args, error) => {
+  if (result === WSA_WAIT_FAILED) return `WSA_WAIT_FAILED (${codeName(error())})`;
+  if (result === WSA_WAIT_TIMEOUT) return "WSA_WAIT_TIMEOUT";
+  if (result === WSA_WAIT_IO_COMPLETION) return "WSA_WAIT_IO_COMPLETION";
+  return typeof result === "number" ? `WSA_WAIT_EVENT_0 + ${result}` : any(result);
+};
 /** Any result, by its type: the fallback. */
 const anyResult: ShowResult = (result, args, error) =>
   result === undefined
@@ -250,7 +281,14 @@ const CALLS: Readonly<Record<string, CallFormat>> = {
   setsockopt: { args: [socket, level, optname, optval, int], result: status },
   getsockopt: { args: [socket, level, optname, out(optval), out(intRef)], result: status },
   ioctlsocket: { args: [socket, ioctlCommand, out(intRef)], result: status },
+  WSACreateEvent: { args: [], result: eventResult },
+  WSASetEvent: { args: [any], result: bool },
+  WSAResetEvent: { args: [any], result: bool },
+  WSACloseEvent: { args: [any], result: bool },
   WSAEventSelect: { args: [socket, any, networkEvents], result: status },
+  WSAEnumNetworkEvents: { args: [socket, any, out(any)], result: status },
+  WSAWaitForMultipleEvents: { args: [int, any, any, timeoutMs, any], result: waited },
+  WSAAsyncSelect: { args: [socket, any, int, networkEvents], result: status },
   getaddrinfo: { args: [any, any, any, out(any)], result: code },
 };
 

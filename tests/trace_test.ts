@@ -9,6 +9,8 @@ import {
   AF_INET,
   AF_INET6,
   describeWinsockError,
+  FD_ACCEPT,
+  FD_CLOSE,
   FD_SET,
   fd_set,
   type IntRef,
@@ -31,7 +33,11 @@ import {
   timeval,
   traceWinsock,
   Winsock,
+  WSA_INFINITE,
+  WSA_WAIT_EVENT_0,
+  WSA_WAIT_TIMEOUT,
   WSADATA,
+  WSANETWORKEVENTS,
 } from "../mod.ts";
 import { createDenoBackend } from "../lib/backends/deno.ts";
 import {
@@ -415,6 +421,48 @@ for (const backend of testBackends()) {
       `closesocket(${l}) = SOCKET_ERROR (10038 WSAENOTSOCK)`,
       "WSACleanup() = 0",
     ]);
+  });
+}
+
+for (const backend of testBackends()) {
+  Deno.test(`openWinsock({ trace }) [${backend}]: the event select calls, with handles, BOOLs and events by name`, async () => {
+    const { ws, lines } = traced({ backend });
+    ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+    const { s: listener, port } = listenOn(ws);
+    const ev = ws.WSACreateEvent();
+    assert.equal(ws.WSAEventSelect(listener, ev, FD_ACCEPT | FD_CLOSE), 0);
+    const c = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+    const si = loopback(port);
+    assert.equal(await deadline(ws.connect(c, si, sizeof(si)), 10_000, "connect"), 0);
+    const got = await deadline(
+      ws.WSAWaitForMultipleEvents(1, [ev], false, WSA_INFINITE, false),
+      10_000,
+      "WSAWaitForMultipleEvents",
+    );
+    assert.equal(got, WSA_WAIT_EVENT_0);
+    const ne = new WSANETWORKEVENTS();
+    assert.equal(ws.WSAEnumNetworkEvents(listener, ev, ne), 0);
+    assert.equal(await ws.WSAWaitForMultipleEvents(1, [ev], false, 0, false), WSA_WAIT_TIMEOUT);
+    assert.equal(ws.WSASetEvent(ev), true);
+    assert.equal(ws.WSACloseEvent(ev), true);
+    assert.equal(ws.WSACloseEvent(ev), false);
+    const [l, e] = [hex(listener), hex(ev)];
+    const shown = lines.splice(0).filter((line) =>
+      /^WSA[A-Z]/.test(line) && !/^WSAStartup/.test(line)
+    );
+    assert.deepEqual(shown, [
+      `WSACreateEvent() = ${e}`,
+      `WSAEventSelect(${l}, ${e}, FD_ACCEPT | FD_CLOSE) = 0`,
+      `WSAWaitForMultipleEvents(1, {${e}}, FALSE, WSA_INFINITE, FALSE) = WSA_WAIT_EVENT_0 + 0`,
+      `WSAEnumNetworkEvents(${l}, ${e}, &{FD_ACCEPT}) = 0`,
+      `WSAWaitForMultipleEvents(1, {${e}}, FALSE, 0, FALSE) = WSA_WAIT_TIMEOUT`,
+      `WSASetEvent(${e}) = TRUE`,
+      `WSACloseEvent(${e}) = TRUE`,
+      `WSACloseEvent(${e}) = FALSE (6 WSA_INVALID_HANDLE)`,
+    ]);
+    ws.closesocket(c);
+    ws.closesocket(listener);
+    ws.WSACleanup();
   });
 }
 
