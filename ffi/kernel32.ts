@@ -60,6 +60,8 @@ export const KERNEL32_SYMBOLS = {
   CloseHandle: { parameters: ["usize"], result: "i32" },
   /** DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable); */
   SleepEx: { parameters: ["u32", "i32"], result: "u32" },
+  /** BOOL SwitchToThread(void); */
+  SwitchToThread: { parameters: [], result: "i32" },
 } as const satisfies Deno.ForeignLibraryInterface;
 
 /** The opened library. */

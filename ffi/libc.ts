@@ -151,6 +151,8 @@ export function libcSymbols(os: LibcOs) {
     // epoll (Linux only: `optional`, so they are null on macOS). Layout of struct epoll_event:
     // lib/reactor/epoll.ts.
     /** int epoll_create1(int flags); */
+    /** int sched_yield(void); */
+    sched_yield: { parameters: [], result: "i32" },
     epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
     /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event); */
     epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32", optional: true },

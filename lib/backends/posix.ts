@@ -225,7 +225,7 @@ export function createPosixBackend(
     return sock;
   }
 
-  const reactor = new Reactor(openEngine, options.spin);
+  const reactor = new Reactor(openEngine, options.spin, () => void c.sched_yield());
 
   /** The reactor's engine: epoll on Linux, poll elsewhere. */
   function openEngine(): Engine {

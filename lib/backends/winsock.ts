@@ -54,6 +54,7 @@ import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
 import { inet_addr } from "../helpers.ts";
 import { pollEngine, Reactor, type WakeUp } from "../reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
+import { type Kernel32, openKernel32 } from "../../ffi/kernel32.ts";
 import { createNativeEventSelect } from "./winsock_events.ts";
 import { createNativeAsyncSelect } from "./winsock_async.ts";
 import {
@@ -120,15 +121,25 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket(FIONBIO)");
   }
 
-  const reactor = new Reactor(() =>
-    pollEngine({
-      layout: WSAPOLLFD_LAYOUT,
-      readable: POLLRDNORM,
-      alwaysBits: POLLERR | POLLHUP | POLLNVAL,
-      poll: (fds, nfds, timeout) => ws.WSAPoll(fds, nfds, timeout),
-      pollWait: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
-      openWakeUp,
-    }), options.spin);
+  let kernel32: Kernel32 | null = null;
+  const reactor = new Reactor(
+    () =>
+      pollEngine({
+        layout: WSAPOLLFD_LAYOUT,
+        readable: POLLRDNORM,
+        alwaysBits: POLLERR | POLLHUP | POLLNVAL,
+        poll: (fds, nfds, timeout) => ws.WSAPoll(fds, nfds, timeout),
+        pollWait: (fds, nfds, timeout) => ws.WSAPoll_wait(fds, nfds, timeout),
+        openWakeUp,
+      }),
+    options.spin,
+    relax,
+  );
+
+  /** Between two looks of a spin: lets a thread ready on this core run (`SwitchToThread`). */
+  function relax(): void {
+    (kernel32 ??= openKernel32()).SwitchToThread();
+  }
 
   /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
   function openWakeUp(): WakeUp {
