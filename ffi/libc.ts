@@ -96,6 +96,16 @@ export function libcSymbols(os: LibcOs) {
       parameters: [],
       result: "pointer",
     },
+    /**
+     * int ioctl(int fd, unsigned long request, ... /* int *argp *\/);
+     *
+     * Variadic like `fcntl`, and called the same way:
+     * `ioctl(fd, request, argp, 0, 0, 0, 0, 0, argp)`.
+     */
+    ioctl: {
+      parameters: ["i32", "u64", "buffer", "i64", "i64", "i64", "i64", "i64", "buffer"],
+      result: "i32",
+    },
   } as const satisfies Deno.ForeignLibraryInterface;
 }
 
