@@ -317,7 +317,9 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       if (cmd === FIONBIO) {
         // The OS socket stays non-blocking (the reactor waits for the program's blocking
         // calls), except on the raw synchronous path, where it is what the program asked.
-        if (options.blocking) check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([arg])), "ioctlsocket");
+        if (options.blocking) {
+          check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([arg])), "ioctlsocket");
+        }
         if (arg !== 0) nonBlocking.add(s);
         else nonBlocking.delete(s);
         return 0;
