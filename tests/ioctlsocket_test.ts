@@ -64,6 +64,11 @@ async function ready(
   return n === 1 && FD_ISSET(s, set);
 }
 
+/** A non-blocking call's answer: it must come at once (a wait that ends only later fails). */
+function answered<T>(call: Promise<T>): Promise<T> {
+  return deadline(call, 2000, "a non-blocking call to answer at once");
+}
+
 function nonBlocking(ws: Winsock<boolean>, s: SOCKET, on = true): void {
   assert.equal(ws.ioctlsocket(s, FIONBIO, { value: on ? 1 : 0 }), 0, `${ws.WSAGetLastError()}`);
 }
@@ -75,7 +80,7 @@ for (const backend of testBackends()) {
       const [client, accepted] = await pair(ws);
       nonBlocking(ws, accepted);
       const buf = new Uint8Array(64);
-      assert.equal(await ws.recv(accepted, buf, buf.byteLength, 0), SOCKET_ERROR);
+      assert.equal(await answered(ws.recv(accepted, buf, buf.byteLength, 0)), SOCKET_ERROR);
       assert.equal(ws.WSAGetLastError(), WSAEWOULDBLOCK);
       const nread = { value: 99 };
       assert.equal(ws.ioctlsocket(accepted, FIONREAD, nread), 0);
@@ -105,7 +110,7 @@ for (const backend of testBackends()) {
     try {
       const { s: listener, port } = listening(ws);
       nonBlocking(ws, listener);
-      assert.equal(await ws.accept(listener, null, null), INVALID_SOCKET);
+      assert.equal(await answered(ws.accept(listener, null, null)), INVALID_SOCKET);
       assert.equal(ws.WSAGetLastError(), WSAEWOULDBLOCK);
 
       const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
@@ -115,7 +120,7 @@ for (const backend of testBackends()) {
       const accepted = await ws.accept(listener, null, null);
       assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
       const buf = new Uint8Array(8);
-      assert.equal(await ws.recv(accepted, buf, buf.byteLength, 0), SOCKET_ERROR);
+      assert.equal(await answered(ws.recv(accepted, buf, buf.byteLength, 0)), SOCKET_ERROR);
       assert.equal(ws.WSAGetLastError(), WSAEWOULDBLOCK, "inherited from the listener, as Windows");
     } finally {
       ws.WSACleanup();
@@ -130,7 +135,7 @@ for (const backend of testBackends()) {
       const chunk = new Uint8Array(1 << 20).map((_, i) => i % 251);
       const takes: number[] = [];
       for (;;) {
-        const n = await ws.send(client, chunk, chunk.byteLength, 0);
+        const n = await answered(ws.send(client, chunk, chunk.byteLength, 0));
         if (n === SOCKET_ERROR) break;
         takes.push(n);
         assert.ok(takes.length < 1000, "the peer reads nothing: the send buffer must fill");
@@ -167,7 +172,7 @@ for (const backend of testBackends()) {
       const client = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
       nonBlocking(ws, client);
       const si = loopback(port);
-      const rc = await ws.connect(client, si, sizeof(si));
+      const rc = await answered(ws.connect(client, si, sizeof(si)));
       if (rc === SOCKET_ERROR) { // loopback may connect at once; C allows both
         assert.equal(ws.WSAGetLastError(), WSAEWOULDBLOCK);
         assert.ok(await ready(ws, client, "write"), "connected: writable");
@@ -184,7 +189,7 @@ for (const backend of testBackends()) {
       const refused = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
       nonBlocking(ws, refused);
       const to = loopback(closedPort);
-      assert.equal(await ws.connect(refused, to, sizeof(to)), SOCKET_ERROR);
+      assert.equal(await answered(ws.connect(refused, to, sizeof(to))), SOCKET_ERROR);
       assert.equal(ws.WSAGetLastError(), WSAEWOULDBLOCK);
       assert.ok(await ready(ws, refused, "except", 30), "failed: exceptional");
       const err = new Uint8Array(4);

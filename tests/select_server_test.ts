@@ -96,11 +96,18 @@ class Flood {
     })().catch(() => {}); // closed at the end of a failed test
   }
 
-  /** Resolves once a write has been pending for two seconds (the peer reads no more). */
+  /**
+   * Resolves once a write has been pending for two seconds (the peer reads no
+   * more). Fails beyond 128 MiB (the socket buffers on both sides hold far
+   * less: the peer reads without bound) or after `ms`.
+   */
   async stalled(ms: number): Promise<void> {
     const until = Date.now() + ms;
     while (Date.now() - this.#lastProgress < 2000) {
-      if (Date.now() > until) throw new Error(`the flood never stalled (${this.#sent} bytes sent)`);
+      if (Date.now() > until || this.#sent > 128 * 1024 * 1024) {
+        this.#stopping = true;
+        throw new Error(`the flood never stalled (${this.#sent} bytes sent)`);
+      }
       await new Promise((r) => setTimeout(r, 200));
     }
   }
