@@ -29,6 +29,7 @@ import {
   FD_SET,
   fd_set,
   FD_SETSIZE,
+  FD_ZERO,
   FIONBIO,
   HIBYTE,
   htons,
@@ -136,6 +137,28 @@ function failed(s: SOCKET, client: Client, code: number): void {
   drop(s);
 }
 
+/**
+ * Sends to a client what fits now when nothing waits before it, and queues
+ * the rest (a copy: the caller's buffer is reused); false if the client
+ * failed and was dropped.
+ */
+async function sendOrQueue(s: SOCKET, client: Client, bytes: Uint8Array): Promise<boolean> {
+  let nSend = 0;
+  if (client.queued === 0) {
+    nSend = await ws.send(s, bytes, bytes.byteLength, 0); // what fits: all, part, or nothing
+    if (nSend === SOCKET_ERROR) {
+      const err = ws.WSAGetLastError();
+      if (err !== WSAEWOULDBLOCK) {
+        failed(s, client, err);
+        return false;
+      }
+      nSend = 0;
+    }
+  }
+  if (nSend < bytes.byteLength) enqueue(client, bytes.subarray(nSend));
+  return true;
+}
+
 /** Queues bytes for a client (a copy: the caller's buffer is reused). */
 function enqueue(client: Client, bytes: Uint8Array): void {
   client.queue.push(bytes.slice());
@@ -178,7 +201,7 @@ async function acceptClient(): Promise<void> {
   };
   clients.set(socketClient, client);
   printLine(`客户端链接成功: ${name}`);
-  enqueue(client, greeting);
+  await sendOrQueue(socketClient, client, greeting);
 }
 
 const strBuf = new Uint8Array(1500);
@@ -197,7 +220,7 @@ async function serveClient(s: SOCKET, client: Client): Promise<void> {
     printLine(
       `客户端 ${client.name} 说:\t${nRecv}  ${client.text.decode(strBuf.subarray(0, nRecv))}`,
     );
-    enqueue(client, strBuf.subarray(0, nRecv)); // 回声: back to its sender, when it has room
+    await sendOrQueue(s, client, strBuf.subarray(0, nRecv)); // 回声: back to its sender
   }
 }
 
@@ -222,16 +245,18 @@ async function flushClient(s: SOCKET, client: Client): Promise<void> {
   }
 }
 
+const readSockets = new fd_set(), writeSockets = new fd_set();
+const st = new timeval();
 while (true) {
   // Asked each round: every client that may send more (not paused, not gone), and
   // exactly the clients with something queued.
-  const readSockets = new fd_set(), writeSockets = new fd_set();
+  FD_ZERO(readSockets);
+  FD_ZERO(writeSockets);
   FD_SET(socketServer, readSockets);
   for (const [s, client] of clients) {
     if (!client.paused && !client.leaving) FD_SET(s, readSockets);
     if (client.queued > 0) FD_SET(s, writeSockets);
   }
-  const st = new timeval();
   st.tv_sec = 3;
   const nSelect = await ws.select(0, readSockets, writeSockets, null, st);
   if (nSelect === 0) continue; // 3 秒内无响应
