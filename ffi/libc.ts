@@ -148,11 +148,11 @@ export function libcSymbols(os: LibcOs) {
       parameters: [],
       result: "pointer",
     },
+    /** int sched_yield(void); */
+    sched_yield: { parameters: [], result: "i32" },
     // epoll (Linux only: `optional`, so they are null on macOS). Layout of struct epoll_event:
     // lib/reactor/epoll.ts.
     /** int epoll_create1(int flags); */
-    /** int sched_yield(void); */
-    sched_yield: { parameters: [], result: "i32" },
     epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
     /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event); */
     epoll_ctl: { parameters: ["i32", "i32", "i32", "buffer"], result: "i32", optional: true },
@@ -165,6 +165,16 @@ export function libcSymbols(os: LibcOs) {
       result: "i32",
       nonblocking: true,
       optional: true,
+    },
+    /**
+     * int ioctl(int fd, unsigned long request, ... /* int *argp *\/);
+     *
+     * Variadic like `fcntl`, and called the same way:
+     * `ioctl(fd, request, argp, 0, 0, 0, 0, 0, argp)`.
+     */
+    ioctl: {
+      parameters: ["i32", "u64", "buffer", "i64", "i64", "i64", "i64", "i64", "buffer"],
+      result: "i32",
     },
   } as const satisfies Deno.ForeignLibraryInterface;
 }

@@ -68,7 +68,7 @@ export interface SocketBackend {
   connect(s: SOCKET, name: SOCKADDR): Awaitable<void>;
   /** `recv` into all of `buf`: resolves with the count, 0 at orderly close. */
   recv(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
-  /** `send` all of `buf` (as a blocking Winsock `send` does). */
+  /** `send` all of `buf` (as a blocking Winsock `send` does; non-blocking: what fits). */
   send(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
   /**
    * `sendto`: one datagram to `to` (null: the connected peer, as `send`);
@@ -108,6 +108,16 @@ export interface SocketBackend {
   gethostname(): string;
   /** `shutdown`. */
   shutdown(s: SOCKET, how: number): void;
+  /**
+   * `ioctlsocket`: `FIONBIO` (`arg` non-zero: the program wants the socket
+   * non-blocking; returns 0) or `FIONREAD` (returns the bytes one `recv`
+   * would take now). A non-blocking socket never waits: `accept`, `recv` and
+   * `send` with nothing to do throw `WSAEWOULDBLOCK` at once, `send` takes
+   * what fits (a partial count), `connect` throws `WSAEWOULDBLOCK` and
+   * completes in `select` (writable, or exceptional with `SO_ERROR` on
+   * failure). A socket `accept` returns inherits the listener's mode.
+   */
+  ioctlsocket(s: SOCKET, cmd: number, arg: number): number;
   /** `closesocket`: a call waiting on the socket ends with `WSAEINTR`. */
   closesocket(s: SOCKET): void;
   /**

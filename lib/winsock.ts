@@ -38,6 +38,8 @@ import {
 } from "./events.ts";
 import {
   FD_SETSIZE,
+  FIONBIO,
+  FIONREAD,
   type HANDLE,
   type HWND,
   INVALID_SOCKET,
@@ -60,6 +62,7 @@ import {
   WSAEINVAL,
   WSAEMSGSIZE,
   WSAENOTSOCK,
+  WSAEOPNOTSUPP,
   WSANOTINITIALISED,
 } from "./errors.ts";
 import {
@@ -432,6 +435,45 @@ export class Winsock<Blocking extends boolean = false> {
   shutdown(s: SOCKET, how: number): number {
     return this.#call(SOCKET_ERROR, () => {
       this.#backend.shutdown(checkSocket(s), how);
+      return 0;
+    });
+  }
+
+  /**
+   * `int ioctlsocket(SOCKET s, long cmd, u_long *argp)`: `FIONBIO` with
+   * `argp.value` non-zero makes the socket non-blocking (0: blocking again);
+   * `FIONREAD` sets `argp.value` to the bytes one `recv` would take now.
+   * Other commands fail with `WSAEOPNOTSUPP`. On a non-blocking socket the
+   * calls that wait in C answer at once: `accept` and `recv` with nothing to
+   * take, and `send` with no room, fail with `WSAEWOULDBLOCK` (10035); `send`
+   * takes what fits and returns that count; `connect` fails with
+   * `WSAEWOULDBLOCK` and completes in `select` (`writefds` when connected,
+   * `exceptfds` when it failed, `SO_ERROR` saying why). `accept` gives the
+   * listener's mode to the socket it returns.
+   *
+   * @example
+   * ```ts
+   * import { AF_INET, FIONBIO, MAKEWORD, openWinsock, SOCK_STREAM, WSADATA } from "../mod.ts";
+   * const ws = openWinsock({ backend: "deno" });
+   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+   * const s = ws.socket(AF_INET, SOCK_STREAM, 0);
+   * const iMode = { value: 1 }; // u_long iMode = 1;
+   * console.log(ws.ioctlsocket(s, FIONBIO, iMode)); // 0
+   * ws.closesocket(s);
+   * ws.WSACleanup();
+   * ```
+   */
+  ioctlsocket(s: SOCKET, cmd: number, argp: IntRef): number {
+    return this.#call(SOCKET_ERROR, () => {
+      const command = cmd >>> 0; // a C long: FIONBIO may arrive as a negative number
+      if (command !== FIONBIO && command !== FIONREAD) {
+        throw new WinsockError(WSAEOPNOTSUPP, `ioctlsocket: cmd 0x${command.toString(16)}`);
+      }
+      if (argp === null || typeof argp !== "object" || !Number.isInteger(argp.value)) {
+        throw new WinsockError(WSAEFAULT, "ioctlsocket: argp is not a u_long");
+      }
+      const value = this.#backend.ioctlsocket(checkSocket(s), command, argp.value >>> 0);
+      if (command === FIONREAD) argp.value = value;
       return 0;
     });
   }

@@ -21,6 +21,7 @@ import {
 } from "../mod.ts";
 import {
   connectWhenListening,
+  deadline,
   freePort,
   GREETING,
   loopback,
@@ -68,6 +69,74 @@ async function linesUntil(server: Program, done: (lines: string[]) => boolean) {
   const lines: string[] = [];
   while (!done(lines)) lines.push(await server.line(20_000));
   return lines;
+}
+
+/** The flooder's i-th byte: the alphabet, over and over (legible in the server's lines). */
+function floodByte(i: number): number {
+  return 97 + (i % 26);
+}
+
+/** Writes the alphabet to `conn` as fast as it takes it, never reading, until told to stop. */
+class Flood {
+  #conn: Deno.TcpConn;
+  #sent = 0;
+  #lastProgress = Date.now();
+  #stopping = false;
+  #done: Promise<void>;
+
+  constructor(conn: Deno.TcpConn) {
+    this.#conn = conn;
+    const chunk = new Uint8Array(26 * 2521); // whole alphabets: from any offset it goes on in order
+    chunk.forEach((_, i) => chunk[i] = floodByte(i));
+    this.#done = (async () => {
+      while (!this.#stopping) {
+        this.#sent += await conn.write(chunk.subarray(this.#sent % 26));
+        this.#lastProgress = Date.now();
+      }
+    })().catch(() => {}); // closed at the end of a failed test
+  }
+
+  /**
+   * Resolves once a write has been pending for two seconds (the peer reads no
+   * more). Fails beyond 128 MiB (the socket buffers on both sides hold far
+   * less: the peer reads without bound) or after `ms`.
+   */
+  async stalled(ms: number): Promise<void> {
+    const until = Date.now() + ms;
+    while (Date.now() - this.#lastProgress < 2000) {
+      if (Date.now() > until || this.#sent > 128 * 1024 * 1024) {
+        this.#stopping = true;
+        throw new Error(`the flood never stalled (${this.#sent} bytes sent)`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+
+  /**
+   * Stops writing and reads everything back, after the greeting (the server can read the rest
+   * only as its queue drains); resolves with the count sent and where the
+   * echo first differed (-1: nowhere).
+   */
+  async stopAndReadBack(ms: number): Promise<{ sent: number; wrong: number }> {
+    this.#stopping = true;
+    assert.deepEqual(await readExactly(this.#conn, HELLO.byteLength, ms), HELLO); // greeted first
+    const buf = new Uint8Array(64 * 1024);
+    let got = 0, wrong = -1, sent = -1;
+    this.#done.then(() => sent = this.#sent);
+    while (sent === -1 || got < sent) {
+      const n = await deadline(
+        this.#conn.read(buf),
+        ms,
+        `the echo (${got} of ${this.#sent} bytes)`,
+      );
+      if (n === null) throw new Error(`EOF after ${got} bytes`);
+      for (let i = 0; i < n && wrong === -1; i++) {
+        if (buf[i] !== floodByte(got + i)) wrong = got + i;
+      }
+      got += n;
+    }
+    return { sent, wrong: got === sent ? wrong : sent };
+  }
 }
 
 for (const backend of testBackends()) {
@@ -127,6 +196,71 @@ for (const backend of testBackends()) {
       assert.deepEqual(await readExactly(silent, hello.byteLength), hello);
     } finally {
       silent?.close();
+      await server.kill();
+    }
+  });
+
+  Deno.test(`select_server [${backend}]: a client that floods and never reads, and silent clients, hold up nobody; the flooder's queue stays bounded`, async () => {
+    const port = await freePort();
+    const server = await startServer(backend, port);
+    const silent: Deno.TcpConn[] = [];
+    let flooder: Deno.TcpConn | undefined;
+    try {
+      for (let i = 0; i < 3; i++) silent.push(await connectWhenListening(port)); // never read, never send
+      flooder = await connectWhenListening(port);
+      const flood = new Flood(flooder);
+      // Until its sends stall: the server no longer reads it (or, before the fix, no longer reads at all).
+      await flood.stalled(120_000);
+
+      const clients = new Program("clients.ts", [
+        "--port",
+        `${port}`,
+        "--backend",
+        backend,
+        "--count",
+        "30",
+        "--messages",
+        "3",
+      ]);
+      const ran = await clients.exit(90_000);
+      assert.equal(ran.code, 0, ran.rest.join("\n") + ran.stderr);
+      assert.deepEqual(ran.rest, ["30 个客户端同时在线, 各收发 3 条消息: 每个字节都回到了发送者"]);
+
+      // The server stopped reading the flooder at its bound.
+      const early = await linesUntil(server, (ls) => ls.some((l) => l.includes("暂停接收")));
+
+      // The flooder stops and reads: every byte it sent comes back, in order.
+      const { sent, wrong } = await flood.stopAndReadBack(30_000);
+      assert.equal(wrong, -1, `byte ${wrong} of ${sent} echoed to the flooder`);
+
+      // The silent clients are still served.
+      for (const conn of silent) {
+        assert.deepEqual(await readExactly(conn, HELLO.byteLength), HELLO);
+        const hello = encoder.encode("还在吗");
+        await writeAll(conn, hello);
+        assert.deepEqual(await readExactly(conn, hello.byteLength), hello);
+      }
+
+      // Never more queued for the flooder than the bound and one recv (1500 bytes); read
+      // again once its queue was empty.
+      server.child.kill("SIGKILL");
+      const lines = [...early, ...(await server.exit()).rest];
+      const paused = lines.filter((l) => l.includes("暂停接收"));
+      for (const line of paused) {
+        const m = /^客户端 127\.0\.0\.1:\d+ 待发 (\d+) 字节, 达到上限 65536: 暂停接收$/.exec(line);
+        assert.ok(m, line);
+        assert.ok(Number(m[1]) >= 65536 && Number(m[1]) < 65536 + 1500, line);
+      }
+      assert.ok(
+        lines.some((l) => /^客户端 127\.0\.0\.1:\d+ 待发已清空: 继续接收$/.test(l)),
+        "the flooder is read again once its queue is empty",
+      );
+    } finally {
+      for (const conn of [...silent, flooder]) {
+        try {
+          conn?.close();
+        } catch { /* closed */ }
+      }
       await server.kill();
     }
   });

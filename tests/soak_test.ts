@@ -37,9 +37,12 @@ const AT_ONCE = 300;
  * The deno backend rides on Deno's own sockets, and those grow by themselves:
  * a bare `Deno.listen` echo server was seen to gain about 14 KiB of RSS per
  * connection (its JS heap flat), 28 MiB over these 3,300 here; the FFI
- * backends stay within a few MiB.
+ * backends stay within a few MiB. With non-blocking sends (select_server.ts
+ * queues, the deno backend's emulated send buffer) the deno server reaches
+ * the same plateau sooner: 50-69 MiB here, and both versions level off near
+ * 120 MiB after 13,500 such clients (measured), so it is not a leak.
  */
-const RSS_GROWTH_LIMIT_KIB = { winsock: 32 * 1024, posix: 32 * 1024, deno: 48 * 1024 };
+const RSS_GROWTH_LIMIT_KIB = { winsock: 32 * 1024, posix: 32 * 1024, deno: 80 * 1024 };
 
 const encoder = new TextEncoder();
 /** The greeting select_server.ts sends each client (UTF-8, with its NUL). */

@@ -15,10 +15,17 @@
  * waiting, a connection with bytes waiting, the peer's close or an error
  * (found by the socket's one read, or accept, in flight: its result waits in
  * the socket for the next `recv` or `accept`, so nothing is lost or
- * reordered). Writable: connected and not shut down for sending (Deno tells
- * nothing of send buffers). Exceptional: never (out-of-band data and a failed
- * non-blocking `connect` do not exist here). A timeout of 0 gives the reads in
- * flight one turn of the event loop before answering.
+ * reordered). Writable: connected, not shut down for sending, and (for a
+ * non-blocking socket) room in its send buffer. Exceptional: a non-blocking
+ * `connect` that failed (out-of-band data does not exist here). A timeout of
+ * 0 gives the reads in flight one turn of the event loop before answering.
+ *
+ * A non-blocking socket (`ioctlsocket(FIONBIO)`) never waits. Deno tells
+ * nothing of send buffers, and a `conn.write` to a peer that never reads
+ * stays pending for ever, so `send` emulates one: it copies what fits into
+ * 64 KiB waiting for `conn.write`, then says `WSAEWOULDBLOCK`. `closesocket`
+ * closes the connection once that is written (or the writing failed).
+ * `FIONREAD` counts the bytes read ahead.
  *
  * @module
  */
@@ -27,6 +34,8 @@ import { emulateWSAStartup, type SocketBackend } from "../backend.ts";
 import {
   AF_INET,
   AF_INET6,
+  FIONBIO,
+  FIONREAD,
   IPPROTO_TCP,
   IPPROTO_UDP,
   MSG_PEEK,
@@ -44,6 +53,7 @@ import {
   WSAEADDRINUSE,
   WSAEADDRNOTAVAIL,
   WSAEAFNOSUPPORT,
+  WSAEALREADY,
   WSAECONNABORTED,
   WSAECONNREFUSED,
   WSAECONNRESET,
@@ -61,6 +71,7 @@ import {
   WSAESHUTDOWN,
   WSAESOCKTNOSUPPORT,
   WSAETIMEDOUT,
+  WSAEWOULDBLOCK,
 } from "../errors.ts";
 import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
 import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
@@ -95,10 +106,31 @@ interface EmulatedSocket {
   failure?: WinsockError;
   /** The socket options set (by name; see `KEPT_OPTIONS`). */
   options?: Record<string, number>;
+  /** The program made it non-blocking (`FIONBIO` 1): its calls never wait. */
+  nonBlocking?: boolean;
+  /** A non-blocking `connect` under way. */
+  connecting?: Promise<void>;
+  /** Why a non-blocking `connect` failed (`select`'s exceptional, and `SO_ERROR`). */
+  connectFailure?: WinsockError;
+  /** Bytes a non-blocking `send` took and `conn.write` has not yet written: the "send buffer". */
+  outbox?: Uint8Array[];
+  /** How many bytes `outbox` holds (at most `SEND_BUFFER`). */
+  outboxBytes?: number;
+  /** The writes of `outbox` under way; resolves when it is empty (or the writing failed). */
+  flushing?: Promise<void>;
+  /** Writing `outbox` failed: every later send fails with it. */
+  sendFailure?: WinsockError;
 }
 
 /** How much one read-ahead takes from a connection; what `recv` does not ask for waits in `inbox`. */
 const READ_CHUNK = 16 * 1024;
+
+/**
+ * The emulated send buffer of a non-blocking socket: `send` takes bytes
+ * while fewer than this wait for `conn.write` (which takes a copy and may
+ * wait for ever on a peer that never reads), then says `WSAEWOULDBLOCK`.
+ */
+const SEND_BUFFER = 64 * 1024;
 
 /** Read-ahead buffers kept for reuse when their sockets close (at most). */
 const MAX_SPARES = 64;
@@ -232,8 +264,17 @@ export function createDenoBackend(): SocketBackend {
     return conn;
   }
 
-  function close(sock: EmulatedSocket): void {
+  /**
+   * Closes the socket's resources; a connection still writing what a
+   * non-blocking send took is closed once that is written (a graceful
+   * close), unless `now`.
+   */
+  function close(sock: EmulatedSocket, now = false): void {
     sock.closed = true;
+    if (sock.flushing && !now) {
+      sock.flushing.then(() => close(sock, true));
+      return;
+    }
     for (const resource of [sock.listener, sock.conn, sock.incoming]) {
       try {
         resource?.close();
@@ -291,9 +332,35 @@ export function createDenoBackend(): SocketBackend {
       !!(sock.recvShut || sock.inbox?.byteLength || sock.eof || sock.failure);
   }
 
-  /** `select`'s writable: connected and not shut down for sending. */
+  /** `select`'s writable: connected, not shut down for sending, and room in the send buffer. */
   function writable(sock: EmulatedSocket): boolean {
-    return !!sock.conn && !sock.sendShut;
+    return !!sock.conn && !sock.sendShut && (sock.outboxBytes ?? 0) < SEND_BUFFER;
+  }
+
+  /** Writes `outbox` out, one `conn.write` at a time, unless that is under way already. */
+  function flush(sock: EmulatedSocket, conn: Deno.TcpConn): void {
+    if (sock.flushing) return;
+    const outbox = sock.outbox ??= [];
+    sock.flushing = (async () => {
+      try {
+        while (outbox.length > 0) {
+          const n = await conn.write(outbox[0]);
+          sock.outboxBytes! -= n;
+          if (n === outbox[0].byteLength) outbox.shift();
+          else outbox[0] = outbox[0].subarray(n);
+          notify(); // room again: select may find it writable
+        }
+      } catch (e) {
+        sock.sendFailure = sock.closed
+          ? new WinsockError(WSAEINTR, "send")
+          : fromDenoError(e, "send");
+        outbox.length = 0;
+        sock.outboxBytes = 0;
+      } finally {
+        sock.flushing = undefined;
+        notify();
+      }
+    })();
   }
 
   /**
@@ -312,6 +379,10 @@ export function createDenoBackend(): SocketBackend {
       }
       if (sock.failure) throw sock.failure;
       if (sock.eof) return 0;
+      if (sock.nonBlocking) {
+        pull(sock); // read ahead: select will find the bytes when they come
+        throw new WinsockError(WSAEWOULDBLOCK, "recv");
+      }
       const n = await pull(sock, peek ? undefined : buf); // nothing read ahead: read into buf itself
       if (n !== undefined && !sock.closed) return n;
     }
@@ -326,6 +397,7 @@ export function createDenoBackend(): SocketBackend {
       readable: () => readable(sock),
       writable: () => writable(sock),
       pull: () => void (canPull(sock) && pull(sock)),
+      failed: () => !!sock.connectFailure,
     };
   }
 
@@ -341,7 +413,7 @@ export function createDenoBackend(): SocketBackend {
     name: "deno",
     startup: emulateWSAStartup,
     cleanup() {
-      for (const sock of sockets.values()) close(sock);
+      for (const sock of sockets.values()) close(sock, true);
       sockets.clear();
       udp.cleanup();
       notify();
@@ -388,12 +460,15 @@ export function createDenoBackend(): SocketBackend {
         const conn = sock.incoming, failure = sock.failure;
         sock.incoming = sock.failure = undefined;
         if (conn) {
-          return {
-            socket: adopt(conn, sock.af, sock.options),
-            address: toAddress(conn.remoteAddr),
-          };
+          const socket = adopt(conn, sock.af, sock.options);
+          get(socket).nonBlocking = sock.nonBlocking; // as Windows: the listener's mode
+          return { socket, address: toAddress(conn.remoteAddr) };
         }
         if (failure) throw failure;
+        if (sock.nonBlocking) {
+          pull(sock); // select will find the connection when it comes
+          throw new WinsockError(WSAEWOULDBLOCK, "accept");
+        }
         await pull(sock);
       }
     },
@@ -416,10 +491,27 @@ export function createDenoBackend(): SocketBackend {
       if (udp.has(s)) return udp.connect(s, name);
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");
+      if (sock.connecting) throw new WinsockError(WSAEALREADY, "connect");
       if (sock.listener) {
         throw new WinsockError(WSAEOPNOTSUPP, "connect: a bound socket (emulation)");
       }
       const target = fromAddress(name, sock.af);
+      if (sock.nonBlocking) { // under way: select says writable (connected) or exceptional (failed)
+        sock.connectFailure = undefined;
+        sock.connecting = (async () => {
+          try {
+            const conn = await Deno.connect({ ...target, transport: "tcp" });
+            if (sock.closed) conn.close();
+            else sock.conn = conn;
+          } catch (e) {
+            sock.connectFailure = fromDenoError(e, "connect");
+          } finally {
+            sock.connecting = undefined;
+            notify();
+          }
+        })();
+        throw new WinsockError(WSAEWOULDBLOCK, "connect");
+      }
       try {
         const conn = await Deno.connect({ ...target, transport: "tcp" });
         if (sock.closed) conn.close();
@@ -464,6 +556,19 @@ export function createDenoBackend(): SocketBackend {
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
       const conn = connected(s);
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
+      if (sock.sendFailure) throw sock.sendFailure;
+      if (sock.nonBlocking) { // what fits in the emulated send buffer, copied: conn.write takes it later
+        if (buf.byteLength === 0) return 0;
+        const room = SEND_BUFFER - (sock.outboxBytes ?? 0);
+        if (room <= 0) throw new WinsockError(WSAEWOULDBLOCK, "send");
+        const n = Math.min(room, buf.byteLength);
+        (sock.outbox ??= []).push(buf.slice(0, n));
+        sock.outboxBytes = (sock.outboxBytes ?? 0) + n;
+        flush(sock, conn);
+        return n;
+      }
+      while (sock.flushing) await sock.flushing; // what non-blocking sends took goes first
+      if (sock.sendFailure) throw sock.sendFailure;
       let sent = 0;
       try {
         while (sent < buf.byteLength) sent += await conn.write(buf.subarray(sent));
@@ -480,10 +585,22 @@ export function createDenoBackend(): SocketBackend {
       }
       if (how !== SD_RECEIVE && !sock.sendShut) {
         sock.sendShut = true;
-        conn.closeWrite().catch(() => {});
+        const fin = () => void conn.closeWrite().catch(() => {});
+        if (sock.flushing) sock.flushing.then(fin); // after what non-blocking sends took
+        else fin();
       }
       if (how !== SD_SEND) sock.recvShut = true;
       notify();
+    },
+    ioctlsocket(s, cmd, arg) {
+      const sock = get(s);
+      if (cmd === FIONBIO) {
+        sock.nonBlocking = arg !== 0;
+        return 0;
+      }
+      if (cmd !== FIONREAD) throw new WinsockError(WSAEOPNOTSUPP, `ioctlsocket: cmd ${cmd}`);
+      if (sock.conn && canPull(sock)) pull(sock); // what has come is read ahead for the next look
+      return sock.inbox?.byteLength ?? 0;
     },
     closesocket(s) {
       if (udp.has(s)) return udp.closesocket(s);
@@ -493,7 +610,8 @@ export function createDenoBackend(): SocketBackend {
     },
     async select(sets, timeoutMs) {
       const read = sets.read.map(view), write = sets.write.map(view);
-      const all = [...read, ...write, ...sets.except.map(view)];
+      const except = sets.except.map(view);
+      const all = [...read, ...write, ...except];
       let expired = false, wake = () => {};
       // Beyond setTimeout's range (2^31 - 1 ms, 24.8 days) it would fire at once: no limit instead.
       const timer = timeoutMs === null || timeoutMs > MAX_TIMER_MS ? undefined : setTimeout(() => {
@@ -506,9 +624,10 @@ export function createDenoBackend(): SocketBackend {
           const ready = {
             read: sets.read.filter((_, i) => read[i].readable()),
             write: sets.write.filter((_, i) => write[i].writable()),
-            except: [], // nothing exceptional is visible through Deno's sockets
+            except: sets.except.filter((_, i) => except[i].failed?.() ?? false), // no out-of-band data
           };
-          if (ready.read.length + ready.write.length > 0 || expired) return ready;
+          const found = ready.read.length + ready.write.length + ready.except.length;
+          if (found > 0 || expired) return ready;
           for (const v of read) v.pull();
           await new Promise<void>((resolve) => {
             wake = resolve;
@@ -570,7 +689,10 @@ export function createDenoBackend(): SocketBackend {
       const opt = winsockOption(level, optname);
       const kept = KEPT_OPTIONS[opt.name];
       if (!kept) throw notHere(opt);
-      return formatWinsockValue(opt, sock.options?.[opt.name] ?? kept.initial, optval);
+      const value = opt.name === "SO_ERROR"
+        ? sock.connectFailure?.code ?? 0 // a non-blocking connect that failed says why
+        : sock.options?.[opt.name] ?? kept.initial;
+      return formatWinsockValue(opt, value, optval);
     },
     ioctl(s, code) {
       get(s);

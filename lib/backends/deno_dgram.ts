@@ -45,6 +45,8 @@ export interface SelectView {
   writable(): boolean;
   /** Starts the one read that can make it readable, unless one is under way. */
   pull(): void;
+  /** Exceptional: a non-blocking `connect` failed (TCP only). */
+  failed?(): boolean;
 }
 
 interface UdpSocket {

@@ -37,6 +37,8 @@ import {
 import {
   AF_INET,
   AF_INET6,
+  FIONBIO,
+  FIONREAD,
   IPPROTO_TCP,
   MSG_OOB,
   MSG_PEEK,
@@ -65,6 +67,7 @@ import {
   WSAESHUTDOWN,
   WSAESOCKTNOSUPPORT,
   WSAETIMEDOUT,
+  WSAEWOULDBLOCK,
   WSASYSCALLFAILURE,
 } from "../errors.ts";
 import { type Libc, openLibc } from "../../ffi/libc.ts";
@@ -101,6 +104,8 @@ import {
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
+/** Linux's `FIONREAD` (macOS's is Winsock's own, `_IOR('f', 127, int)`). */
+const LINUX_FIONREAD = 0x541b;
 /** Winsock's `MSG_DONTROUTE` (not in `constants.ts`). */
 const WINSOCK_MSG_DONTROUTE = 0x4;
 
@@ -125,6 +130,10 @@ interface PosixSocket {
   datagram: boolean;
   /** A datagram socket `connect`ed to a peer. */
   peer: boolean;
+  /** The program made it non-blocking (`FIONBIO` 1): its calls never wait. */
+  nonBlocking: boolean;
+  /** A non-blocking `connect` under way (its address): `select` settles it. */
+  connecting?: Uint8Array;
 }
 
 /**
@@ -197,6 +206,20 @@ export function createPosixBackend(
     }
   }
 
+  /**
+   * What the program asked with `FIONBIO`. The descriptor is non-blocking
+   * anyway, except on the raw synchronous path, where it becomes what was asked.
+   */
+  function setNonBlocking(sock: PosixSocket, on: boolean): void {
+    if (options.blocking) {
+      const flags = fcntl(sock.fd, abi.F_GETFL, 0);
+      check(flags, "fcntl(F_GETFL)");
+      const wanted = on ? flags | abi.O_NONBLOCK : flags & ~abi.O_NONBLOCK;
+      check(fcntl(sock.fd, abi.F_SETFL, wanted), "fcntl(F_SETFL)");
+    }
+    sock.nonBlocking = on;
+  }
+
   function adopt(fd: number, active: boolean, datagram = false): SOCKET {
     try {
       prepare(fd);
@@ -215,6 +238,7 @@ export function createPosixBackend(
       active,
       datagram,
       peer: false,
+      nonBlocking: false,
     });
     return socket;
   }
@@ -295,6 +319,11 @@ export function createPosixBackend(
    * it is only made again after `EINTR`, and never returns a Promise.
    */
   function retry<T>(sock: PosixSocket, events: number, attempt: () => T | undefined): Awaitable<T> {
+    if (sock.nonBlocking) { // answers at once, as in C
+      const result = attempt();
+      if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "non-blocking socket");
+      return result;
+    }
     if (!options.blocking) return reactor.retry(sock.socket, events, attempt);
     for (;;) {
       const result = attempt();
@@ -304,7 +333,12 @@ export function createPosixBackend(
 
   /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
   function selectNow(asked: { [K in keyof SelectSets]: PosixSocket[] }, ms: number | null) {
-    const active = (list: PosixSocket[]) => list.filter((sock) => sock.active);
+    const failed = new Set<PosixSocket>();
+    for (const sock of new Set([...asked.read, ...asked.write, ...asked.except])) {
+      if (settleConnect(sock) === "failed") failed.add(sock);
+    }
+    // A failed connect is exceptional only, as on Windows (Linux calls it readable and writable).
+    const active = (list: PosixSocket[]) => list.filter((sock) => sock.active && !failed.has(sock));
     const sets = {
       read: active(asked.read),
       write: active(asked.write),
@@ -327,8 +361,32 @@ export function createPosixBackend(
     return {
       read: ready(sets.read, read),
       write: ready(sets.write, write),
-      except: ready(sets.except, except),
+      except: [
+        ...ready(sets.except, except),
+        ...asked.except.filter((sock) => failed.has(sock)).map((sock) => sock.socket),
+      ],
     };
+  }
+
+  /**
+   * A non-blocking connect under way, looked at now (`poll`, no wait):
+   * connected (the socket becomes active), failed (`SO_ERROR` is left for the
+   * program to read), or still pending; undefined for any other socket.
+   */
+  function settleConnect(sock: PosixSocket): "pending" | "connected" | "failed" | undefined {
+    if (!sock.connecting) return undefined;
+    const pollfd = new Uint8Array(POLLFD_LAYOUT.size);
+    const view = new DataView(pollfd.buffer);
+    view.setInt32(POLLFD_LAYOUT.fd, sock.fd, true);
+    view.setInt16(POLLFD_LAYOUT.events, abi.POLLOUT, true);
+    if (c.poll(pollfd, 1, 0) !== 1) return "pending";
+    const revents = view.getInt16(POLLFD_LAYOUT.revents, true);
+    if (revents & (abi.POLLERR | abi.POLLHUP)) return "failed";
+    // Connected: a second connect marks it so on Linux (see connect); then it is a socket like any.
+    c.connect(sock.fd, sock.connecting, sock.connecting.byteLength);
+    sock.connecting = undefined;
+    sock.active = true;
+    return "connected";
   }
 
   function translateFlags(flags: number, what: string): number {
@@ -451,6 +509,7 @@ export function createPosixBackend(
         const fd = c.accept(sock.fd, bytes, len);
         if (fd === -1) return wouldBlock("accept");
         const client = adopt(fd, true); // Linux's accept does not pass O_NONBLOCK on
+        if (sock.nonBlocking) setNonBlocking(known(client), true); // Windows does: the listener's mode
         return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
       });
     },
@@ -481,9 +540,13 @@ export function createPosixBackend(
         return;
       }
       const code = errno();
-      if (options.blocking || code !== abi.errno.EINPROGRESS && code !== abi.errno.EINTR) {
-        throw error(code, "connect");
+      const underWay = code === abi.errno.EINPROGRESS || code === abi.errno.EINTR;
+      if (underWay && sock.nonBlocking) { // completes in select, as in C
+        sock.connecting = bytes;
+        throw new WinsockError(WSAEWOULDBLOCK, "connect");
       }
+      if (code === abi.errno.EISCONN && sock.connecting) settleConnect(sock);
+      if (options.blocking || !underWay) throw error(code, "connect");
       return (async () => {
         await reactor.wait([{ fd: sock.socket, events: abi.POLLOUT }], null);
         const err = new Int32Array(1);
@@ -542,11 +605,24 @@ export function createPosixBackend(
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
       if (sock.datagram) return dgram.sendto(sock, buf, flags, null);
-      return sendAll(buf, (rest) =>
+      const sendSome = (rest: Uint8Array) =>
         retry(sock, abi.POLLOUT, () => {
           const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
           return n === -1 ? wouldBlock("send") : n;
-        }));
+        });
+      return sock.nonBlocking ? sendSome(buf) : sendAll(buf, sendSome); // non-blocking: what fits
+    },
+    ioctlsocket(s, cmd, arg) {
+      const sock = known(s);
+      if (cmd === FIONBIO) {
+        setNonBlocking(sock, arg !== 0);
+        return 0;
+      }
+      if (cmd !== FIONREAD) throw new WinsockError(WSAEOPNOTSUPP, `ioctlsocket: cmd ${cmd}`);
+      const count = new Int32Array(1);
+      const request = BigInt(abi.os === "darwin" ? FIONREAD : LINUX_FIONREAD);
+      check(c.ioctl(sock.fd, request, count, 0n, 0n, 0n, 0n, 0n, count), "ioctlsocket(FIONREAD)");
+      return count[0];
     },
     shutdown(s, how) {
       const sock = known(s);
@@ -572,7 +648,8 @@ export function createPosixBackend(
       if (options.blocking) return selectNow(socks, timeoutMs);
       const interest = (events: number) => (sock: PosixSocket) => ({
         fd: sock.socket,
-        events: sock.active ? events : 0, // never ready, as on Windows: only closing ends it
+        // Never ready, as on Windows (only closing ends it), unless connected, listening or connecting.
+        events: sock.active || sock.connecting ? events : 0,
       });
       const interests = [
         ...socks.read.map(interest(abi.POLLIN)),

@@ -12,6 +12,11 @@
  * With `{ blocking: true }` sockets stay blocking and every call is one
  * synchronous call into ws2_32, exactly as in C.
  *
+ * A socket the program makes non-blocking (`ioctlsocket(FIONBIO)`) is never
+ * waited for: each call is tried once and `WSAEWOULDBLOCK` comes back as it
+ * is, `send` takes what fits, and a `connect` under way completes in
+ * `select`, as in C.
+ *
  * @module
  */
 
@@ -25,6 +30,7 @@ import {
 import {
   AF_INET,
   FIONBIO,
+  FIONREAD,
   INVALID_SOCKET,
   IPPROTO_UDP,
   POLLERR,
@@ -94,7 +100,10 @@ const CONNECT_LOOK_MS = 500;
 export function createWinsockBackend(options: BackendOptions = {}): SocketBackend {
   const ws: Ws2_32 = openWs2_32();
   const open = new Set<SOCKET>();
-  /** Sockets the program made non-blocking (`WSAEventSelect`): their calls never wait. */
+  /**
+   * Sockets the program made non-blocking (`FIONBIO` 1, `WSAEventSelect`,
+   * `WSAAsyncSelect`): their calls never wait.
+   */
   const nonBlocking = new Set<SOCKET>();
 
   /** Throws the thread's last error, read right after the failed call. */
@@ -177,8 +186,8 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
   function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Awaitable<T> {
     if (!options.blocking && !nonBlocking.has(s)) return reactor.retry(s, events, attempt);
     const result = attempt();
-    // A blocking socket never says "would block" (only we set FIONBIO); if it did, say so.
-    if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "blocking call");
+    // Only a socket the program made non-blocking says "would block": its call answers at once.
+    if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "non-blocking socket");
     return result;
   }
 
@@ -339,7 +348,8 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         if (client === INVALID_SOCKET) return wouldBlock("accept");
         open.add(client);
         setNonBlocking(client);
-        if (nonBlocking.has(s)) nonBlocking.add(client); // it inherits the listener's selection
+        if (nonBlocking.has(s)) nonBlocking.add(client); // as Windows: the listener's mode
+
         return { socket: client, address: decodeSockaddr(bytes, undefined, len[0]) };
       });
     },
@@ -347,7 +357,9 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
       const bytes = encodeSockaddr(addr);
       if (ws.connect(known(s), bytes, bytes.byteLength) === 0) return;
       wouldBlock("connect");
-      if (options.blocking || nonBlocking.has(s)) throw new WinsockError(WSAEWOULDBLOCK, "connect"); // as above
+      // Under way: a non-blocking socket says so at once and completes in select (writable,
+      // or exceptional with SO_ERROR), as in C.
+      if (options.blocking || nonBlocking.has(s)) throw new WinsockError(WSAEWOULDBLOCK, "connect");
       return (async () => {
         // Done when select says writable (connected) or exceptional (failed). Windows before
         // 10 2004 never signals a failed connect to WSAPoll, hence the look every 500 ms.
@@ -384,10 +396,10 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     },
     send(s, buf, flags) {
       sentLast.delete(s);
-      if (nonBlocking.has(s)) { // a non-blocking send: what fits now, or WSAEWOULDBLOCK
-        const n = ws.send(known(s), buf, buf.byteLength, flags);
-        if (n === SOCKET_ERROR) throw new WinsockError(ws.WSAGetLastError(), "send");
-        return n; // not `sentLast`: this program waits in its own notifications, unseen here
+      if (nonBlocking.has(known(s))) { // what fits now: a partial count, or WSAEWOULDBLOCK
+        const n = ws.send(s, buf, buf.byteLength, flags);
+        if (n === SOCKET_ERROR) fail("send");
+        return n; // not `sentLast`: this program waits where this backend cannot see
       }
       return sendAll(buf, (rest) =>
         retry(s, POLLWRNORM, () => {
@@ -486,6 +498,22 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     },
     shutdown(s, how) {
       check(ws.shutdown(s, how), "shutdown");
+    },
+    ioctlsocket(s, cmd, arg) {
+      known(s);
+      if (cmd === FIONBIO) {
+        // The OS socket stays non-blocking (the reactor waits for the program's blocking
+        // calls), except on the raw synchronous path, where it is what the program asked.
+        if (options.blocking) {
+          check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([arg])), "ioctlsocket");
+        }
+        if (arg !== 0) nonBlocking.add(s);
+        else nonBlocking.delete(s);
+        return 0;
+      }
+      const argp = new Uint32Array([arg]);
+      check(ws.ioctlsocket(s, cmd, argp), "ioctlsocket");
+      return cmd === FIONREAD ? argp[0] : 0;
     },
     closesocket(s) {
       reactor.cancel(s);
