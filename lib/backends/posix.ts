@@ -178,12 +178,15 @@ export function createPosixBackend(
   }
 
   /** After a failed call: `undefined` if it would block (wait, then retry), else throws. */
-  function wouldBlock(what: string): undefined {
+  function wouldBlock(what: string, sock?: PosixSocket): undefined {
     const code = errno();
     const { EAGAIN, EWOULDBLOCK, EINTR } = abi.errno;
     if (code !== EAGAIN && code !== EWOULDBLOCK && code !== EINTR) throw error(code, what);
-    // A blocking socket says EAGAIN only when SO_RCVTIMEO/SO_SNDTIMEO ran out: Winsock's 10060.
-    if (options.blocking && code !== EINTR) throw new WinsockError(WSAETIMEDOUT, what);
+    // A blocking socket says EAGAIN only when SO_RCVTIMEO/SO_SNDTIMEO ran out: Winsock's 10060
+    // (on the raw path a socket the program made non-blocking means "would block").
+    if (options.blocking && code !== EINTR && !sock?.nonBlocking) {
+      throw new WinsockError(WSAETIMEDOUT, what);
+    }
     return undefined;
   }
 
@@ -507,7 +510,7 @@ export function createPosixBackend(
       return retry(sock, abi.POLLIN, () => {
         len[0] = bytes.byteLength;
         const fd = c.accept(sock.fd, bytes, len);
-        if (fd === -1) return wouldBlock("accept");
+        if (fd === -1) return wouldBlock("accept", sock);
         const client = adopt(fd, true); // Linux's accept does not pass O_NONBLOCK on
         if (sock.nonBlocking) setNonBlocking(known(client), true); // Windows does: the listener's mode
         return { socket: client, address: decodeSockaddr(bytes, abi.sockaddr, len[0]) };
@@ -579,7 +582,7 @@ export function createPosixBackend(
           const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
           if (n !== -1) return n;
           try {
-            return wouldBlock("recv");
+            return wouldBlock("recv", sock);
           } catch (e) {
             if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
             throw e;
@@ -608,7 +611,7 @@ export function createPosixBackend(
       const sendSome = (rest: Uint8Array) =>
         retry(sock, abi.POLLOUT, () => {
           const n = Number(c.send(sock.fd, rest, BigInt(rest.byteLength), native));
-          return n === -1 ? wouldBlock("send") : n;
+          return n === -1 ? wouldBlock("send", sock) : n;
         });
       return sock.nonBlocking ? sendSome(buf) : sendAll(buf, sendSome); // non-blocking: what fits
     },
