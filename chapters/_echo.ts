@@ -8,19 +8,10 @@
  * @module
  */
 
-import {
-  inet_ntoa,
-  ntohs,
-  sizeof,
-  sockaddr_in,
-  type SOCKET,
-  SOCKET_ERROR,
-  type Winsock,
-  WSAEWOULDBLOCK,
-} from "../mod.ts";
+import { type SOCKET, SOCKET_ERROR, type Winsock, WSAEWOULDBLOCK } from "../mod.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText, type WireEncoding } from "../lib/text.ts";
-import { failureLine } from "../lib/tutorial.ts";
+import { failureLine, peerName } from "../lib/tutorial.ts";
 
 interface Client {
   name: string;
@@ -36,14 +27,22 @@ interface Client {
 /** The clients of a server, by socket. */
 export class EchoClients {
   #ws: Winsock;
+  /** The clients' address family (the listener's). */
+  #af: number;
   #encoding: WireEncoding;
   #greeting: Uint8Array;
   #onDrop: (s: SOCKET) => void;
   #clients = new Map<SOCKET, Client>();
 
-  /** `onDrop` runs before a dropped client's socket is closed. */
-  constructor(ws: Winsock, encoding: WireEncoding, onDrop: (s: SOCKET) => void = () => {}) {
+  /** Clients of family `af`; `onDrop` runs before a dropped client's socket is closed. */
+  constructor(
+    ws: Winsock,
+    af: number,
+    encoding: WireEncoding,
+    onDrop: (s: SOCKET) => void = () => {},
+  ) {
     this.#ws = ws;
+    this.#af = af;
     this.#encoding = encoding;
     this.#greeting = encodeText("服务器链接成功\0", encoding);
     this.#onDrop = onDrop;
@@ -54,19 +53,10 @@ export class EchoClients {
     return this.#clients.has(s);
   }
 
-  /** `ip:port` of a connected socket, as `getpeername` says. */
-  #peerName(s: SOCKET): string {
-    const peer = new sockaddr_in();
-    if (this.#ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-      return `(getpeername: ${this.#ws.WSAGetLastError()})`;
-    }
-    return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
-  }
-
   /** A client just accepted (and selected): greets it. */
   async add(s: SOCKET): Promise<void> {
     const client: Client = {
-      name: this.#peerName(s),
+      name: peerName(this.#ws, s, this.#af),
       text: new ChunkDecoder(this.#encoding),
       outbox: [this.#greeting],
       readLater: false,

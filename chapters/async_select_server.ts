@@ -23,15 +23,12 @@
  */
 
 import {
-  AF_INET,
   FD_ACCEPT,
   FD_CLOSE,
   FD_READ,
   FD_WRITE,
   HIBYTE,
-  htons,
   type HWND,
-  inet_addr,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
@@ -51,7 +48,14 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
+import { addressFamily } from "../lib/names.ts";
 import { EchoClients } from "./_echo.ts";
 
 /** The message Winsock posts for the sockets' events. */
@@ -70,13 +74,12 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
   Deno.exit(1);
 }
 
+// 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
+const si = await serverAddress(ws, options);
+
 // 创建socket, 绑定, 监听: as in server.ts
-const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
@@ -84,7 +87,7 @@ if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
 
-const clients = new EchoClients(ws, options.encoding);
+const clients = new EchoClients(ws, addressFamily(si), options.encoding);
 
 /** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be posted again for the next client). */
 async function acceptClient(hWnd: HWND): Promise<void> {
@@ -129,7 +132,9 @@ if (hWnd === 0n) fail(ws, "创建窗口失败", ws.WSAGetLastError(), socketServ
 if (SOCKET_ERROR === ws.WSAAsyncSelect(socketServer, hWnd, WM_SOCKET, FD_ACCEPT)) {
   fail(ws, "WSAAsyncSelect 失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`WSAAsyncSelect 服务器已启动: ${options.host}:${options.port}`);
 
 // 消息循环: one message at a time, as one window procedure runs at a time in C

@@ -22,15 +22,12 @@
  */
 
 import {
-  AF_INET,
   FD_ACCEPT,
   FD_CLOSE,
   FD_CLOSE_BIT,
   FD_READ,
   FD_WRITE,
   HIBYTE,
-  htons,
-  inet_addr,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
@@ -53,7 +50,14 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
+import { addressFamily } from "../lib/names.ts";
 import { EchoClients } from "./_echo.ts";
 
 const options = tutorialOptions("chapters/event_select_server.ts", "listen on");
@@ -69,13 +73,12 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
   Deno.exit(1);
 }
 
+// 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
+const si = await serverAddress(ws, options);
+
 // 创建socket, 绑定, 监听: as in server.ts
-const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
@@ -89,7 +92,9 @@ if (eventServer === WSA_INVALID_EVENT) fail(ws, "创建事件失败", ws.WSAGetL
 if (SOCKET_ERROR === ws.WSAEventSelect(socketServer, eventServer, FD_ACCEPT | FD_CLOSE)) {
   fail(ws, "WSAEventSelect 失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`WSAEventSelect 服务器已启动: ${options.host}:${options.port}`);
 
 /**
@@ -102,7 +107,7 @@ interface Group {
 }
 
 const groups: Group[] = [];
-const clients = new EchoClients(ws, options.encoding, leave);
+const clients = new EchoClients(ws, addressFamily(si), options.encoding, leave);
 
 /** Adds a socket and its event to a group with room, or to a new group with its own loop. */
 function join(s: SOCKET, event: WSAEVENT): void {

@@ -6,12 +6,14 @@
  * @module
  */
 
-import type { SOCKET } from "./constants.ts";
+import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR } from "./constants.ts";
 import { formatWinsockError, TUTORIAL_WSASTARTUP_NOTES } from "./errors.ts";
 import { printLine } from "./console.ts";
 import { openWinsock } from "./open.ts";
 import type { TutorialOptions } from "./cli.ts";
 import type { Winsock } from "./winsock.ts";
+import { formatAddress, programAddress } from "./names.ts";
+import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6 } from "./structs.ts";
 
 /**
  * Opens the façade for a program (traced to stderr with `--trace`); a
@@ -57,4 +59,29 @@ export function finish(ws: Winsock, ...sockets: SOCKET[]): never {
   for (const s of sockets) ws.closesocket(s);
   ws.WSACleanup();
   Deno.exit(0);
+}
+
+/**
+ * The address `--host` and `--port` name, for a chapter server: IPv4 text
+ * filled in as the tutorial does (`inet_addr`), IPv6 text, or a name through
+ * `getaddrinfo`; a name that does not resolve prints `找不到主机` with its
+ * code and exits 1.
+ */
+export async function serverAddress(
+  ws: Winsock,
+  options: TutorialOptions,
+  socktype: number = SOCK_STREAM,
+): Promise<SOCKADDR> {
+  const found = await programAddress(ws, options.host, options.port, socktype);
+  if (typeof found === "number") fail(ws, "找不到主机", found);
+  return found;
+}
+
+/** `ip:port` (`[ip]:port` for IPv6) of a connected socket's peer of family `af`, as `getpeername` says. */
+export function peerName(ws: Winsock, s: SOCKET, af: number = AF_INET): string {
+  const peer = af === AF_INET ? new sockaddr_in() : new sockaddr_in6();
+  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
+    return `(getpeername: ${ws.WSAGetLastError()})`;
+  }
+  return formatAddress(peer);
 }

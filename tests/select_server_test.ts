@@ -38,7 +38,12 @@ const encoder = new TextEncoder();
 const HELLO = new Uint8Array(GREETING["utf-8"]);
 
 async function startServer(backend: string, port: number): Promise<Program> {
-  const server = new Program("select_server.ts", ["--port", `${port}`, "--backend", backend]);
+  const server = new Program("chapters/select_server.ts", [
+    "--port",
+    `${port}`,
+    "--backend",
+    backend,
+  ]);
   assert.equal(await server.line(20_000), `select 服务器已启动: 127.0.0.1:${port}`);
   return server;
 }
@@ -293,6 +298,33 @@ for (const backend of testBackends()) {
           conn.close();
         } catch { /* read to its end, closed already */ }
       }
+      await server.kill();
+    }
+  });
+}
+
+for (const backend of testBackends()) {
+  Deno.test(`select_server.ts [${backend}]: --host ::1 serves over IPv6, naming the client [::1]:port`, async () => {
+    const port = freePort();
+    const server = new Program("chapters/select_server.ts", [
+      "--host",
+      "::1",
+      "--port",
+      `${port}`,
+      "--backend",
+      backend,
+    ]);
+    try {
+      assert.equal(await server.line(20_000), `select 服务器已启动: ::1:${port}`);
+      const conn = await deadline(Deno.connect({ hostname: "::1", port }), 20_000, "connect");
+      assert.deepEqual(await readExactly(conn, HELLO.byteLength), HELLO);
+      await writeAll(conn, encoder.encode("v6"));
+      assert.deepEqual(await readExactly(conn, 2), encoder.encode("v6"));
+      const peer = `[::1]:${(conn.localAddr as Deno.NetAddr).port}`;
+      assert.equal(await server.line(20_000), `客户端链接成功: ${peer}`);
+      assert.equal(await server.line(20_000), `客户端 ${peer} 说:\t2  v6`);
+      conn.close();
+    } finally {
       await server.kill();
     }
   });

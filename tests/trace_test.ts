@@ -262,7 +262,7 @@ for (const backend of testBackends()) {
 for (const backend of testBackends()) {
   Deno.test(`select_server.ts --trace [${backend}]: select with its sets' counts, then accept or recv, one client's life`, async () => {
     const port = freePort();
-    const server = new Program("select_server.ts", [
+    const server = new Program("chapters/select_server.ts", [
       "--backend",
       backend,
       "--port",

@@ -13,7 +13,7 @@
  * 64 KiB (one that sends and never reads) is not read again until its queue
  * is empty (backpressure), so its share of the server's memory stays bounded.
  *
- *     deno run --allow-net=127.0.0.1 --allow-ffi select_server.ts [--port 12345] [--encoding gbk]
+ *     deno run --allow-net=127.0.0.1 --allow-ffi chapters/select_server.ts [--port 12345] [--encoding gbk]
  *
  * Each client gets the tutorial's greeting, so `client.ts` talks to it as to
  * `server.ts`. It serves until stopped (Ctrl+C); exit 1 on an error, 2 on a
@@ -25,21 +25,16 @@
  */
 
 import {
-  AF_INET,
   FD_SET,
   fd_set,
   FD_SETSIZE,
   FD_ZERO,
   FIONBIO,
   HIBYTE,
-  htons,
-  inet_addr,
-  inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
   MAKEWORD,
-  ntohs,
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
@@ -49,13 +44,21 @@ import {
   timeval,
   WSADATA,
   WSAEWOULDBLOCK,
-} from "./mod.ts";
-import { tutorialOptions } from "./lib/cli.ts";
-import { printLine } from "./lib/console.ts";
-import { ChunkDecoder, encodeText } from "./lib/text.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "./lib/tutorial.ts";
+} from "../mod.ts";
+import { tutorialOptions } from "../lib/cli.ts";
+import { addressFamily } from "../lib/names.ts";
+import { printLine } from "../lib/console.ts";
+import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  peerName,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
 
-const options = tutorialOptions("select_server.ts", "listen on");
+const options = tutorialOptions("chapters/select_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库
@@ -70,13 +73,12 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
   Deno.exit(1);
 }
 
+// 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
+const si = await serverAddress(ws, options);
+
 // 创建socket, 绑定, 监听: as in server.ts
-const socketServer = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
@@ -87,7 +89,9 @@ if (SOCKET_ERROR === ws.ioctlsocket(socketServer, FIONBIO, { value: 1 })) {
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`select 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
@@ -115,15 +119,6 @@ interface Client {
 
 /** The connected clients: with the listening socket, at most FD_SETSIZE sockets. */
 const clients = new Map<SOCKET, Client>();
-
-/** `ip:port` of a connected socket, as `getpeername` says. */
-function peerName(s: SOCKET): string {
-  const peer = new sockaddr_in();
-  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-    return `(getpeername: ${ws.WSAGetLastError()})`;
-  }
-  return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
-}
 
 /** Forgets a client and closes its socket. */
 function drop(s: SOCKET): void {
@@ -178,7 +173,7 @@ async function acceptClient(): Promise<void> {
     if (err !== WSAEWOULDBLOCK) printLine(failureLine("客户端链接失败", err)); // 已经走了: nobody to accept
     return;
   }
-  const name = peerName(socketClient);
+  const name = peerName(ws, socketClient, addressFamily(si));
   if (clients.size + 1 >= FD_SETSIZE) {
     // FD_SET would silently leave it out: this client would wait for ever.
     printLine(
