@@ -124,7 +124,12 @@ function usage(server: Program) {
 for (const backend of testBackends()) {
   Deno.test(`soak [${backend}]: ${CYCLES} connect/exchange/close cycles, then ${AT_ONCE} clients at once against select_server.ts`, async () => {
     const port = await freePort();
-    const server = new Program("chapters/select_server.ts", ["--port", `${port}`, "--backend", backend]);
+    const server = new Program("chapters/select_server.ts", [
+      "--port",
+      `${port}`,
+      "--backend",
+      backend,
+    ]);
     try {
       assert.equal(await server.line(20_000), `select 服务器已启动: 127.0.0.1:${port}`);
       totals.sent = totals.echoed = totals.refused = 0;
