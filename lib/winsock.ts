@@ -1165,8 +1165,17 @@ export class Winsock<Blocking extends boolean = false> {
 
   #engine: CompletionEngine | null = null;
 
+  /**
+   * The engine, made on first use after the event select implementation
+   * (which may wrap the backend): one set of event objects per façade, the
+   * ones an operation's `hEvent` names and `WSAWaitForMultipleEvents` waits on.
+   */
   get #completion(): CompletionEngine {
-    return this.#engine ??= openCompletionEngine(this.#backend);
+    if (!this.#engine) {
+      const events = this.#events();
+      this.#engine = openCompletionEngine(this.#backend, events);
+    }
+    return this.#engine;
   }
 
   /**
