@@ -126,6 +126,11 @@ export class SharedCompletionQueue {
     }
   }
 
+  /** The packets queued now. */
+  get pending(): number {
+    return Atomics.load(this.#header, COUNT);
+  }
+
   /** Closes the queue: every `take`, waiting or to come, answers null. */
   close(): void {
     this.#lock();
