@@ -5,7 +5,7 @@
  * printing each message with the client's address, echoing it with an
  * overlapped `WSASend`, then posting the next overlapped `WSARecv`.
  *
- *     deno run --allow-net=127.0.0.1 --allow-ffi --allow-read chapters/iocp_server.ts [--port 12345] [--encoding gbk]
+ *     deno run --allow-net=127.0.0.1 --allow-ffi --allow-read=. chapters/iocp_server.ts [--port 12345] [--encoding gbk]
  *
  * The main thread accepts, associates each client with the port (the
  * completion key: the client's slot), and sends the greeting. Each

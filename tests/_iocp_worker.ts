@@ -4,7 +4,8 @@
  * and says what it dequeued (and whether the `WSAOVERLAPPED` is its own view
  * of the shared one), then starts a `WSARecv` itself for the main thread to
  * dequeue; on `{ queue }` it takes packets off a `SharedCompletionQueue`
- * until it is closed and answers the indices it took.
+ * until it is closed and answers the indices it took; on `{ sendLater }`
+ * (winsock) it sends on a socket of the main thread's after a while.
  */
 
 /// <reference lib="deno.worker" />
@@ -14,6 +15,16 @@ import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
 
 self.onmessage = async (e: MessageEvent) => {
   const m = e.data;
+  if (m.sendLater) { // overlapped_event_steps_test: the data that comes during an alertable wait
+    const { socket, text, ms } = m.sendLater;
+    const ws = openWinsock({ backend: "winsock" });
+    ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+    await new Promise((r) => setTimeout(r, ms));
+    const sent = await ws.send(socket, new TextEncoder().encode(text), text.length, 0);
+    ws.WSACleanup();
+    self.postMessage({ sent });
+    return;
+  }
   if (m.queue) {
     const q = new SharedCompletionQueue(m.queue);
     const took: number[] = [];

@@ -69,6 +69,27 @@ const AT_ONCE_ON_DENO = new Map([
 const text = new TextDecoder(), enc = new TextEncoder();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Sends `text` on `s` after `ms`, from another thread on winsock (as C's CreateThread). */
+function sendLater(ws: Winsock, s: SOCKET, text: string, ms: number): Promise<void> {
+  if (ws.backend !== "winsock") {
+    return new Promise((resolve, reject) =>
+      setTimeout(
+        () => ws.send(s, enc.encode(text), text.length, 0).then(() => resolve(), reject),
+        ms,
+      )
+    );
+  }
+  const worker = new Worker(new URL("./_iocp_worker.ts", import.meta.url).href, { type: "module" });
+  return new Promise<void>((resolve, reject) => {
+    worker.onmessage = () => resolve();
+    worker.onerror = (e) => {
+      e.preventDefault();
+      reject(new Error(e.message));
+    };
+    worker.postMessage({ sendLater: { socket: s, text, ms } });
+  }).finally(() => worker.terminate());
+}
+
 /** The steps of overlapped_event_steps.c through the façade, printed the same way. */
 async function steps(ws: Winsock): Promise<string[]> {
   const out: string[] = [];
@@ -148,8 +169,11 @@ async function steps(ws: Winsock): Promise<string[]> {
   await waited("alertable idle", 1, [ev], 0, true);
   rc = recvWith(ov, routine, null);
   out.push(`recv with routine pending: rc=${rc} err=${rc ? ws.WSAGetLastError() : 0}`);
-  await ws.send(client, enc.encode("later"), 5, 0);
+  // The data comes while this thread waits: on winsock the alertable wait holds the JS thread,
+  // so a Worker sends it (sockets are process-wide there); elsewhere a timer does.
+  const later = sendLater(ws, client, "later", 300);
   await waited("alertable later", 1, [ev], 10_000, true);
+  await deadline(later, 30_000, "the later send");
 
   rc = recvWith(ov, null, null);
   out.push(`recv before close: rc=${rc} err=${rc ? ws.WSAGetLastError() : 0}`);

@@ -46,6 +46,13 @@ static void CALLBACK routine(DWORD err, DWORD bytes, LPWSAOVERLAPPED ov, DWORD f
   printf("routine: err=%lu bytes=%lu flags=%lu %.*s\n", err, bytes, flags, (int)bytes, buf);
 }
 
+static DWORD WINAPI sendLater(LPVOID unused) {
+  (void)unused;
+  Sleep(300);
+  send(client, "later", 5, 0);
+  return 0;
+}
+
 static int recvWith(WSAOVERLAPPED *ov, LPWSAOVERLAPPED_COMPLETION_ROUTINE cr, DWORD *n) {
   WSABUF one = {sizeof buf, buf};
   DWORD flags = 0;
@@ -105,8 +112,11 @@ int main(void) {
   waited("alertable idle", WSAWaitForMultipleEvents(1, &ev, FALSE, 0, TRUE));
   rc = recvWith(&ov, routine, NULL);
   printf("recv with routine pending: rc=%d err=%d\n", rc, rc ? WSAGetLastError() : 0);
-  send(client, "later", 5, 0);
+  /* The data comes while the thread waits (sent by another thread). */
+  HANDLE later = CreateThread(NULL, 0, sendLater, NULL, 0, NULL);
   waited("alertable later", WSAWaitForMultipleEvents(1, &ev, FALSE, 10000, TRUE));
+  WaitForSingleObject(later, INFINITE);
+  CloseHandle(later);
 
   /* An event operation aborted by closesocket still sets its event. */
   rc = recvWith(&ov, NULL, NULL);
