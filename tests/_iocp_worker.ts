@@ -10,19 +10,33 @@
 
 /// <reference lib="deno.worker" />
 
-import { MAKEWORD, openWinsock, WSABUF, WSADATA, WSAOVERLAPPED } from "../mod.ts";
+import { MAKEWORD, openWinsock, type Winsock, WSABUF, WSADATA, WSAOVERLAPPED } from "../mod.ts";
 import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
+
+let sender: Winsock | null = null;
 
 self.onmessage = async (e: MessageEvent) => {
   const m = e.data;
-  if (m.sendLater) { // overlapped_event_steps_test: the data that comes during an alertable wait
+  if ("sendLater" in m) { // overlapped_event_steps_test: data that comes during an alertable wait
+    if (m.sendLater === null) {
+      sender = openWinsock({ backend: "winsock" });
+      sender.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+      self.postMessage({ ready: true });
+      return;
+    }
     const { socket, text, ms } = m.sendLater;
-    const ws = openWinsock({ backend: "winsock" });
-    ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+    self.postMessage({ armed: true }); // the main thread may block now
     await new Promise((r) => setTimeout(r, ms));
-    const sent = await ws.send(socket, new TextEncoder().encode(text), text.length, 0);
-    ws.WSACleanup();
-    self.postMessage({ sent });
+    // An overlapped WSASend: this façade's plain send knows only its own sockets (10038).
+    const ov = new WSAOVERLAPPED(), n = { value: 0 };
+    const bytes = new TextEncoder().encode(text);
+    let sent = sender!.WSASend(socket, [new WSABUF(bytes)], 1, n, 0, ov, null);
+    if (sent === -1 && sender!.WSAGetLastError() === 997) {
+      sent = await sender!.WSAGetOverlappedResult(socket, ov, n, true, { value: 0 }) ? 0 : -1;
+    }
+    const error = sent === 0 ? 0 : sender!.WSAGetLastError();
+    sender!.WSACleanup();
+    self.postMessage({ sent, error });
     return;
   }
   if (m.queue) {

@@ -69,25 +69,42 @@ const AT_ONCE_ON_DENO = new Map([
 const text = new TextDecoder(), enc = new TextEncoder();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Sends `text` on `s` after `ms`, from another thread on winsock (as C's CreateThread). */
-function sendLater(ws: Winsock, s: SOCKET, text: string, ms: number): Promise<void> {
+/**
+ * Something that sends `text` on `s` after `ms`: on winsock from another
+ * thread (as C's CreateThread), a Worker made and ready before the JS thread
+ * is held by the alertable wait; elsewhere a timer.
+ */
+async function laterSender(
+  ws: Winsock,
+): Promise<(s: SOCKET, text: string, ms: number) => Promise<() => Promise<void>>> {
   if (ws.backend !== "winsock") {
-    return new Promise((resolve, reject) =>
-      setTimeout(
-        () => ws.send(s, enc.encode(text), text.length, 0).then(() => resolve(), reject),
-        ms,
-      )
-    );
+    return (s, text, ms) => {
+      const sent = new Promise<void>((resolve, reject) =>
+        setTimeout(
+          () => ws.send(s, enc.encode(text), text.length, 0).then(() => resolve(), reject),
+          ms,
+        )
+      );
+      return Promise.resolve(() => deadline(sent, 30_000, "the later send"));
+    };
   }
   const worker = new Worker(new URL("./_iocp_worker.ts", import.meta.url).href, { type: "module" });
-  return new Promise<void>((resolve, reject) => {
-    worker.onmessage = () => resolve();
-    worker.onerror = (e) => {
-      e.preventDefault();
-      reject(new Error(e.message));
-    };
-    worker.postMessage({ sendLater: { socket: s, text, ms } });
-  }).finally(() => worker.terminate());
+  let answered = (_: unknown) => {}, failed = (_: Error) => {};
+  worker.onmessage = (e) => answered(e.data);
+  worker.onerror = (e) => {
+    e.preventDefault();
+    failed(new Error(e.message));
+  };
+  const next = () => new Promise((resolve, reject) => [answered, failed] = [resolve, reject]);
+  worker.postMessage({ sendLater: null }); // opens its façade and answers
+  await deadline(next(), 60_000, "the sending Worker");
+  return async (socket, text, ms) => {
+    worker.postMessage({ sendLater: { socket, text, ms } });
+    await deadline(next(), 60_000, "the sending Worker armed"); // before the JS thread is held
+    const sent = next().finally(() => worker.terminate());
+    return async () =>
+      assert.deepEqual(await deadline(sent, 30_000, "the later send"), { sent: 0, error: 0 });
+  };
 }
 
 /** The steps of overlapped_event_steps.c through the façade, printed the same way. */
@@ -167,13 +184,14 @@ async function steps(ws: Winsock): Promise<string[]> {
   await waited("alertable", 1, [ev], 10_000, true);
   await waited("event untouched", 1, [ev], 0, false);
   await waited("alertable idle", 1, [ev], 0, true);
+  const sendLater = await laterSender(ws);
   rc = recvWith(ov, routine, null);
   out.push(`recv with routine pending: rc=${rc} err=${rc ? ws.WSAGetLastError() : 0}`);
   // The data comes while this thread waits: on winsock the alertable wait holds the JS thread,
   // so a Worker sends it (sockets are process-wide there); elsewhere a timer does.
-  const later = sendLater(ws, client, "later", 300);
+  const sent = await sendLater(client, "later", 300);
   await waited("alertable later", 1, [ev], 10_000, true);
-  await deadline(later, 30_000, "the later send");
+  await sent();
 
   rc = recvWith(ov, null, null);
   out.push(`recv before close: rc=${rc} err=${rc ? ws.WSAGetLastError() : 0}`);
