@@ -24,7 +24,8 @@ import { createNativeEngine } from "./native/overlapped.ts";
 /**
  * `LPWSAOVERLAPPED_COMPLETION_ROUTINE`: `void CALLBACK (DWORD dwError, DWORD
  * cbTransferred, LPWSAOVERLAPPED lpOverlapped, DWORD dwFlags)`, run on the
- * JavaScript thread inside an alertable wait (`SleepEx(ms, true)`).
+ * JavaScript thread inside an alertable wait (`SleepEx(ms, true)`,
+ * `WSAWaitForMultipleEvents(…, true)`).
  */
 export type CompletionRoutine = (
   dwError: number,

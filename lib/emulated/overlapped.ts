@@ -3,9 +3,10 @@
  * Windows' semantics: an operation is started at once; when the backend's
  * `recv`/`send` settles (through its reactor), the operation's
  * `WSAOVERLAPPED` gets its status and byte count, and the completion goes
- * where Windows sends it: to the completion routine's queue (run only in an
- * alertable `SleepEx`), else to the socket's completion port and to its
- * `hEvent`. An operation that completes at once still does all that, as on
+ * where Windows sends it: to the completion routine's queue (the façade's
+ * `ApcQueue`, run only in an alertable `SleepEx` or
+ * `WSAWaitForMultipleEvents`), else to the socket's completion port and to
+ * its `hEvent` (an event object of the façade's `EmulatedEvents`). An operation that completes at once still does all that, as on
  * Windows. A socket closed with operations pending completes them with 995
  * `WSA_OPERATION_ABORTED`.
  *

@@ -4,7 +4,13 @@
  * (pinned by reference until reaped), `CreateIoCompletionPort`,
  * `GetQueuedCompletionStatusEx` awaited off the JS thread,
  * `PostQueuedCompletionStatus`, and completion routines run by a real
- * alertable `SleepEx` on the JS thread.
+ * alertable `SleepEx` (or `WSAWaitForMultipleEvents`) on the JS thread.
+ *
+ * An operation whose `WSAOVERLAPPED` lives in a `SharedArrayBuffer` is not
+ * pinned here (its memory and buffers are the caller's to keep): any
+ * thread's engine may dequeue it, and hands back that thread's own
+ * `WSAOVERLAPPED` over the same address (its error then read from the
+ * NTSTATUS in `Internal`, the socket being unknown there).
  *
  * A failed operation's code is the Winsock one (`WSAGetOverlappedResult`,
  * asked on the JS thread), e.g. 10054 for a reset where C's
