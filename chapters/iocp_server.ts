@@ -1,18 +1,33 @@
 /**
- * The tutorial's completion-port chapter: one port, a few waiters on it
- * ("worker threads", one per core), and every client's I/O started ahead
- * with an overlapped `WSARecv`/`WSASend`; the port says which operation
- * finished, for which client (the completion key), with how many bytes.
+ * The tutorial's completion-port chapter: one port, one Worker per core
+ * (`navigator.hardwareConcurrency`, as C starts one thread per core), each
+ * looping in `GetQueuedCompletionStatus` and serving what completes:
+ * printing each message with the client's address, echoing it with an
+ * overlapped `WSASend`, then posting the next overlapped `WSARecv`.
  *
- *     deno run --allow-net=127.0.0.1 --allow-ffi chapters/iocp_server.ts [--port 12345] [--encoding gbk]
+ *     deno run --allow-net=127.0.0.1 --allow-ffi --allow-read=. chapters/iocp_server.ts [--port 12345] [--encoding gbk]
  *
- * Each client gets the tutorial's greeting; each message is printed with
- * the client's address and echoed back to it; a client that leaves or
- * resets is dropped. No limit on clients but the system's. The waiters are
- * `GetQueuedCompletionStatus` calls awaited on the JavaScript thread (on
- * winsock each waits in Windows' own port, on its own thread); the I/O is
- * started from the same thread. Serves until stopped; exit 1 on an error,
- * 2 on a bad flag.
+ * The main thread accepts, associates each client with the port (the
+ * completion key: the client's slot), and sends the greeting. Each
+ * client's `WSAOVERLAPPED`, socket, name and buffer live in a slot of a
+ * `SharedArrayBuffer` every thread maps (`_iocp_slots.ts`): a completion
+ * dequeued by any Worker is matched to its client by where its
+ * `WSAOVERLAPPED` lives; one operation per client is in flight at a time,
+ * so no two Workers serve the same client at once.
+ *
+ * What runs where:
+ * - winsock: the Workers (chapters/iocp_worker.ts) each open their own
+ *   façade on the process-wide Winsock, wait in Windows' port (its handle
+ *   handed over as a bigint) and start the next operations themselves.
+ * - posix, deno: the port is this thread's emulation (its reactor does
+ *   the I/O), so this thread dequeues it and posts each completion to a
+ *   `SharedCompletionQueue` (lib/emulated/shared_port.ts) the Workers wait
+ *   on with `Atomics.wait`; a Worker asks this thread to start the next
+ *   operation (`postMessage`).
+ *
+ * Each message is decoded on its own (a character split between two
+ * messages prints as U+FFFD). A client that leaves or resets is dropped.
+ * Serves until stopped; exit 1 on an error, 2 on a bad flag.
  *
  * @module
  */
@@ -39,12 +54,15 @@ import {
   WSA_IO_PENDING,
   WSABUF,
   WSADATA,
-  WSAOVERLAPPED,
+  type WSAOVERLAPPED,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
+import { encodeText } from "../lib/text.ts";
 import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
+import type { WorkerInit } from "./iocp_worker.ts";
 
 const options = tutorialOptions("chapters/iocp_server.ts", "listen on");
 const ws = openForProgram(options);
@@ -81,18 +99,77 @@ printLine(`IOCP 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
 
-/** One client: its socket (the completion key), its receive, its sends in order. */
-interface Client {
-  s: SOCKET;
-  name: string;
-  text: ChunkDecoder;
-  recvBuf: Uint8Array;
-  recvOv: WSAOVERLAPPED;
-  /** The send in flight (one at a time, so the bytes go out in order), and those waiting. */
-  sending: WSAOVERLAPPED | null;
-  queued: Uint8Array[];
+/** Clients served at once at most (slots in the shared table). */
+const MAX_CLIENTS = 1024;
+const slots = new Slots(MAX_CLIENTS);
+const free = Array.from({ length: MAX_CLIENTS }, (_, i) => MAX_CLIENTS - 1 - i);
+const native = ws.backend === "winsock";
+const queue = native ? null : SharedCompletionQueue.create(2 * MAX_CLIENTS);
+
+/** Closes slot `i`'s client and frees the slot. */
+function close(i: number): void {
+  ws.closesocket(slots.socket(i));
+  slots.setKind(i, FREE);
+  free.push(i);
 }
-const clients = new Map<SOCKET, Client>();
+
+/** Starts slot `i`'s next operation here (the greeting; on posix and deno every one). */
+function start(i: number, kind: number, bytes = 0): void {
+  slots.setKind(i, kind);
+  const s = slots.socket(i);
+  const rc = kind === RECV
+    ? ws.WSARecv(s, [new WSABUF(slots.data(i))], 1, null, { value: 0 }, slots.ov[i], null)
+    : ws.WSASend(s, [new WSABUF(slots.data(i).subarray(0, bytes))], 1, null, 0, slots.ov[i], null);
+  const err = ws.WSAGetLastError();
+  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
+    printLine(`客户端 ${slots.name(i)} ${failureLine("出错了", err)}`);
+    close(i);
+  }
+}
+
+// 创建工作线程: one Worker per core.
+type FromWorker = { free: number } | { recv: number } | { send: number; bytes: number } | {
+  close: number;
+} | { fatal: string };
+const init: WorkerInit = {
+  encoding: options.encoding,
+  slots: slots.buffer,
+  count: MAX_CLIENTS,
+  ...(native ? { port: hPort! } : { queue: queue!.buffer }),
+};
+for (let n = 0; n < Math.max(1, navigator.hardwareConcurrency); n++) {
+  const worker = new Worker(new URL("./iocp_worker.ts", import.meta.url).href, { type: "module" });
+  worker.onmessage = (e: MessageEvent<FromWorker>) => {
+    const m = e.data;
+    if ("fatal" in m) fail(ws, m.fatal, 0, socketServer);
+    else if ("free" in m) {
+      slots.setKind(m.free, FREE);
+      free.push(m.free);
+    } else if ("close" in m) close(m.close);
+    else if ("recv" in m) start(m.recv, RECV);
+    else start(m.send, SEND, m.bytes);
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    fail(ws, `工作线程出错了: ${e.message}`, 0, socketServer);
+  };
+  worker.postMessage(init);
+}
+
+// posix, deno: this thread takes the emulated port's completions and hands them to the Workers.
+if (queue) {
+  (async () => {
+    for (;;) {
+      const bytes = { value: 0 }, key = { value: 0n }, ov = { value: null as WSAOVERLAPPED | null };
+      const ok = await ws.GetQueuedCompletionStatus(hPort!, bytes, key, ov, INFINITE);
+      if (!ok && ov.value === null) {
+        fail(ws, "GetQueuedCompletionStatus 出错了", ws.GetLastError(), socketServer);
+      }
+      const error = ok ? 0 : ws.GetLastError();
+      queue.post({ key: key.value, index: slots.indexOf(ov.value), bytes: bytes.value, error });
+    }
+  })();
+}
 
 function peerName(s: SOCKET): string {
   const peer = new sockaddr_in();
@@ -102,67 +179,7 @@ function peerName(s: SOCKET): string {
   return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
 }
 
-function drop(c: Client, why: string): void {
-  if (clients.get(c.s) !== c) return;
-  printLine(why);
-  clients.delete(c.s);
-  ws.closesocket(c.s); // its pending operations complete with 995, reaped by the waiters
-}
-
-/** 投递 WSARecv: the next message lands in `recvBuf`. */
-function postRecv(c: Client): void {
-  const rc = ws.WSARecv(c.s, [new WSABUF(c.recvBuf)], 1, null, { value: 0 }, c.recvOv, null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
-    drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
-  }
-}
-
-/** 投递 WSASend: `bytes` go after whatever is being sent. */
-function postSend(c: Client, bytes: Uint8Array): void {
-  if (c.sending) {
-    c.queued.push(bytes);
-    return;
-  }
-  c.sending = new WSAOVERLAPPED();
-  const rc = ws.WSASend(c.s, [new WSABUF(bytes)], 1, null, 0, c.sending, null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
-    drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
-  }
-}
-
-/** One "worker thread": takes completions off the port until told to stop. */
-async function worker(): Promise<void> {
-  for (;;) {
-    const bytes = { value: 0 }, key = { value: 0n }, ov = { value: null as WSAOVERLAPPED | null };
-    const ok = await ws.GetQueuedCompletionStatus(hPort!, bytes, key, ov, INFINITE);
-    if (!ok && ov.value === null) {
-      fail(ws, "GetQueuedCompletionStatus 出错了", ws.GetLastError(), socketServer);
-    }
-    const c = clients.get(key.value);
-    if (!c || (ov.value !== c.recvOv && ov.value !== c.sending)) continue; // a dropped client's
-    if (!ok) { // 强制下线 (10054), or another error
-      drop(c, `客户端 ${c.name} ${failureLine("出错了", ws.GetLastError())}`);
-    } else if (ov.value === c.sending) { // 发送完成: the next one, if any
-      c.sending = null;
-      const next = c.queued.shift();
-      if (next) postSend(c, next);
-    } else if (bytes.value === 0) { // 客户端下线
-      drop(c, `客户端 ${c.name} 下线`);
-    } else {
-      const got = c.recvBuf.slice(0, bytes.value);
-      printLine(`客户端 ${c.name} 说:\t${bytes.value}  ${c.text.decode(got)}`);
-      postSend(c, got); // 回声
-      postRecv(c);
-    }
-  }
-}
-
-const workers = Math.max(2, navigator.hardwareConcurrency);
-for (let i = 0; i < workers; i++) worker();
-
-// 主线程: accept, 绑定到完成端口 (key: the socket), 投递第一个 WSARecv, 发送问候
+// 主线程: accept, 绑定到完成端口 (key: the client's slot), 发送问候 (its completion: a Worker's)
 while (true) {
   const socketClient = await ws.accept(socketServer, null, null);
   if (socketClient === INVALID_SOCKET) {
@@ -170,22 +187,20 @@ while (true) {
     continue;
   }
   const name = peerName(socketClient);
-  if (ws.CreateIoCompletionPort(socketClient, hPort, socketClient, 0) === null) {
-    printLine(`客户端 ${name} ${failureLine("绑定完成端口失败", ws.GetLastError())}`);
+  const i = free.pop();
+  if (i === undefined) {
+    printLine(`客户端 ${name}: 客户端太多了 (${MAX_CLIENTS})`);
     ws.closesocket(socketClient);
     continue;
   }
-  const c: Client = {
-    s: socketClient,
-    name,
-    text: new ChunkDecoder(options.encoding),
-    recvBuf: new Uint8Array(1500),
-    recvOv: new WSAOVERLAPPED(),
-    sending: null,
-    queued: [],
-  };
-  clients.set(socketClient, c);
+  if (ws.CreateIoCompletionPort(socketClient, hPort, BigInt(i), 0) === null) {
+    printLine(`客户端 ${name} ${failureLine("绑定完成端口失败", ws.GetLastError())}`);
+    ws.closesocket(socketClient);
+    free.push(i);
+    continue;
+  }
+  slots.open(i, socketClient, name);
   printLine(`客户端链接成功: ${name}`);
-  postSend(c, greeting);
-  postRecv(c);
+  slots.data(i).set(greeting);
+  start(i, SEND, greeting.byteLength);
 }

@@ -13,17 +13,19 @@
  * @module
  */
 
-import type { SocketBackend } from "./backend.ts";
+import type { EventSelectBackend, SocketBackend } from "./backend.ts";
 import type { HANDLE, SOCKET } from "./constants.ts";
 import type { WSAOVERLAPPED } from "./overlapped_structs.ts";
 import type { SOCKADDR } from "./structs.ts";
+import { EmulatedEvents } from "./emulated/events.ts";
 import { createEmulatedEngine } from "./emulated/overlapped.ts";
 import { createNativeEngine } from "./native/overlapped.ts";
 
 /**
  * `LPWSAOVERLAPPED_COMPLETION_ROUTINE`: `void CALLBACK (DWORD dwError, DWORD
  * cbTransferred, LPWSAOVERLAPPED lpOverlapped, DWORD dwFlags)`, run on the
- * JavaScript thread inside an alertable wait (`SleepEx(ms, true)`).
+ * JavaScript thread inside an alertable wait (`SleepEx(ms, true)`,
+ * `WSAWaitForMultipleEvents(…, true)`).
  */
 export type CompletionRoutine = (
   dwError: number,
@@ -116,18 +118,19 @@ export interface CompletionEngine {
   sleepEx(ms: number, alertable: boolean): Promise<number>;
 }
 
-/** The engine for `backend`: Windows' own on winsock, an emulation on posix and deno. */
-export function openCompletionEngine(backend: SocketBackend): CompletionEngine {
-  return backend.name === "winsock" ? createNativeEngine() : createEmulatedEngine(backend);
-}
-
 /**
- * How a completion sets an operation's `hEvent` on the emulated backends:
- * the events module (`WSACreateEvent`…) provides it at merge time.
+ * The engine for `backend`: Windows' own on winsock, an emulation on posix
+ * and deno. `events` is the façade's event select implementation: the
+ * emulation sets its event objects (an operation's `hEvent`) and queues
+ * completion routines where its alertable wait runs them (on winsock both
+ * are Windows' own).
  */
-export interface EventSignals {
-  /** `WSASetEvent(hEvent)`. */
-  set(hEvent: HANDLE): void;
+export function openCompletionEngine(
+  backend: SocketBackend,
+  events: EventSelectBackend,
+): CompletionEngine {
+  if (backend.name === "winsock") return createNativeEngine();
+  return createEmulatedEngine(backend, events instanceof EmulatedEvents ? events : undefined);
 }
 
 /**

@@ -62,10 +62,29 @@ export const STATUS_PENDING = 0x103n;
 export class WSAOVERLAPPED {
   #view: DataView;
 
-  /** A zeroed `WSAOVERLAPPED` (as `ZeroMemory` leaves it). */
-  constructor() {
-    this.#view = new DataView(new ArrayBuffer(WSAOVERLAPPED_LAYOUT.size));
-    overlappedMemory.set(this, new Uint8Array(this.#view.buffer));
+  /**
+   * A zeroed `WSAOVERLAPPED` (as `ZeroMemory` leaves it); or, given
+   * `memory` (32 bytes, 8-aligned, not cleared), one that lives there: in a
+   * `SharedArrayBuffer`, every thread's `WSAOVERLAPPED` over the same bytes
+   * is the same operation, so a completion dequeued on any thread (a
+   * Worker's `GetQueuedCompletionStatus`) is matched to it. Such memory is
+   * the caller's to keep until the operation is done.
+   */
+  constructor(memory?: Uint8Array) {
+    if (memory === undefined) {
+      this.#view = new DataView(new ArrayBuffer(WSAOVERLAPPED_LAYOUT.size));
+      overlappedMemory.set(this, new Uint8Array(this.#view.buffer));
+      return;
+    }
+    if (
+      !(memory instanceof Uint8Array) || memory.byteLength !== WSAOVERLAPPED_LAYOUT.size ||
+      memory.byteOffset % 8 !== 0
+    ) {
+      throw new WinsockError(WSAEFAULT, "WSAOVERLAPPED: memory must be 32 bytes, 8-aligned");
+    }
+    this.#view = new DataView(memory.buffer, memory.byteOffset, memory.byteLength);
+    overlappedMemory.set(this, memory);
+    if (memory.buffer instanceof SharedArrayBuffer) sharedOverlapped.add(new WeakRef(this));
   }
 
   /** `Internal`: the operation's status (`STATUS_PENDING` 0x103 while in progress, 0 when done well). */
@@ -106,6 +125,17 @@ export class WSAOVERLAPPED {
 }
 
 const overlappedMemory = new WeakMap<WSAOVERLAPPED, Uint8Array>();
+/** This thread's `WSAOVERLAPPED`s over shared memory. */
+const sharedOverlapped = new Set<WeakRef<WSAOVERLAPPED>>();
+
+/** This thread's `WSAOVERLAPPED`s living in a `SharedArrayBuffer` (those still referenced). */
+export function* sharedOverlappeds(): Generator<WSAOVERLAPPED> {
+  for (const ref of sharedOverlapped) {
+    const ov = ref.deref();
+    if (ov) yield ov;
+    else sharedOverlapped.delete(ref);
+  }
+}
 
 /** The 32 bytes a `WSAOVERLAPPED` lives in (for the native calls); `WSAEFAULT` for anything else. */
 export function overlappedBytes(ov: WSAOVERLAPPED): Uint8Array {

@@ -1005,7 +1005,11 @@ export class Winsock<Blocking extends boolean = false> {
    * `WSA_WAIT_EVENT_0` + the index of a signalled event (with `fWaitAll`,
    * once all are), `WSA_WAIT_TIMEOUT` after `dwTimeout` ms (`WSA_INFINITE`:
    * none), or `WSA_WAIT_FAILED` (more than `WSA_MAXIMUM_WAIT_EVENTS`:
-   * `WSA_INVALID_PARAMETER`; a bad handle: `WSA_INVALID_HANDLE`).
+   * `WSA_INVALID_PARAMETER`; a bad handle: `WSA_INVALID_HANDLE`). With
+   * `fAlertable`, when no event is signalled it also ends by running the
+   * completion routines queued for this thread: `WSA_WAIT_IO_COMPLETION`
+   * (0xC0), as `SleepEx(…, TRUE)`; on winsock that wait holds the JS thread.
+   * An overlapped operation's `hEvent` is one of these events.
    */
   WSAWaitForMultipleEvents(
     cEvents: number,
@@ -1207,8 +1211,17 @@ export class Winsock<Blocking extends boolean = false> {
 
   #engine: CompletionEngine | null = null;
 
+  /**
+   * The engine, made on first use after the event select implementation
+   * (which may wrap the backend): one set of event objects per façade, the
+   * ones an operation's `hEvent` names and `WSAWaitForMultipleEvents` waits on.
+   */
   get #completion(): CompletionEngine {
-    return this.#engine ??= openCompletionEngine(this.#backend);
+    if (!this.#engine) {
+      const events = this.#events();
+      this.#engine = openCompletionEngine(this.#backend, events);
+    }
+    return this.#engine;
   }
 
   /**

@@ -71,9 +71,10 @@ export async function servesManyClients(
   startLine: string,
   backend: string,
   count: number,
+  options: { read?: boolean } = {},
 ): Promise<void> {
   const port = await freePort();
-  const server = new Program(file, ["--port", `${port}`, "--backend", backend]);
+  const server = new Program(file, ["--port", `${port}`, "--backend", backend], options);
   let silent: Deno.TcpConn | undefined;
   try {
     assert.equal(await server.line(30_000), `${startLine}: 127.0.0.1:${port}`);

@@ -113,10 +113,12 @@ export class Program {
   #stdoutDone: Promise<void>;
   #stderr: Promise<string>;
 
-  constructor(file: string, args: string[], options: { ffi?: boolean } = {}) {
+  /** `options.read`: may read the checkout (a program that starts Workers from its modules). */
+  constructor(file: string, args: string[], options: { ffi?: boolean; read?: boolean } = {}) {
     const permissions = [
       "--allow-net=127.0.0.1,[::1],localhost",
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
+      ...(options.read ? ["--allow-read=."] : []), // cwd: the checkout
     ];
     this.child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--quiet", ...permissions, file, ...args],

@@ -3,7 +3,8 @@
  * `WSAEventSelect`, `WSAEnumNetworkEvents` and `WSAWaitForMultipleEvents`
  * straight through to ws2_32, each on the JS thread, except a wait that has
  * to wait: on the default path it runs on a worker thread (its error code is
- * then read again on the JS thread by a zero-timeout wait).
+ * then read again on the JS thread by a zero-timeout wait), unless it is
+ * alertable: that one holds the JS thread, whose completion routines it runs.
  *
  * `WSAEventSelect` makes the socket non-blocking, and a socket accepted from
  * it inherits that: the backend's calls on such sockets return
@@ -72,7 +73,8 @@ export function createNativeEventSelect(
         return rc;
       };
       const ms = timeoutMs ?? WSA_INFINITE;
-      if (blocking || ms === 0) return now(ms);
+      // Alertable: on the JS thread, whose completion routines it must run (as SleepEx does).
+      if (blocking || ms === 0 || alertable) return now(ms);
       // Already signalled: no thread, no Promise.
       const first = now(0);
       if (first !== WSA_WAIT_TIMEOUT) return first;

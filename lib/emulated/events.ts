@@ -5,7 +5,9 @@
  *
  * - `WSACreateEvent` makes a manual-reset event object, not signalled;
  *   `WSAWaitForMultipleEvents` resolves when one (or all) of up to 64 is
- *   signalled, or at its timeout.
+ *   signalled, or at its timeout; alertable, also when completion routines
+ *   are queued (`apc`, filled by the overlapped emulation), which it runs.
+ *   The overlapped emulation sets these same event objects (`hEvent`).
  * - `WSAEventSelect` makes the socket non-blocking for good: `accept`,
  *   `recv` and `send` answer `WSAEWOULDBLOCK` instead of waiting, and
  *   `connect` starts the connection and answers `WSAEWOULDBLOCK`. It clears
@@ -46,6 +48,7 @@ import {
   MSG_PEEK,
   type SOCKET,
   WSA_WAIT_EVENT_0,
+  WSA_WAIT_IO_COMPLETION,
   WSA_WAIT_TIMEOUT,
   type WSAEVENT,
 } from "../constants.ts";
@@ -61,6 +64,7 @@ import {
   WSAEWOULDBLOCK,
 } from "../errors.ts";
 import { WSANETWORKEVENTS } from "../structs.ts";
+import { ApcQueue } from "./apc.ts";
 
 /** How much one read ahead takes at most. */
 const CHUNK = 16 * 1024;
@@ -128,6 +132,8 @@ const WRITE_SETS = (s: SOCKET): SelectSets => ({ read: [], write: [s], except: [
 export class EmulatedEvents implements EventSelectBackend {
   /** `base`, with selected sockets non-blocking. */
   readonly backend: SocketBackend;
+  /** The completion routines an alertable wait runs (the overlapped engine queues them). */
+  readonly apc: ApcQueue = new ApcQueue();
   #base: SocketBackend;
   #blocking: boolean;
   #events = new Map<WSAEVENT, EventObject>();
@@ -197,11 +203,16 @@ export class EmulatedEvents implements EventSelectBackend {
     this.#event(h).signalled = false;
   }
 
-  /** `WSAWaitForMultipleEvents`: at once when it need not wait. */
+  /**
+   * `WSAWaitForMultipleEvents`: at once when it need not wait. Alertable, it
+   * also ends by running the queued completion routines (`apc`), answering
+   * `WSA_WAIT_IO_COMPLETION`, when no event is signalled.
+   */
   WSAWaitForMultipleEvents(
     handles: readonly WSAEVENT[],
     waitAll: boolean,
     timeoutMs: number | null,
+    alertable = false,
   ): number | Promise<number> {
     const events = handles.map((h) => this.#event(h));
     // An event closed while waited on is never signalled again (the wait goes on, as on Windows).
@@ -210,8 +221,15 @@ export class EmulatedEvents implements EventSelectBackend {
       const i = events.findIndex((e) => e.signalled);
       return i < 0 ? -1 : WSA_WAIT_EVENT_0 + i;
     };
+    const alerted = () => {
+      if (!alertable || !this.apc.pending) return -1;
+      this.apc.runAll();
+      return WSA_WAIT_IO_COMPLETION;
+    };
     const now = look();
     if (now >= 0) return now;
+    const ran = alerted();
+    if (ran >= 0) return ran;
     if (timeoutMs === 0) return WSA_WAIT_TIMEOUT;
     if (this.#blocking) throw new WinsockError(WSAEOPNOTSUPP, "a wait on the synchronous path");
     return new Promise((resolve) => {
@@ -219,6 +237,7 @@ export class EmulatedEvents implements EventSelectBackend {
       const done = (answer: number) => {
         clearTimeout(timer);
         for (const e of events) e.waiters.delete(wake);
+        unwatch?.();
         resolve(answer);
       };
       const wake = () => {
@@ -226,6 +245,12 @@ export class EmulatedEvents implements EventSelectBackend {
         if (i >= 0) done(i);
       };
       for (const e of events) e.waiters.add(wake);
+      const unwatch = alertable
+        ? this.apc.watch(() => {
+          const ran = alerted();
+          if (ran >= 0) done(ran);
+        })
+        : undefined;
       if (timeoutMs !== null) timer = setTimeout(() => done(WSA_WAIT_TIMEOUT), timeoutMs);
     });
   }

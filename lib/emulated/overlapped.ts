@@ -3,9 +3,10 @@
  * Windows' semantics: an operation is started at once; when the backend's
  * `recv`/`send` settles (through its reactor), the operation's
  * `WSAOVERLAPPED` gets its status and byte count, and the completion goes
- * where Windows sends it: to the completion routine's queue (run only in an
- * alertable `SleepEx`), else to the socket's completion port and to its
- * `hEvent`. An operation that completes at once still does all that, as on
+ * where Windows sends it: to the completion routine's queue (the façade's
+ * `ApcQueue`, run only in an alertable `SleepEx` or
+ * `WSAWaitForMultipleEvents`), else to the socket's completion port and to
+ * its `hEvent` (an event object of the façade's `EmulatedEvents`). An operation that completes at once still does all that, as on
  * Windows. A socket closed with operations pending completes them with 995
  * `WSA_OPERATION_ABORTED`.
  *
@@ -33,9 +34,10 @@ import {
   type Completion,
   type CompletionEngine,
   type CompletionRoutine,
-  type EventSignals,
   type Outcome,
 } from "../overlapped.ts";
+import { ApcQueue } from "./apc.ts";
+import type { EmulatedEvents } from "./events.ts";
 import { EmulatedPort } from "./iocp.ts";
 
 /** `ERROR_ABANDONED_WAIT_0`: the port was closed while `GetQueuedCompletionStatus` waited. */
@@ -86,16 +88,21 @@ interface Operation {
   done: Promise<void>;
 }
 
-/** The engine over `backend`; `events` sets an `hEvent` (the events module's, at merge time). */
+/**
+ * The engine over `backend`. `events` is the façade's event select
+ * emulation: a completion sets its event objects (`hEvent`) and queues
+ * completion routines on its `apc`, so its alertable `WSAWaitForMultipleEvents`
+ * runs them; without it, an `hEvent` is left alone and routines run only in
+ * `sleepEx`.
+ */
 export function createEmulatedEngine(
   backend: SocketBackend,
-  events?: EventSignals,
+  events?: EmulatedEvents,
 ): CompletionEngine {
   const ports = new Map<HANDLE, EmulatedPort>();
   const associated = new Map<SOCKET, { port: EmulatedPort; key: bigint }>();
   const operations = new WeakMap<WSAOVERLAPPED, Operation>();
-  const routines: (() => void)[] = [];
-  let wakeAlertable: (() => void) | null = null;
+  const apc = events?.apc ?? new ApcQueue();
   let nextHandle = 0x1000n;
 
   function port(h: HANDLE): EmulatedPort {
@@ -117,11 +124,16 @@ export function createEmulatedEngine(
     op.outcome = outcome;
     settle();
     if (routine) { // a completion routine takes it: hEvent is the caller's, no port
-      routines.push(() => routine(outcome.error, outcome.bytes, ov, outcome.flags));
-      wakeAlertable?.();
+      apc.queue(() => routine(outcome.error, outcome.bytes, ov, outcome.flags));
       return;
     }
-    if (ov.hEvent !== 0n) events?.set(ov.hEvent);
+    if (ov.hEvent !== 0n) {
+      try {
+        events?.WSASetEvent(ov.hEvent);
+      } catch (e) { // not an event (closed meanwhile): Windows' SetEvent fails unseen too
+        if (!isWinsockError(e, WSA_INVALID_HANDLE)) throw e;
+      }
+    }
     to?.port.post({ key: to.key, ov, bytes: outcome.bytes, error: outcome.error });
   }
 
@@ -263,21 +275,23 @@ export function createEmulatedEngine(
       associated.delete(s);
     },
     async sleepEx(ms, alertable) {
-      if (alertable && routines.length === 0 && ms !== 0) {
+      if (!alertable) {
+        await new Promise((r) => setTimeout(r, ms === INFINITE ? 2 ** 31 - 1 : ms));
+        return 0;
+      }
+      if (!apc.pending && ms !== 0) {
         await new Promise<void>((resolve) => {
           const timer = ms === INFINITE ? undefined : setTimeout(done, ms);
+          const unwatch = apc.watch(done);
           function done() {
             clearTimeout(timer);
-            wakeAlertable = null;
+            unwatch();
             resolve();
           }
-          wakeAlertable = done;
         });
-      } else if (!alertable) {
-        await new Promise((r) => setTimeout(r, ms === INFINITE ? 2 ** 31 - 1 : ms));
       }
-      if (!alertable || routines.length === 0) return 0;
-      for (const run of routines.splice(0)) run();
+      if (!apc.pending) return 0;
+      apc.runAll();
       return 0xc0; // WAIT_IO_COMPLETION
     },
   };

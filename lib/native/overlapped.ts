@@ -4,7 +4,13 @@
  * (pinned by reference until reaped), `CreateIoCompletionPort`,
  * `GetQueuedCompletionStatusEx` awaited off the JS thread,
  * `PostQueuedCompletionStatus`, and completion routines run by a real
- * alertable `SleepEx` on the JS thread.
+ * alertable `SleepEx` (or `WSAWaitForMultipleEvents`) on the JS thread.
+ *
+ * An operation whose `WSAOVERLAPPED` lives in a `SharedArrayBuffer` is not
+ * pinned here (its memory and buffers are the caller's to keep): any
+ * thread's engine may dequeue it, and hands back that thread's own
+ * `WSAOVERLAPPED` over the same address (its error then read from the
+ * NTSTATUS in `Internal`, the socket being unknown there).
  *
  * A failed operation's code is the Winsock one (`WSAGetOverlappedResult`,
  * asked on the JS thread), e.g. 10054 for a reset where C's
@@ -26,6 +32,7 @@ import {
 import {
   OVERLAPPED_ENTRY_LAYOUT,
   overlappedBytes,
+  sharedOverlappeds,
   WSABUF_LAYOUT,
   type WSAOVERLAPPED,
 } from "../overlapped_structs.ts";
@@ -79,11 +86,28 @@ function stable(size: number): Uint8Array {
   return new Uint8Array(new ArrayBuffer(size)); // an ArrayBuffer's store never moves
 }
 
+/** Whether `ov` lives in a `SharedArrayBuffer` (the caller keeps that memory; any thread may reap it). */
+function isShared(ov: WSAOVERLAPPED): boolean {
+  return overlappedBytes(ov).buffer instanceof SharedArrayBuffer;
+}
+
 /** The native engine (Windows, `--allow-ffi`). */
 export function createNativeEngine(): CompletionEngine {
   const ws = openWs2_32Overlapped();
   const k = openKernel32();
   const pinned = new Map<bigint, Pinned>();
+  /** This thread's `WSAOVERLAPPED`s over shared memory, by address (filled when one is looked up). */
+  const shared = new Map<bigint, WeakRef<WSAOVERLAPPED>>();
+
+  /** The `WSAOVERLAPPED` at `at` that this thread made over shared memory, if any. */
+  function sharedAt(at: bigint): WSAOVERLAPPED | null {
+    let ov = shared.get(at)?.deref();
+    if (!ov) {
+      for (const o of sharedOverlappeds()) shared.set(address(overlappedBytes(o)), new WeakRef(o));
+      ov = shared.get(at)?.deref();
+    }
+    return ov ?? null;
+  }
   let mswsock: Mswsock | null = null;
   let routineCallback: Deno.UnsafeCallback<typeof ROUTINE> | null = null;
 
@@ -137,7 +161,9 @@ export function createNativeEngine(): CompletionEngine {
       });
       const ovBytes = overlappedBytes(ov);
       const at = address(ovBytes);
-      pinned.set(at, { ov, s, bufs, wsabufs, routine, posted: 0 });
+      // In shared memory the caller keeps ov and its buffers (another thread may reap it);
+      // Winsock copies the WSABUF array itself before WSARecv/WSASend return.
+      if (!isShared(ov) || routine) pinned.set(at, { ov, s, bufs, wsabufs, routine, posted: 0 });
       const count = new Uint32Array(2); // [0]: bytes, [1]: flags
       count[1] = flags;
       const bytesOut = new Uint8Array(count.buffer, 0, 4);
@@ -217,12 +243,13 @@ export function createNativeEngine(): CompletionEngine {
       // (each new one resets it), so: the operation's event when it has one, else a look
       // every few milliseconds.
       const p = pinned.get(address(overlappedBytes(ov)));
-      if (!p || p.s === null) return;
+      if ((!p && !isShared(ov)) || p?.s === null) return;
       if (ov.hEvent !== 0n) {
         await k.WaitForSingleObject_wait(ov.hEvent, INFINITE);
         return;
       }
-      for (let ms = 1; outcomeOf(p.s, ov) === null; ms = Math.min(ms * 2, 16)) {
+      if (!p) return; // shared, without an event: no socket here to ask
+      for (let ms = 1; outcomeOf(p.s!, ov) === null; ms = Math.min(ms * 2, 16)) {
         await new Promise((r) => setTimeout(r, ms));
       }
     },
@@ -258,11 +285,11 @@ export function createNativeEngine(): CompletionEngine {
         else if (p && p.s !== null && status !== 0n) {
           error = outcomeOf(p.s, p.ov)?.error ?? 0;
           if (error === WSAENOTSOCK) error = closedSocketError(status);
-        }
+        } else if (!p && status !== 0n) error = closedSocketError(status); // started elsewhere
         if (p) reap(ovAt);
         got.push({
           key: view.getBigUint64(at + OVERLAPPED_ENTRY_LAYOUT.lpCompletionKey, true),
-          ov: p?.ov ?? null,
+          ov: p?.ov ?? (ovAt === 0n ? null : sharedAt(ovAt)),
           bytes: view.getUint32(at + OVERLAPPED_ENTRY_LAYOUT.dwNumberOfBytesTransferred, true),
           error,
         });
