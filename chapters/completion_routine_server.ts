@@ -18,16 +18,11 @@
  */
 
 import {
-  AF_INET,
   HIBYTE,
-  htons,
-  inet_addr,
-  inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
   MAKEWORD,
-  ntohs,
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
@@ -42,7 +37,15 @@ import {
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText } from "../lib/text.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  peerName,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
+import { addressFamily } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/completion_routine_server.ts", "listen on");
 const ws = openForProgram(options);
@@ -58,19 +61,18 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 创建socket, 绑定, 监听
-const socketServer = ws.WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
+const si = await serverAddress(ws, options); // --host: IPv4 as the tutorial fills it, IPv6, a name
+const socketServer = ws.WSASocket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`完成例程服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
@@ -88,14 +90,6 @@ interface Client {
   closed: boolean;
 }
 const clients = new Set<Client>();
-
-function peerName(s: SOCKET): string {
-  const peer = new sockaddr_in();
-  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-    return `(getpeername: ${ws.WSAGetLastError()})`;
-  }
-  return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
-}
 
 function drop(c: Client, why: string): void {
   if (c.closed) return;
@@ -176,7 +170,7 @@ function welcome(socketClient: SOCKET): void {
   }
   const c: Client = {
     s: socketClient,
-    name: peerName(socketClient),
+    name: peerName(ws, socketClient, addressFamily(si)),
     text: new ChunkDecoder(options.encoding),
     recvBuf: new Uint8Array(1500),
     recvOv: new WSAOVERLAPPED(),

@@ -33,22 +33,16 @@
  */
 
 import {
-  AF_INET,
   HIBYTE,
-  htons,
-  inet_addr,
-  inet_ntoa,
   INFINITE,
   INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
   MAKEWORD,
-  ntohs,
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
-  type SOCKET,
   SOCKET_ERROR,
   SOMAXCONN,
   WSA_IO_PENDING,
@@ -60,7 +54,15 @@ import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
 import { encodeText } from "../lib/text.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  peerName,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
+import { addressFamily } from "../lib/names.ts";
 import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
 import type { WorkerInit } from "./iocp_worker.ts";
 
@@ -82,19 +84,18 @@ const hPort = ws.CreateIoCompletionPort(INVALID_HANDLE_VALUE, null, 0n, 0);
 if (hPort === null) fail(ws, "创建完成端口失败", ws.GetLastError());
 
 // 创建socket, 绑定, 监听
-const socketServer = ws.WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
+const si = await serverAddress(ws, options); // --host: IPv4 as the tutorial fills it, IPv6, a name
+const socketServer = ws.WSASocket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`IOCP 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
@@ -171,14 +172,6 @@ if (queue) {
   })();
 }
 
-function peerName(s: SOCKET): string {
-  const peer = new sockaddr_in();
-  if (ws.getpeername(s, peer, { value: sizeof(peer) }) === SOCKET_ERROR) {
-    return `(getpeername: ${ws.WSAGetLastError()})`;
-  }
-  return `${inet_ntoa(peer.sin_addr)}:${ntohs(peer.sin_port)}`;
-}
-
 // 主线程: accept, 绑定到完成端口 (key: the client's slot), 发送问候 (its completion: a Worker's)
 while (true) {
   const socketClient = await ws.accept(socketServer, null, null);
@@ -186,7 +179,7 @@ while (true) {
     printLine(failureLine("客户端链接失败", ws.WSAGetLastError()));
     continue;
   }
-  const name = peerName(socketClient);
+  const name = peerName(ws, socketClient, addressFamily(si));
   const i = free.pop();
   if (i === undefined) {
     printLine(`客户端 ${name}: 客户端太多了 (${MAX_CLIENTS})`);

@@ -26,16 +26,11 @@
  */
 
 import {
-  AF_INET,
   HIBYTE,
-  htons,
-  inet_addr,
-  inet_ntoa,
   INVALID_SOCKET,
   IPPROTO_TCP,
   LOBYTE,
   MAKEWORD,
-  ntohs,
   sizeof,
   SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
@@ -60,7 +55,14 @@ import {
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText } from "../lib/text.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
+import { addressFamily, formatAddress } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/overlapped_server.ts", "listen on");
 const ws = openForProgram(options);
@@ -76,25 +78,24 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 创建socket, 绑定, 监听
-const socketServer = ws.WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
+const si = await serverAddress(ws, options); // --host: IPv4 as the tutorial fills it, IPv6, a name
+const socketServer = ws.WSASocket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(options.port);
-si.sin_addr.S_un.S_addr = inet_addr(options.host);
 if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
-if (si.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+}
 printLine(`重叠 I/O 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
 
-/** AcceptEx's room for each address: `sizeof(sockaddr_in)` + 16. */
-const ADDRESS_LENGTH = 32;
+/** AcceptEx's room for each address: `sizeof` the listener's address + 16. */
+const ADDRESS_LENGTH = sizeof(si) + 16;
 
 /** One overlapped operation's place in a group: its event, its `WSAOVERLAPPED`, what to do when done. */
 interface Operation {
@@ -279,7 +280,14 @@ let socketClient: SOCKET = INVALID_SOCKET;
 const acceptOp = operation(accepted);
 
 function postAccept(): void {
-  socketClient = ws.WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, null, 0, WSA_FLAG_OVERLAPPED);
+  socketClient = ws.WSASocket(
+    addressFamily(si),
+    SOCK_STREAM,
+    IPPROTO_TCP,
+    null,
+    0,
+    WSA_FLAG_OVERLAPPED,
+  );
   if (socketClient === INVALID_SOCKET) {
     fail(ws, "创建客户端socket失败", ws.WSAGetLastError(), socketServer);
   }
@@ -322,13 +330,8 @@ function accepted(): void {
     remote,
     { value: 0 },
   );
-  serve(socketClient, remote.value instanceof sockaddr_in ? addressName(remote.value) : "(?)");
+  serve(socketClient, remote.value ? formatAddress(remote.value) : "(?)");
   postAccept();
-}
-
-/** `ip:port`. */
-function addressName(address: sockaddr_in): string {
-  return `${inet_ntoa(address.sin_addr)}:${ntohs(address.sin_port)}`;
 }
 
 join(groupWithRoom(1), acceptOp);
