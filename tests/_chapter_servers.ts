@@ -1,6 +1,6 @@
 /**
- * Test support for the chapter servers (overlapped, completion routines,
- * IOCP): the same exercise for each, as a real process, with clients.ts (a
+ * Test support for the chapter servers (select, event select, asynchronous
+ * select, overlapped, completion routines, IOCP): the same exercise for each, as a real process, with clients.ts (a
  * real process) connecting `count` clients at once, a silent client and one
  * that resets mid-message.
  */
@@ -35,7 +35,7 @@ const encoder = new TextEncoder();
 const HELLO = new Uint8Array(GREETING["utf-8"]);
 
 /** Connects through the native backend, sends half a message, then resets (SO_LINGER {1, 0}). */
-async function resetMidMessage(port: number): Promise<number> {
+export async function resetMidMessage(port: number): Promise<number> {
   const ws = openWinsock({ backend: NATIVE_BACKEND });
   ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
   const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);

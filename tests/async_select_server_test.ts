@@ -5,14 +5,15 @@
  */
 
 import { testBackends } from "./_support.ts";
-import { serveManyClients } from "./_many_clients.ts";
+import { servesManyClients } from "./_chapter_servers.ts";
 
 for (const backend of testBackends()) {
   Deno.test(`async_select_server [${backend}]: 100 clients at once each get their own bytes back; a silent and a resetting client disturb nobody`, async () => {
-    await serveManyClients(
+    await servesManyClients(
       "chapters/async_select_server.ts",
       "WSAAsyncSelect 服务器已启动",
       backend,
+      100,
     );
   });
 }

@@ -6,32 +6,19 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  AF_INET,
-  IPPROTO_TCP,
-  MAKEWORD,
-  ntohs,
-  openWinsock,
-  sizeof,
-  SO_LINGER,
-  SOCK_STREAM,
-  SOCKET_ERROR,
-  SOL_SOCKET,
-  WSADATA,
-} from "../mod.ts";
+import {} from "../mod.ts";
 import {
   connectWhenListening,
   deadline,
   freePort,
   GREETING,
-  loopback,
-  NATIVE_BACKEND,
   Program,
   readExactly,
   testBackends,
   UNDER_WINE,
   writeAll,
 } from "./_support.ts";
+import { resetMidMessage } from "./_chapter_servers.ts";
 
 const encoder = new TextEncoder();
 /** The greeting select_server.ts sends each client (UTF-8, with its NUL). */
@@ -46,27 +33,6 @@ async function startServer(backend: string, port: number): Promise<Program> {
   ]);
   assert.equal(await server.line(20_000), `select 服务器已启动: 127.0.0.1:${port}`);
   return server;
-}
-
-/** Connects through the native backend, sends half a message, then resets (SO_LINGER {1, 0}). */
-async function resetMidMessage(port: number): Promise<number> {
-  const ws = openWinsock({ backend: NATIVE_BACKEND });
-  ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
-  const s = ws.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
-  const si = loopback(port);
-  assert.equal(await ws.connect(s, si, sizeof(si)), 0, `connect: ${ws.WSAGetLastError()}`);
-  const hello = new Uint8Array(HELLO.byteLength);
-  assert.equal(await ws.recv(s, hello, hello.byteLength, 0), HELLO.byteLength);
-  const name = loopback();
-  ws.getsockname(s, name, { value: sizeof(name) });
-  const half = encoder.encode("半条消息").subarray(0, 7); // ends inside a character
-  assert.equal(await ws.send(s, half, half.byteLength, 0), half.byteLength);
-  await new Promise((r) => setTimeout(r, 100));
-  const linger = new Uint8Array([1, 0, 0, 0]); // { l_onoff = 1, l_linger = 0 }: close resets
-  assert.notEqual(ws.setsockopt(s, SOL_SOCKET, SO_LINGER, linger, 4), SOCKET_ERROR);
-  ws.closesocket(s);
-  ws.WSACleanup();
-  return ntohs(name.sin_port);
 }
 
 /** The server's lines until `done` says there are enough (with a deadline per line). */
