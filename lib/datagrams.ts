@@ -1,49 +1,13 @@
 /**
  * What the façade's `WSASendTo` and `WSARecvFrom` need beyond `sendto` and
- * `recvfrom`: the `WSABUF` array checked piece by piece (every `len`
- * against its `buf`, before any backend sees it), overlapped I/O refused,
- * and the pieces gathered into one datagram or one datagram scattered over
+ * `recvfrom` (the `WSABUF` array is checked by `wsabufPieces` in
+ * `structs.ts`): overlapped I/O refused, and the pieces gathered into one datagram or one datagram scattered over
  * them, in order, where a backend has no scatter/gather call of its own.
  *
  * @module
  */
 
-import { WinsockError, WSAEFAULT, WSAEINVAL, WSAEOPNOTSUPP } from "./errors.ts";
-import { WSABUF } from "./structs.ts";
-
-/**
- * The bytes of the first `count` `WSABUF`s (each cut to its `len`):
- * `WSAEFAULT` for a missing one or a `len` beyond its `buf`, `WSAEINVAL`
- * for a `len` that is not a length.
- *
- * @example
- * ```ts
- * import { wsabufPieces } from "./datagrams.ts";
- * import { WSABUF } from "./structs.ts";
- * const b = Object.assign(new WSABUF(), { len: 2, buf: new Uint8Array(8) });
- * console.log(wsabufPieces([b], 1, "WSASendTo")[0].byteLength); // 2
- * ```
- */
-export function wsabufPieces(bufs: WSABUF[], count: number, what: string): Uint8Array[] {
-  if (!Array.isArray(bufs) || !Number.isInteger(count) || count < 0 || count > bufs.length) {
-    throw new WinsockError(WSAEFAULT, `${what}: ${String(count)} WSABUFs in lpBuffers`);
-  }
-  return bufs.slice(0, count).map((b, i) => {
-    if (!(b instanceof WSABUF) || !(b.buf instanceof Uint8Array)) {
-      throw new WinsockError(WSAEFAULT, `${what}: lpBuffers[${i}] is not a WSABUF`);
-    }
-    if (!Number.isInteger(b.len) || b.len < 0) {
-      throw new WinsockError(WSAEINVAL, `${what}: lpBuffers[${i}].len ${String(b.len)}`);
-    }
-    if (b.len > b.buf.byteLength) {
-      throw new WinsockError(
-        WSAEFAULT,
-        `${what}: lpBuffers[${i}].len ${b.len} exceeds its ${b.buf.byteLength}-byte buf`,
-      );
-    }
-    return b.buf.subarray(0, b.len);
-  });
-}
+import { WinsockError, WSAEOPNOTSUPP } from "./errors.ts";
 
 /** `WSAEOPNOTSUPP` unless both are null: overlapped I/O is not offered here. */
 export function noOverlapped(overlapped: unknown, routine: unknown, what: string): void {

@@ -14,7 +14,7 @@
 
 import type { HANDLE } from "./constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL } from "./errors.ts";
-import { WSABUF, WSABUF_LAYOUT_WIN64 } from "./structs.ts";
+import { type WSABUF, WSABUF_LAYOUT_WIN64, wsabufPieces } from "./structs.ts";
 
 /** `WSABUF` on x64 (`lib/structs.ts`, where the class is): 16 bytes, the pointer at 8. */
 export const WSABUF_LAYOUT: typeof WSABUF_LAYOUT_WIN64 = WSABUF_LAYOUT_WIN64;
@@ -170,29 +170,8 @@ export class OVERLAPPED_ENTRY {
  * its buffer, `WSAEINVAL` for a bad count or length.
  */
 export function checkedBuffers(lpBuffers: WSABUF[], dwBufferCount: number): Uint8Array[] {
-  if (!Array.isArray(lpBuffers)) throw new WinsockError(WSAEFAULT, "lpBuffers is not an array");
-  if (!Number.isInteger(dwBufferCount) || dwBufferCount < 1) {
+  if (Number.isInteger(dwBufferCount) && dwBufferCount < 1) {
     throw new WinsockError(WSAEINVAL, `dwBufferCount ${dwBufferCount}`);
   }
-  if (dwBufferCount > lpBuffers.length) {
-    throw new WinsockError(
-      WSAEFAULT,
-      `dwBufferCount ${dwBufferCount} exceeds the ${lpBuffers.length} WSABUFs given`,
-    );
-  }
-  return lpBuffers.slice(0, dwBufferCount).map((b, i) => {
-    if (!(b instanceof WSABUF) || !(b.buf instanceof Uint8Array)) {
-      throw new WinsockError(WSAEFAULT, `lpBuffers[${i}] is not a WSABUF over a Uint8Array`);
-    }
-    if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff) {
-      throw new WinsockError(WSAEINVAL, `lpBuffers[${i}].len ${b.len} is not a length`);
-    }
-    if (b.len > b.buf.byteLength) {
-      throw new WinsockError(
-        WSAEFAULT,
-        `lpBuffers[${i}].len ${b.len} exceeds its ${b.buf.byteLength}-byte buffer`,
-      );
-    }
-    return b.buf.subarray(0, b.len);
-  });
+  return wsabufPieces(lpBuffers, dwBufferCount, "lpBuffers");
 }

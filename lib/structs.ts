@@ -271,6 +271,39 @@ export class WSABUF {
   }
 }
 
+/**
+ * The bytes of the first `count` `WSABUF`s (each cut to its `len`):
+ * `WSAEFAULT` for a missing one or a `len` beyond its `buf`, `WSAEINVAL`
+ * for a `len` that is not a length.
+ *
+ * @example
+ * ```ts
+ * import { WSABUF, wsabufPieces } from "./structs.ts";
+ * const b = Object.assign(new WSABUF(), { len: 2, buf: new Uint8Array(8) });
+ * console.log(wsabufPieces([b], 1, "WSASendTo")[0].byteLength); // 2
+ * ```
+ */
+export function wsabufPieces(bufs: WSABUF[], count: number, what: string): Uint8Array[] {
+  if (!Array.isArray(bufs) || !Number.isInteger(count) || count < 0 || count > bufs.length) {
+    throw new WinsockError(WSAEFAULT, `${what}: ${String(count)} WSABUFs in lpBuffers`);
+  }
+  return bufs.slice(0, count).map((b, i) => {
+    if (!(b instanceof WSABUF) || !(b.buf instanceof Uint8Array)) {
+      throw new WinsockError(WSAEFAULT, `${what}: lpBuffers[${i}] is not a WSABUF`);
+    }
+    if (!Number.isInteger(b.len) || b.len < 0 || b.len > 0xffffffff) {
+      throw new WinsockError(WSAEINVAL, `${what}: lpBuffers[${i}].len ${String(b.len)}`);
+    }
+    if (b.len > b.buf.byteLength) {
+      throw new WinsockError(
+        WSAEFAULT,
+        `${what}: lpBuffers[${i}].len ${b.len} exceeds its ${b.buf.byteLength}-byte buf`,
+      );
+    }
+    return b.buf.subarray(0, b.len);
+  });
+}
+
 /** `struct timeval`: a timeout for `select`. */
 export class timeval {
   /** Seconds. */

@@ -86,7 +86,7 @@ import {
   overlappedBytes,
   WSAOVERLAPPED,
 } from "./overlapped_structs.ts";
-import { gather, noOverlapped, scatter, wsabufPieces } from "./datagrams.ts";
+import { gather, noOverlapped, scatter } from "./datagrams.ts";
 import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "./names.ts";
 import {
   type ADDRINFOA,
@@ -98,6 +98,7 @@ import {
   SOCKADDR_IN_LAYOUT,
   timeval,
   type WSABUF,
+  wsabufPieces,
   WSADATA,
   WSANETWORKEVENTS,
 } from "./structs.ts";
