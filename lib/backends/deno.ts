@@ -185,6 +185,11 @@ function applyOptions(conn: Deno.TcpConn, options: Record<string, number> | unde
   if (options?.SO_KEEPALIVE !== undefined) conn.setKeepAlive(options.SO_KEEPALIVE !== 0);
 }
 
+/** Whether a connection came from an IPv4 peer to a dual-stack IPv6 listener (`::ffff:a.b.c.d`). */
+function isMappedIPv4(conn: Deno.TcpConn): boolean {
+  return /^::ffff:\d+\./i.test((conn.remoteAddr as Deno.NetAddr).hostname);
+}
+
 /** Translates an error thrown by Deno's sockets into a `WinsockError`. */
 export function fromDenoError(e: unknown, context: string): WinsockError {
   if (e instanceof WinsockError) return e;
@@ -303,7 +308,13 @@ export function createDenoBackend(): SocketBackend {
     const pulled = (async () => {
       try {
         if (sock.listener) {
-          const conn = await sock.listener.accept();
+          let conn = await sock.listener.accept();
+          // IPV6_V6ONLY on (Windows' default): Deno's listener on :: is dual-stack, so an IPv4
+          // client (::ffff:a.b.c.d) is closed at once and never handed out.
+          while (sock.af === AF_INET6 && isMappedIPv4(conn) && !sock.closed) {
+            conn.close();
+            conn = await sock.listener.accept();
+          }
           if (sock.closed) conn.close();
           else sock.incoming = conn;
           return undefined;
