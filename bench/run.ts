@@ -17,6 +17,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { freePort } from "../lib/loopback.ts";
+import { openWinsock, Winsock } from "../mod.ts";
 
 const WORKLOADS = [
   "pingpong",
@@ -321,6 +322,15 @@ console.log(
     `${bigConns} in concurrent-big`,
 );
 if (flags.spin) notes.push(`${native}: openWinsock({ spin: ${flags.spin} })`);
+{
+  // Every façade contender runs with tracing off: is that the plain class, untouched?
+  const plain = openWinsock({ backend: "deno" }).recv === Winsock.prototype.recv;
+  notes.push(
+    plain
+      ? "trace off: openWinsock returns the plain Winsock (no wrapper, no branch per call): no cost"
+      : "trace off: openWinsock WRAPS the façade even with tracing off (a cost on every call)",
+  );
+}
 for (const note of notes) console.log(`note: ${note}`);
 const started = Date.now();
 for (let round = 0; round < rounds; round++) {
