@@ -123,24 +123,7 @@ export class Reactor {
   wait(interests: readonly Interest[], timeoutMs: number | null): Promise<number> {
     return new Promise((resolve, reject) => {
       const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      const engine = this.#engine ??= this.#open();
-      const w: Waiter = { interests, until, fired: 0, resolve, reject };
-      this.#waiters.add(w);
-      if (until !== Infinity) this.#timed++;
-      for (const { fd } of interests) {
-        let set = this.#byFd.get(fd);
-        if (!set) this.#byFd.set(fd, set = new Set());
-        set.add(w);
-        const events = this.#union(fd);
-        try {
-          if (events !== 0) engine.watch(fd, events);
-        } catch (e) {
-          this.#remove(w);
-          throw e;
-        }
-      }
-      if (!this.#running) this.#run();
-      else if (!this.#parkedOn?.seesNewSockets || until < this.#parkedUntil) this.#wake();
+      this.#add({ interests, until, fired: 0, resolve, reject });
     });
   }
 
@@ -148,18 +131,56 @@ export class Reactor {
    * Runs a non-blocking call until it does not say "would block" (returns
    * `undefined`), waiting for `events` on `fd` between. The first try is
    * made at once: if it needs no wait, its answer (or error) comes back
-   * without a Promise.
+   * without a Promise. After a wait the call is tried again as soon as the
+   * poll that found the socket ready is done (before any task resumes), and
+   * one Promise serves every wait of it.
    */
   retry<T>(fd: bigint, events: number, attempt: () => T | undefined): Awaitable<T> {
     const result = attempt();
     if (result !== undefined) return result;
-    return (async () => {
-      for (;;) {
-        await this.wait([{ fd, events }], null);
-        const again = attempt();
-        if (again !== undefined) return again;
+    return new Promise<T>((resolve, reject) => {
+      const w: Waiter = {
+        interests: [{ fd, events }],
+        until: Infinity,
+        fired: 0,
+        resolve: () => {
+          let again: T | undefined;
+          try {
+            again = attempt();
+            if (again === undefined) {
+              w.fired = 0;
+              this.#add(w);
+            }
+          } catch (e) {
+            return reject(e);
+          }
+          if (again !== undefined) resolve(again);
+        },
+        reject,
+      };
+      this.#add(w);
+    });
+  }
+
+  /** Starts the wait `w`: registers its sockets, and starts or wakes the poll if need be. */
+  #add(w: Waiter): void {
+    const engine = this.#engine ??= this.#open();
+    this.#waiters.add(w);
+    if (w.until !== Infinity) this.#timed++;
+    for (const { fd } of w.interests) {
+      let set = this.#byFd.get(fd);
+      if (!set) this.#byFd.set(fd, set = new Set());
+      set.add(w);
+      const events = this.#union(fd);
+      try {
+        if (events !== 0) engine.watch(fd, events);
+      } catch (e) {
+        this.#remove(w);
+        throw e;
       }
-    })();
+    }
+    if (!this.#running) this.#run();
+    else if (!this.#parkedOn?.seesNewSockets || w.until < this.#parkedUntil) this.#wake();
   }
 
   /**
@@ -186,6 +207,7 @@ export class Reactor {
   /** Ends the waits on `fd` with `WSAEINTR` and forgets it: it is being closed. */
   cancel(fd: bigint): void {
     for (const w of this.#byFd.get(fd) ?? []) this.#drop(w, "closesocket while waiting");
+    this.#byFd.delete(fd);
     this.#engine?.forget(fd);
     const parked = this.#parkedOn;
     if (parked && (!parked.seesNewSockets || this.#waiters.size === 0)) {
@@ -196,6 +218,7 @@ export class Reactor {
   /** Ends every wait with `WSAEINTR` and lets go of the engine (`WSACleanup`). */
   close(): void {
     for (const w of this.#waiters) this.#drop(w, "WSACleanup while waiting");
+    this.#byFd.clear();
     const engine = this.#engine;
     this.#engine = null;
     if (!engine) return;
@@ -230,9 +253,7 @@ export class Reactor {
     if (!this.#waiters.delete(w)) return;
     if (w.until !== Infinity) this.#timed--;
     for (const { fd } of w.interests) {
-      const set = this.#byFd.get(fd);
-      if (!set?.delete(w)) continue;
-      if (set.size === 0) this.#byFd.delete(fd);
+      if (!this.#byFd.get(fd)?.delete(w)) continue; // the empty set stays, for the next wait
       const events = this.#union(fd); // 0: only waits on nothing pollable are left
       if (events === 0) {
         this.#engine?.unwatch(fd);
@@ -280,7 +301,7 @@ export class Reactor {
     }
     if (n < 0 || this.#timed > 0) {
       const now = performance.now();
-      for (const w of this.#waiters) {
+      for (const w of [...this.#waiters]) { // a retried call may wait again: not twice here
         if (n >= 0 && w.until > now) continue;
         this.#remove(w);
         w.resolve(n < 0 ? -1 : 0);

@@ -124,6 +124,7 @@ export function epollEngine(api: EpollApi): Engine {
   const registered = new Set<bigint>();
   const one = new Uint8Array(L.size);
   const events = new Uint8Array(MAX_EVENTS * L.size);
+  const view = new DataView(events.buffer); // read in place: no object per event
   let wakeUp: WakeUp;
   try {
     wakeUp = api.openWakeUp();
@@ -137,8 +138,9 @@ export function epollEngine(api: EpollApi): Engine {
 
   function report(n: number, onReady: OnReady): number {
     let found = 0;
-    for (let i = 0; i < n; i++) {
-      const { events: revents, data: fd } = decodeEpollEvent(L, events, i * L.size);
+    for (let i = 0, at = 0; i < n; i++, at += L.size) {
+      const revents = view.getUint32(at + L.events, true);
+      const fd = view.getBigUint64(at + L.data, true);
       if (fd === wakeUp.fd) wakeUp.drain();
       else {
         found++;
