@@ -801,22 +801,23 @@ export class Winsock<Blocking extends boolean = false> {
 
   /** Runs a name call: 0, or its error code (also left for `WSAGetLastError`). */
   #answer(call: () => Awaitable<void>): Waited<Blocking, number> {
-    const failed = (e: unknown) => {
-      this.#fail(e);
-      return (e as WinsockError).code;
-    };
-    let result: Awaitable<number>;
-    try {
-      if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
+    const FAILED = -1; // then the code itself is the answer, as C returns it
+    if (this.#blocking) {
+      const rc = this.#call(FAILED, () => {
+        const done = call();
+        if (done instanceof Promise) throw new Error("a blocking backend returned a Promise");
+        return 0;
+      });
+      return (rc === FAILED ? this.#lastError : 0) as Waited<Blocking, number>;
+    }
+    // A failure reaches its task as `#wait`'s do (per task), resolving with the code itself.
+    return (this.#wait(FAILED, () => {
       const done = call();
-      result = done instanceof Promise ? done.then(() => 0, failed) : 0;
-    } catch (e) {
-      result = failed(e);
-    }
-    if (this.#blocking && result instanceof Promise) {
-      throw new Error("a blocking backend returned a Promise");
-    }
-    return (this.#blocking ? result : Promise.resolve(result)) as Waited<Blocking, number>;
+      return done instanceof Promise ? done.then(() => 0) : 0;
+    }) as Promise<number>).then((rc) => rc === FAILED ? this.#lastError : 0) as Waited<
+      Blocking,
+      number
+    >;
   }
 
   /**
@@ -1116,8 +1117,11 @@ export class Winsock<Blocking extends boolean = false> {
     wMsgFilterMax: number,
   ): Waited<Blocking, number> {
     const failed = (e: unknown): Waited<Blocking, number> => {
-      this.#fail(e);
-      return (this.#blocking ? -1 : Promise.resolve(-1)) as Waited<Blocking, number>;
+      if (this.#blocking || !isWinsockError(e)) {
+        this.#fail(e);
+        return -1 as Waited<Blocking, number>;
+      }
+      return this.#deliver(e.code, -1) as Waited<Blocking, number>; // per task, as `#wait`
     };
     try {
       checkMessage(lpMsg);

@@ -7,16 +7,21 @@
 
 import assert from "node:assert/strict";
 import {
+  ADDRINFOA,
   AF_INET,
+  AF_UNSPEC,
   IPPROTO_TCP,
   sizeof,
   SOCK_STREAM,
   SOCKET_ERROR,
+  WSAEAFNOSUPPORT,
   WSAECONNREFUSED,
   WSAEFAULT,
   WSAEINTR,
   WSAEINVAL,
   WSAENOTSOCK,
+  WSAESOCKTNOSUPPORT,
+  WSAHOST_NOT_FOUND,
 } from "../mod.ts";
 import { deadline, freePort, loopback, pair, started, testBackends } from "./_support.ts";
 
@@ -74,6 +79,39 @@ for (const backend of testBackends()) {
       [SOCKET_ERROR, WSAENOTSOCK],
     ]);
     for (const s of [client, listener, lonely]) ws.closesocket(s);
+    ws.WSACleanup();
+  });
+
+  test("getaddrinfo failures (three codes) and a failed recv together: each task reads its own", async () => {
+    const ws = started(backend);
+    const [client, accepted, listener] = await pair(ws);
+    const hints = (family: number, socktype: number) =>
+      Object.assign(new ADDRINFOA(), { ai_family: family, ai_socktype: socktype });
+    const name = async (node: string, family: number, socktype: number) => {
+      const rc = await ws.getaddrinfo(node, "80", hints(family, socktype), { value: null });
+      return [rc, ws.WSAGetLastError()];
+    };
+    const read = async () => {
+      const rc = await ws.recv(client, new Uint8Array(4), 5, 0);
+      return [rc, ws.WSAGetLastError()];
+    };
+    const got = await deadline(
+      Promise.all([
+        name("127.0.0.1", 99, SOCK_STREAM),
+        read(),
+        name("no-such-host.invalid", AF_UNSPEC, SOCK_STREAM),
+        name("127.0.0.1", AF_UNSPEC, 99),
+      ]),
+      20_000,
+      "four tasks",
+    );
+    assert.deepEqual(got, [
+      [WSAEAFNOSUPPORT, WSAEAFNOSUPPORT],
+      [SOCKET_ERROR, WSAEFAULT],
+      [WSAHOST_NOT_FOUND, WSAHOST_NOT_FOUND],
+      [WSAESOCKTNOSUPPORT, WSAESOCKTNOSUPPORT],
+    ]);
+    for (const s of [client, accepted, listener]) ws.closesocket(s);
     ws.WSACleanup();
   });
 
