@@ -1,5 +1,5 @@
 /**
- * Many clients at once, for `select_server.ts`: connects `--count` clients
+ * Many clients at once, for the chapter servers (`chapters/`): connects `--count` clients
  * (all connected at the same time), has each send `--messages` messages of
  * its own and checks that exactly its own bytes come back, then closes them.
  *
