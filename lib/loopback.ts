@@ -44,10 +44,10 @@ function listensOn(port: number): boolean | null {
   );
 }
 
-/** Whether something has bound 127.0.0.1:`port`: binding it ourselves fails. */
-function boundByOther(port: number): boolean {
+/** Whether something has bound `hostname`:`port`: binding it ourselves fails. */
+function boundByOther(hostname: string, port: number): boolean {
   try {
-    Deno.listen({ hostname: "127.0.0.1", port }).close();
+    Deno.listen({ hostname, port }).close();
     return false;
   } catch (e) {
     if (e instanceof Deno.errors.AddrInUse) return true;
@@ -56,16 +56,21 @@ function boundByOther(port: number): boolean {
 }
 
 /**
- * Waits until a program listens on 127.0.0.1:`port`; rejects after `ms`.
+ * Waits until a program listens on `port` (of `hostname`, default
+ * 127.0.0.1); rejects after `ms`.
  * Where the host's TCP table can be read it is watched (nothing touches the
  * port); elsewhere the port is probed by binding it, which can make the
  * program's own `bind` fail if both happen at the same instant.
  */
-export async function waitUntilBound(port: number, ms = 20_000): Promise<void> {
+export async function waitUntilBound(
+  port: number,
+  ms = 20_000,
+  hostname = "127.0.0.1",
+): Promise<void> {
   const until = Date.now() + ms;
   const watched = listensOn(port) !== null;
   for (;;) {
-    if (watched ? listensOn(port) : boundByOther(port)) break;
+    if (watched ? listensOn(port) : boundByOther(hostname, port)) break;
     if (Date.now() > until) throw new Error(`nothing listens on port ${port}`);
     await new Promise((r) => setTimeout(r, 50));
   }

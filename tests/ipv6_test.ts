@@ -27,23 +27,8 @@ import {
   Program,
   started,
   testBackends,
+  waitUntilBound,
 } from "./_support.ts";
-
-/** Waits until something has bound `hostname`:`port` (binding it ourselves then fails). */
-async function waitUntilBoundOn(hostname: string, port: number, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  for (;;) {
-    try {
-      Deno.listen({ hostname, port }).close();
-    } catch (e) {
-      if (e instanceof Deno.errors.AddrInUse) break;
-      throw e;
-    }
-    if (Date.now() > until) throw new Error(`nothing bound [${hostname}]:${port}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  await new Promise((r) => setTimeout(r, 100)); // from bind to listen
-}
 
 for (const backend of testBackends()) {
   Deno.test(`ipv6 (${backend}): the tutorial exchange over [::1]`, async () => {
@@ -52,7 +37,7 @@ for (const backend of testBackends()) {
     const server = new Program("server.ts", flags);
     let client: Program | undefined;
     try {
-      await waitUntilBoundOn("::1", port); // the client retries nothing
+      await waitUntilBound(port, 20_000, "::1"); // the client retries nothing
       client = new Program("client.ts", flags);
       assert.equal(await server.line(20_000), "客户端链接成功");
       assert.equal(
