@@ -52,7 +52,7 @@ import {
   WSA_WAIT_TIMEOUT,
 } from "./constants.ts";
 import { describeWinsockError } from "./errors.ts";
-import { inet_ntoa, inet_ntop, ntohs } from "./helpers.ts";
+import { formatAddress } from "./names.ts";
 import {
   fd_set,
   sockaddr_in,
@@ -90,14 +90,6 @@ function hex(s: bigint): string {
   return s === INVALID_SOCKET ? "INVALID_SOCKET" : `0x${s.toString(16)}`;
 }
 
-/** `ip:port`, or `[ipv6]:port`. */
-function address(name: sockaddr_in | sockaddr_in6): string {
-  if (name instanceof sockaddr_in6) {
-    return `[${inet_ntop(AF_INET6, name.sin6_addr.s6_addr)}]:${ntohs(name.sin6_port)}`;
-  }
-  return `${inet_ntoa(name.sin_addr)}:${ntohs(name.sin_port)}`;
-}
-
 /** Any value, by its type: the fallback for arguments the table does not describe. */
 function any(value: unknown): string {
   if (value === null || value === undefined) return "NULL";
@@ -109,7 +101,7 @@ function any(value: unknown): string {
   if (typeof value === "number") return String(value);
   if (typeof value === "string") return JSON.stringify(value);
   if (value instanceof Uint8Array) return "buf";
-  if (value instanceof sockaddr_in || value instanceof sockaddr_in6) return address(value);
+  if (value instanceof sockaddr_in || value instanceof sockaddr_in6) return formatAddress(value);
   if (value instanceof WSADATA) return "&wsaData";
   if (value instanceof fd_set) return `&{fd_count=${value.fd_count}}`;
   if (value instanceof timeval) return `&{${value.tv_sec}, ${value.tv_usec}}`;

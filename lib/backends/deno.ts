@@ -81,7 +81,7 @@ import {
   type WinsockOption,
   winsockOption,
 } from "./posix_options.ts";
-import { createDenoDatagrams, type SelectView } from "./deno_dgram.ts";
+import { createDenoDatagrams, isMappedIPv4, type SelectView } from "./deno_dgram.ts";
 import { denoGetaddrinfo, denoGetnameinfo } from "./deno_names.ts";
 
 interface EmulatedSocket {
@@ -183,11 +183,6 @@ function notHere(opt: WinsockOption): WinsockError {
 function applyOptions(conn: Deno.TcpConn, options: Record<string, number> | undefined): void {
   if (options?.TCP_NODELAY !== undefined) conn.setNoDelay(options.TCP_NODELAY !== 0);
   if (options?.SO_KEEPALIVE !== undefined) conn.setKeepAlive(options.SO_KEEPALIVE !== 0);
-}
-
-/** Whether a connection came from an IPv4 peer to a dual-stack IPv6 listener (`::ffff:a.b.c.d`). */
-function isMappedIPv4(conn: Deno.TcpConn): boolean {
-  return /^::ffff:\d+\./i.test((conn.remoteAddr as Deno.NetAddr).hostname);
 }
 
 /** Translates an error thrown by Deno's sockets into a `WinsockError`. */
@@ -311,7 +306,7 @@ export function createDenoBackend(): SocketBackend {
           let conn = await sock.listener.accept();
           // IPV6_V6ONLY on (Windows' default): Deno's listener on :: is dual-stack, so an IPv4
           // client (::ffff:a.b.c.d) is closed at once and never handed out.
-          while (sock.af === AF_INET6 && isMappedIPv4(conn) && !sock.closed) {
+          while (sock.af === AF_INET6 && isMappedIPv4(conn.remoteAddr) && !sock.closed) {
             conn.close();
             conn = await sock.listener.accept();
           }

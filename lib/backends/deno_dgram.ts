@@ -68,6 +68,14 @@ function listenDatagram(): typeof Deno.listenDatagram | undefined {
   return (Deno as { listenDatagram?: typeof Deno.listenDatagram }).listenDatagram;
 }
 
+/**
+ * Whether a peer's address is IPv4 seen through a dual-stack IPv6 socket
+ * (`::ffff:a.b.c.d`): what `IPV6_V6ONLY` (on, Windows' default) keeps out.
+ */
+export function isMappedIPv4(addr: Deno.Addr): boolean {
+  return /^::ffff:\d+\./i.test((addr as Deno.NetAddr).hostname);
+}
+
 function same(a: { hostname: string; port: number }, b: Deno.NetAddr): boolean {
   const host = (h: string) => h.replace(/^::ffff:(?=\d+\.)/, "");
   return a.port === b.port && host(a.hostname) === host(b.hostname);
@@ -117,7 +125,7 @@ export function createDenoDatagrams(notify: () => void) {
         for (;;) {
           const [data, from] = await conn.receive();
           const addr = from as Deno.NetAddr;
-          const mapped = sock.af === AF_INET6 && /^::ffff:\d+\./.test(addr.hostname);
+          const mapped = sock.af === AF_INET6 && isMappedIPv4(addr);
           if (mapped || (sock.peer && !same(sock.peer, addr))) continue; // not for this socket
           sock.inbox = [data.slice(), addr];
           break;
