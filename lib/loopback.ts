@@ -13,18 +13,28 @@ export function freePort(): number {
   return port;
 }
 
-/** A file of the host's TCP table (`/proc/net/tcp`), or null where it cannot be read. */
-function readTcpTable(path: string): string | null {
+/**
+ * A `/proc` file (the host's TCP table, a process's status), or null where
+ * it cannot be read: Linux wants `--allow-all` for `/proc`, so without it
+ * `cat` reads it (`--allow-run`); under Wine the Windows Deno reads the
+ * host's through Z:.
+ */
+export function readProc(path: string): string | null {
   try {
-    return Deno.readTextFileSync(path); // Linux wants --allow-all for /proc; Wine reads it through Z:
+    return Deno.readTextFileSync(path);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotCapable) || Deno.build.os === "windows") return null;
+    return runText("cat", [path]);
+  }
+}
+
+/** What a command printed, or null if it could not run or failed. */
+export function runText(cmd: string, args: string[]): string | null {
+  try {
+    const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync();
+    return out.success ? new TextDecoder().decode(out.stdout) : null;
   } catch {
-    try {
-      const out = new Deno.Command("cat", { args: [path], stdout: "piped", stderr: "null" })
-        .outputSync();
-      return out.success ? new TextDecoder().decode(out.stdout) : null;
-    } catch {
-      return null;
-    }
+    return null;
   }
 }
 
@@ -33,7 +43,7 @@ function readTcpTable(path: string): string | null {
  * where there is no table (Windows proper, macOS).
  */
 function listensOn(port: number): boolean | null {
-  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(readTcpTable);
+  const tables = ["/proc/net/tcp", "/proc/net/tcp6"].map(readProc);
   if (tables[0] === null) return null;
   const local = `:${port.toString(16).toUpperCase().padStart(4, "0")}`;
   return tables.some((text) =>

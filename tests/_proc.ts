@@ -8,6 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Program } from "./_support.ts";
+import { readProc, runText } from "../lib/loopback.ts";
 
 /** /proc/net/tcp's `st` column. */
 const TCP_STATES: Record<string, string> = {
@@ -24,19 +25,6 @@ const TCP_STATES: Record<string, string> = {
   "0B": "CLOSING",
 };
 
-/**
- * Reads a /proc file, or null. Deno wants --allow-all for /proc; `deno task
- * test` grants --allow-run instead, so then `cat` reads it (Linux only).
- */
-export function readProc(path: string): string | null {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch (e) {
-    if (!(e instanceof Deno.errors.NotCapable) || Deno.build.os === "windows") return null;
-    return run("cat", [path]);
-  }
-}
-
 /** The targets of the links in a /proc directory (`/proc/<pid>/fd`), the same way. */
 export function readProcLinks(dir: string): string[] {
   try {
@@ -49,16 +37,7 @@ export function readProcLinks(dir: string): string[] {
     return links;
   } catch (e) {
     if (!(e instanceof Deno.errors.NotCapable)) throw e;
-    return (run("find", [dir, "-mindepth", "1", "-printf", "%l\\n"]) ?? "").split("\n");
-  }
-}
-
-function run(cmd: string, args: string[]): string | null {
-  try {
-    const out = new Deno.Command(cmd, { args, stdout: "piped", stderr: "null" }).outputSync();
-    return out.success ? new TextDecoder().decode(out.stdout) : null;
-  } catch {
-    return null;
+    return (runText("find", [dir, "-mindepth", "1", "-printf", "%l\\n"]) ?? "").split("\n");
   }
 }
 
