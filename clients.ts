@@ -22,11 +22,10 @@ import {
   WSADATA,
 } from "./mod.ts";
 import { tutorialOptions } from "./lib/cli.ts";
-import { addressFamily, programAddress } from "./lib/names.ts";
-import type { SOCKADDR } from "./lib/structs.ts";
+import { addressFamily } from "./lib/names.ts";
 import { printLine } from "./lib/console.ts";
 import { ChunkDecoder, encodeText } from "./lib/text.ts";
-import { failureLine, openForProgram, startupFailed } from "./lib/tutorial.ts";
+import { failureLine, openForProgram, serverAddress, startupFailed } from "./lib/tutorial.ts";
 
 const options = tutorialOptions("clients.ts", "connect to", {
   count: { default: 60, max: 10_000, help: "clients connected at once" },
@@ -37,13 +36,7 @@ const nRes = ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
 if (nRes !== 0) startupFailed(nRes);
 
 // --host: IPv4 as the tutorial fills it, IPv6 text, or a name through getaddrinfo
-const found = await programAddress(ws, options.host, options.port, SOCK_STREAM);
-if (typeof found === "number") {
-  printLine(failureLine("找不到主机", found));
-  ws.WSACleanup();
-  Deno.exit(1);
-}
-const serverMsg: SOCKADDR = found;
+const serverMsg = await serverAddress(ws, options);
 const greeting = encodeText("服务器链接成功\0", options.encoding);
 
 /** A failure of one client: printed, and the run exits 1. */

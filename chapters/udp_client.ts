@@ -19,7 +19,6 @@ import {
   MAKEWORD,
   sizeof,
   SOCK_DGRAM,
-  type SOCKADDR,
   sockaddr_in,
   sockaddr_in6,
   SOCKET_ERROR,
@@ -27,9 +26,9 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine, TokenReader } from "../lib/console.ts";
-import { addressFamily, formatAddress, programAddress } from "../lib/names.ts";
+import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
-import { fail, finish, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import { fail, finish, openForProgram, serverAddress, startupFailed } from "../lib/tutorial.ts";
 
 const options = tutorialOptions("udp_client.ts", "send to");
 const ws = openForProgram(options);
@@ -45,9 +44,7 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 服务器地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
-const found = await programAddress(ws, options.host, options.port, SOCK_DGRAM);
-if (typeof found === "number") fail(ws, "找不到主机", found);
-const serverMsg: SOCKADDR = found;
+const serverMsg = await serverAddress(ws, options, SOCK_DGRAM);
 
 // 创建socket: SOCK_DGRAM, IPPROTO_UDP; no connect (the first sendto binds it)
 const socketClient = ws.socket(addressFamily(serverMsg), SOCK_DGRAM, IPPROTO_UDP);

@@ -23,7 +23,6 @@ import {
   MAKEWORD,
   sizeof,
   SOCK_DGRAM,
-  type SOCKADDR,
   sockaddr_in,
   sockaddr_in6,
   SOCKET_ERROR,
@@ -33,9 +32,15 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
-import { addressFamily, formatAddress, programAddress } from "../lib/names.ts";
+import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder } from "../lib/text.ts";
-import { fail, failureLine, openForProgram, startupFailed } from "../lib/tutorial.ts";
+import {
+  fail,
+  failureLine,
+  openForProgram,
+  serverAddress,
+  startupFailed,
+} from "../lib/tutorial.ts";
 
 const options = tutorialOptions("udp_server.ts", "bind to");
 const ws = openForProgram(options);
@@ -51,9 +56,7 @@ if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
 }
 
 // 地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
-const found = await programAddress(ws, options.host, options.port, SOCK_DGRAM);
-if (typeof found === "number") fail(ws, "找不到主机", found);
-const si: SOCKADDR = found;
+const si = await serverAddress(ws, options, SOCK_DGRAM);
 
 // 创建socket: SOCK_DGRAM, IPPROTO_UDP
 const socketServer = ws.socket(addressFamily(si), SOCK_DGRAM, IPPROTO_UDP);
