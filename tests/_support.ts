@@ -120,14 +120,16 @@ export class Program {
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
       ...(options.read ? ["--allow-read=."] : []), // cwd: the checkout
     ];
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: ["run", "--quiet", ...permissions, file, ...args],
-      cwd: ROOT,
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-      env: { NO_COLOR: "1" },
-    }).spawn();
+    this.child = spawn(
+      new Deno.Command(Deno.execPath(), {
+        args: ["run", "--quiet", ...permissions, file, ...args],
+        cwd: ROOT,
+        stdin: "piped",
+        stdout: "piped",
+        stderr: "piped",
+        env: { NO_COLOR: "1" },
+      }),
+    );
     this.#stdin = this.child.stdin.getWriter();
     this.#stdoutDone = this.#pump();
     this.#stderr = new Response(this.child.stderr).text();
@@ -196,6 +198,21 @@ export const NATIVE_BACKEND: BackendName = Deno.build.os === "windows" ? "winsoc
 
 /** True under Wine (set by tools/wine/deno.sh). */
 export const UNDER_WINE: boolean = Deno.env.get("WINSOCK_TS_UNDER_WINE") === "1";
+
+/**
+ * Spawns `command`. Under Wine, process creation itself now and then fails
+ * with 1359 (`ERROR_INTERNAL_ERROR`, seen once in a full CI run, never when
+ * rerun): that is tried again, twice at most; anything else is thrown.
+ */
+function spawn(command: Deno.Command): Deno.ChildProcess {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return command.spawn();
+    } catch (e) {
+      if (!UNDER_WINE || attempt === 3 || !/os error 1359/.test(String(e))) throw e;
+    }
+  }
+}
 
 /**
  * Connects to 127.0.0.1:`port` as a client, lets `settleMs` pass (so what
