@@ -51,14 +51,23 @@ export interface Interest {
   readonly events: number;
 }
 
-interface Waiter {
-  readonly interests: readonly Interest[];
-  /** `performance.now()` at which it gives up (Infinity: never). */
-  readonly until: number;
+/**
+ * One pending wait: a class, so that every wait has the same shape. It sits
+ * in the list of each of its sockets (`Reactor.#byFd`), and in
+ * `Reactor.#listed` too when it has a deadline or is not on exactly one socket.
+ */
+class Waiter {
   /** What the polls found for it so far. */
-  fired: number;
-  resolve(revents: number): void;
-  reject(reason: unknown): void;
+  fired = 0;
+  /** Not yet answered, expired or dropped. */
+  active = false;
+  constructor(
+    readonly interests: readonly Interest[],
+    /** `performance.now()` at which it gives up (Infinity: never). */
+    readonly until: number,
+    readonly resolve: (revents: number) => void,
+    readonly reject: (reason: unknown) => void,
+  ) {}
 }
 
 /**
@@ -88,8 +97,15 @@ export class Reactor {
   #open: () => Engine;
   #engine: Engine | null = null;
   #policy: SpinPolicy;
-  #waiters = new Set<Waiter>();
-  #byFd = new Map<bigint, Set<Waiter>>();
+  /** The active waits. */
+  #count = 0;
+  /**
+   * The waits on each socket, by descriptor (a number: cheaper to hash than
+   * a bigint). Usually one, so an array. The empty list stays, for the next wait.
+   */
+  #byFd = new Map<number, Waiter[]>();
+  /** The waits with a deadline or not on exactly one socket (`select`, a sleep). */
+  #listed = new Set<Waiter>();
   /** Waiters a poll answered, to settle once it is done. */
   #fired: Waiter[] = [];
   /** Waiters with a deadline: only then does a poll look for expired ones. */
@@ -123,7 +139,7 @@ export class Reactor {
   wait(interests: readonly Interest[], timeoutMs: number | null): Promise<number> {
     return new Promise((resolve, reject) => {
       const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      this.#add({ interests, until, fired: 0, resolve, reject });
+      this.#add(new Waiter(interests, until, resolve, reject));
     });
   }
 
@@ -139,25 +155,19 @@ export class Reactor {
     const result = attempt();
     if (result !== undefined) return result;
     return new Promise<T>((resolve, reject) => {
-      const w: Waiter = {
-        interests: [{ fd, events }],
-        until: Infinity,
-        fired: 0,
-        resolve: () => {
-          let again: T | undefined;
-          try {
-            again = attempt();
-            if (again === undefined) {
-              w.fired = 0;
-              this.#add(w);
-            }
-          } catch (e) {
-            return reject(e);
+      const w = new Waiter([{ fd, events }], Infinity, () => {
+        let again: T | undefined;
+        try {
+          again = attempt();
+          if (again === undefined) {
+            w.fired = 0;
+            this.#add(w);
           }
-          if (again !== undefined) resolve(again);
-        },
-        reject,
-      };
+        } catch (e) {
+          return reject(e);
+        }
+        if (again !== undefined) resolve(again);
+      }, reject);
       this.#add(w);
     });
   }
@@ -165,15 +175,18 @@ export class Reactor {
   /** Starts the wait `w`: registers its sockets, and starts or wakes the poll if need be. */
   #add(w: Waiter): void {
     const engine = this.#engine ??= this.#open();
-    this.#waiters.add(w);
+    w.active = true;
+    this.#count++;
     if (w.until !== Infinity) this.#timed++;
-    for (const { fd } of w.interests) {
-      let set = this.#byFd.get(fd);
-      if (!set) this.#byFd.set(fd, set = new Set());
-      set.add(w);
-      const events = this.#union(fd);
+    if (w.until !== Infinity || w.interests.length !== 1) this.#listed.add(w);
+    for (const { fd, events } of w.interests) {
+      const key = Number(fd);
+      const list = this.#byFd.get(key);
+      if (list) list.push(w);
+      else this.#byFd.set(key, [w]);
+      const union = engine.watchesEverything ? events : this.#union(key);
       try {
-        if (events !== 0) engine.watch(fd, events);
+        if (union !== 0) engine.watch(fd, union);
       } catch (e) {
         this.#remove(w);
         throw e;
@@ -206,18 +219,19 @@ export class Reactor {
 
   /** Ends the waits on `fd` with `WSAEINTR` and forgets it: it is being closed. */
   cancel(fd: bigint): void {
-    for (const w of this.#byFd.get(fd) ?? []) this.#drop(w, "closesocket while waiting");
-    this.#byFd.delete(fd);
+    const key = Number(fd);
+    for (const w of [...this.#byFd.get(key) ?? []]) this.#drop(w, "closesocket while waiting");
+    this.#byFd.delete(key);
     this.#engine?.forget(fd);
     const parked = this.#parkedOn;
-    if (parked && (!parked.seesNewSockets || this.#waiters.size === 0)) {
+    if (parked && (!parked.seesNewSockets || this.#count === 0)) {
       this.#wake(); // a poll array holds the closed socket; or nothing waits: let the park end
     }
   }
 
   /** Ends every wait with `WSAEINTR` and lets go of the engine (`WSACleanup`). */
   close(): void {
-    for (const w of this.#waiters) this.#drop(w, "WSACleanup while waiting");
+    for (const w of this.#active()) this.#drop(w, "WSACleanup while waiting");
     this.#byFd.clear();
     const engine = this.#engine;
     this.#engine = null;
@@ -240,25 +254,42 @@ export class Reactor {
     return this.#policy.budgetUs;
   }
 
-  /** What the waits on `fd` ask for, together. */
-  #union(fd: bigint): number {
+  /** What the waits on descriptor `key` ask for, together. */
+  #union(key: number): number {
     let events = 0;
-    for (const w of this.#byFd.get(fd) ?? []) {
-      for (const i of w.interests) if (i.fd === fd) events |= i.events;
+    for (const w of this.#byFd.get(key) ?? []) {
+      for (const i of w.interests) if (Number(i.fd) === key) events |= i.events;
     }
     return events;
   }
 
+  /** Every active wait, once each. */
+  #active(): Set<Waiter> {
+    const all = new Set(this.#listed);
+    for (const list of this.#byFd.values()) for (const w of list) all.add(w);
+    return all;
+  }
+
   #remove(w: Waiter): void {
-    if (!this.#waiters.delete(w)) return;
+    if (!w.active) return;
+    w.active = false;
+    this.#count--;
     if (w.until !== Infinity) this.#timed--;
+    if (w.until !== Infinity || w.interests.length !== 1) this.#listed.delete(w);
+    const engine = this.#engine;
     for (const { fd } of w.interests) {
-      if (!this.#byFd.get(fd)?.delete(w)) continue; // the empty set stays, for the next wait
-      const events = this.#union(fd); // 0: only waits on nothing pollable are left
+      const key = Number(fd);
+      const list = this.#byFd.get(key);
+      const at = list ? list.indexOf(w) : -1;
+      if (at < 0) continue;
+      if (list!.length === 1) list!.pop(); // the empty list stays, for the next wait
+      else list!.splice(at, 1);
+      if (!engine || engine.watchesEverything) continue; // stays registered
+      const events = this.#union(key); // 0: only waits on nothing pollable are left
       if (events === 0) {
-        this.#engine?.unwatch(fd);
+        engine.unwatch(fd);
       } else {
-        this.#engine?.watch(fd, events);
+        engine.watch(fd, events);
       }
     }
   }
@@ -275,14 +306,14 @@ export class Reactor {
   }
 
   /** A poll found `fd` ready with `revents`: note it for the waits that asked for it. */
-  #onReady = (fd: bigint, revents: number): void => {
-    const set = this.#byFd.get(fd);
-    if (!set) return; // nothing waits on it (epoll: an edge its last call already saw)
+  #onReady = (fd: number, revents: number): void => {
+    const list = this.#byFd.get(fd);
+    if (!list) return; // nothing waits on it (epoll: an edge its last call already saw)
     const always = this.#engine?.alwaysBits ?? 0;
-    for (const w of set) {
+    for (const w of list) {
       const before = w.fired;
       for (const i of w.interests) {
-        if (i.fd === fd && i.events !== 0) w.fired |= revents & (i.events | always);
+        if (i.events !== 0 && Number(i.fd) === fd) w.fired |= revents & (i.events | always);
       }
       if (before === 0 && w.fired !== 0) this.#fired.push(w);
     }
@@ -294,36 +325,41 @@ export class Reactor {
    * each retries its call, which reports the error on the JS thread.
    */
   #settle(n: number): number {
-    const answered = this.#fired.splice(0).filter((w) => this.#waiters.has(w));
-    for (const w of answered) {
+    const fired = this.#fired;
+    let answered = 0;
+    for (let i = 0; i < fired.length; i++) { // no array per poll
+      const w = fired[i];
+      if (!w.active) continue;
       this.#remove(w);
+      answered++;
       w.resolve(w.fired);
     }
+    fired.length = 0;
     if (n < 0 || this.#timed > 0) {
       const now = performance.now();
-      for (const w of [...this.#waiters]) { // a retried call may wait again: not twice here
+      for (const w of n < 0 ? this.#active() : [...this.#listed]) { // a retried call may wait again: not twice here
         if (n >= 0 && w.until > now) continue;
         this.#remove(w);
         w.resolve(n < 0 ? -1 : 0);
       }
     }
-    return answered.length;
+    return answered;
   }
 
   /** The earliest deadline of a wait (Infinity: none). */
   #deadline(): number {
     if (this.#timed === 0) return Infinity;
     let until = Infinity;
-    for (const w of this.#waiters) until = Math.min(until, w.until);
+    for (const w of this.#listed) until = Math.min(until, w.until);
     return until;
   }
 
   async #run(): Promise<void> {
     this.#running = true;
     try {
-      while (this.#waiters.size > 0) {
+      while (this.#count > 0) {
         await nextTask(); // every caller of this turn has started its wait; timers have run
-        if (this.#waiters.size === 0) break;
+        if (this.#count === 0) break;
         const engine = this.#engine ??= this.#open();
         const start = performance.now();
         const deadline = this.#deadline();
@@ -347,7 +383,7 @@ export class Reactor {
           // was descheduled came because it let go of the CPU: the spin did not help.
           this.#policy.spun(settled > 0 && !preempted);
         }
-        if (n === 0 && settled === 0 && this.#waiters.size > 0) {
+        if (n === 0 && settled === 0 && this.#count > 0) {
           // Park: one poll on the worker thread.
           const left = deadline - performance.now();
           const timeout = left === Infinity
@@ -359,7 +395,7 @@ export class Reactor {
         }
       }
     } catch (e) {
-      for (const w of this.#waiters) {
+      for (const w of this.#active()) {
         this.#remove(w);
         w.reject(e);
       }

@@ -161,9 +161,13 @@ export function createPosixBackend(
     [MSG_WAITALL, abi.MSG_WAITALL],
   ];
 
-  /** The calling thread's `errno`: read it right after the call that failed. */
+  /**
+   * The JS thread's `errno`: read it right after the call that failed. Its
+   * address is the thread's own and never changes, so it is looked up once.
+   */
+  const errnoView = new Deno.UnsafePointerView(c.__errno_location()!);
   function errno(): number {
-    return new Deno.UnsafePointerView(c.__errno_location()!).getInt32();
+    return errnoView.getInt32();
   }
 
   function error(code: number, what: string): WinsockError {

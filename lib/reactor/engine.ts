@@ -17,8 +17,12 @@ export interface WakeUp {
   close(): void;
 }
 
-/** Called for each socket a poll found ready, with what it found (the poll's spelling). */
-export type OnReady = (fd: bigint, revents: number) => void;
+/**
+ * Called for each socket a poll found ready, with what it found (the poll's
+ * spelling). The descriptor comes as a number (descriptors and `SOCKET`
+ * handles are far below 2^53), so that no bigint is made per event.
+ */
+export type OnReady = (fd: number, revents: number) => void;
 
 /** One readiness API, as the reactor drives it. */
 export interface Engine {
@@ -28,6 +32,12 @@ export interface Engine {
    * array is fixed, so a new socket needs a wake-up).
    */
   readonly seesNewSockets: boolean;
+  /**
+   * Whether `watch` registers every event whatever it is asked, and `unwatch`
+   * does nothing (epoll: registered once, edge-triggered), so the reactor
+   * need not work out the union of the waits on a socket.
+   */
+  readonly watchesEverything: boolean;
   /** The bits that end any wait, whatever it asked for (error, hang-up). */
   readonly alwaysBits: number;
   /** `fd` is waited on for `events` (the union of every wait on it; never 0). */

@@ -136,12 +136,13 @@ export function epollEngine(api: EpollApi): Engine {
     throw e;
   }
 
+  const wakeUpFd = Number(wakeUp.fd);
   function report(n: number, onReady: OnReady): number {
     let found = 0;
     for (let i = 0, at = 0; i < n; i++, at += L.size) {
       const revents = view.getUint32(at + L.events, true);
-      const fd = view.getBigUint64(at + L.data, true);
-      if (fd === wakeUp.fd) wakeUp.drain();
+      const fd = view.getUint32(at + L.data, true); // the low half of `data` (little-endian): an int
+      if (fd === wakeUpFd) wakeUp.drain();
       else {
         found++;
         onReady(fd, revents);
@@ -152,6 +153,7 @@ export function epollEngine(api: EpollApi): Engine {
 
   return {
     seesNewSockets: true,
+    watchesEverything: true,
     alwaysBits: EPOLL.EPOLLERR | EPOLL.EPOLLHUP,
     watch(fd) {
       if (registered.has(fd)) return;

@@ -69,7 +69,7 @@ export function pollEngine(api: PollApi): Engine {
       if (i === 0) wakeUp.drain();
       else {
         found++;
-        onReady(a.keys[i], revents);
+        onReady(Number(a.keys[i]), revents);
       }
     }
     return found;
@@ -77,6 +77,7 @@ export function pollEngine(api: PollApi): Engine {
 
   return {
     seesNewSockets: false,
+    watchesEverything: false,
     alwaysBits: api.alwaysBits,
     watch(fd, events) {
       if (watched.get(fd) === events) return;
