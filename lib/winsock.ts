@@ -288,10 +288,7 @@ export class Winsock<Blocking extends boolean = false> {
       if (result instanceof Promise) throw new Error("a blocking backend returned a Promise");
       return result as Waited<Blocking, T>;
     }
-    const caught = (e: unknown) => {
-      if (!isWinsockError(e)) throw e;
-      return this.#deliver(e.code, failed);
-    };
+    const caught = this.#catcher(failed);
     let answer: Promise<T>;
     try {
       if (this.#startups === 0) throw new WinsockError(WSANOTINITIALISED);
@@ -301,6 +298,20 @@ export class Winsock<Blocking extends boolean = false> {
       answer = caught(e);
     }
     return answer as Waited<Blocking, T>;
+  }
+
+  /** One rejection handler per failure value (`SOCKET_ERROR`, `INVALID_SOCKET`, …), made once. */
+  #catchers = new Map<unknown, (e: unknown) => Promise<unknown>>();
+  #catcher<T>(failed: T): (e: unknown) => Promise<T> {
+    let caught = this.#catchers.get(failed);
+    if (!caught) {
+      caught = (e: unknown) => {
+        if (!isWinsockError(e)) throw e;
+        return this.#deliver(e.code, failed);
+      };
+      this.#catchers.set(failed, caught);
+    }
+    return caught as (e: unknown) => Promise<T>;
   }
 
   /**

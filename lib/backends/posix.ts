@@ -151,7 +151,8 @@ export function createPosixBackend(
   abi: PosixAbi = posixAbi(),
 ): SocketBackend {
   const c: Libc = openLibc();
-  const open = new Map<SOCKET, PosixSocket>();
+  /** The open sockets, by descriptor (a number: cheaper to hash than the `SOCKET` bigint). */
+  const open = new Map<number, PosixSocket>();
   /** Where a send keeps quiet instead of raising SIGPIPE: a flag, or SO_NOSIGPIPE. */
   const noSignal = abi.SO_NOSIGPIPE ? 0 : abi.MSG_NOSIGNAL;
   const msgFlags: [number, number][] = [
@@ -235,7 +236,7 @@ export function createPosixBackend(
       throw e;
     }
     const socket = BigInt(fd);
-    open.set(socket, {
+    open.set(fd, {
       fd,
       socket,
       closed: false,
@@ -251,7 +252,7 @@ export function createPosixBackend(
   }
 
   function known(s: SOCKET): PosixSocket {
-    const sock = open.get(s);
+    const sock = open.get(Number(s)); // beyond 2^53 it matches no descriptor, as it should
     if (!sock) throw new WinsockError(WSAENOTSOCK, `SOCKET ${s}`);
     return sock;
   }
@@ -318,6 +319,20 @@ export function createPosixBackend(
       },
       close: () => void c.close(fd),
     };
+  }
+
+  /** One stream `recv` into `rest`, waiting for data if need be. */
+  function recvOnce(sock: PosixSocket, rest: Uint8Array, native: number): Awaitable<number> {
+    return retry(sock, abi.POLLIN, () => {
+      const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
+      if (n !== -1) return n;
+      try {
+        return wouldBlock("recv", sock);
+      } catch (e) {
+        if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
+        throw e;
+      }
+    });
   }
 
   /**
@@ -526,7 +541,7 @@ export function createPosixBackend(
       const accepted = this.accept(s);
       const move = ({ socket, address }: Awaited<typeof accepted>) => {
         const from = known(socket);
-        open.delete(socket);
+        open.delete(from.fd);
         // The connection takes over the target's descriptor (dup2 closes the old socket).
         const rc = target.closed ? -1 : c.dup2(from.fd, target.fd);
         c.close(from.fd);
@@ -581,26 +596,15 @@ export function createPosixBackend(
         const got = dgram.recvfrom(sock, buf, flags);
         return got instanceof Promise ? got.then(recvCount) : recvCount(got);
       }
-      const once = (rest: Uint8Array) =>
-        retry(sock, abi.POLLIN, () => {
-          const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
-          if (n !== -1) return n;
-          try {
-            return wouldBlock("recv", sock);
-          } catch (e) {
-            if (isWinsockError(e, WSAECONNRESET)) sock.reset = true;
-            throw e;
-          }
-        });
       // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits (a blocking
       // one waits by itself, and the raw path must answer without a Promise).
       if (options.blocking || (flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) {
-        return once(buf);
+        return recvOnce(sock, buf, native);
       }
       return (async () => {
         let got = 0;
         do {
-          const n = await once(buf.subarray(got));
+          const n = await recvOnce(sock, buf.subarray(got), native);
           if (n === 0) break;
           got += n;
         } while (got < buf.byteLength);
@@ -642,7 +646,7 @@ export function createPosixBackend(
     closesocket(s) {
       const sock = known(s);
       sock.closed = true;
-      open.delete(s);
+      open.delete(sock.fd);
       reactor.cancel(s);
       check(c.close(sock.fd), "closesocket");
     },
