@@ -127,6 +127,7 @@ let contenders = [
   native,
   "bare-async",
   "bare-spin",
+  "bare-epoll",
   "deno",
   "deno-net",
   "node-net",
@@ -134,7 +135,7 @@ let contenders = [
 if (!cExe) contenders = contenders.filter((c) => c !== "c");
 if (windows) {
   contenders = contenders.filter((c) => !c.startsWith("bare-"));
-  notes.push("bare-sync, bare-async, bare-spin: absent (they are libc's: Linux and macOS)");
+  notes.push("bare-sync, bare-async, bare-spin, bare-epoll: absent (they are libc's)");
   contenders = contenders.filter((c) => c !== "node-net");
   notes.push("node-net: absent under Windows Deno" + (wine ? " (Wine has no Windows node)" : ""));
 } else if (!await run(["node", "--version"])) {
@@ -150,7 +151,12 @@ const workloads = flags.workloads
 
 /** Why a contender does not take part in a workload, if it does not. */
 function skip(workload: Workload, contender: string): string | null {
-  if (contender.startsWith("bare-") && base(workload) !== "pingpong" && workload !== "bulk") {
+  if (contender === "bare-epoll") {
+    if (!workload.startsWith("concurrent")) return "a ceiling for concurrent only";
+    if (Deno.build.os !== "linux") return "epoll is Linux's";
+  } else if (
+    contender.startsWith("bare-") && base(workload) !== "pingpong" && workload !== "bulk"
+  ) {
     return "a ceiling for pingpong and bulk only";
   }
   if (contender === "bare-spin" && workload === "bulk") return "a ceiling for pingpong only";
@@ -192,7 +198,11 @@ function command(contender: string, mode: string, workload: Workload, port: numb
   if (contender === "node-net") {
     return [...pre, "node", join(root, "bench", "peer_node.mjs"), contender, ...args];
   }
-  const file = contender.startsWith("bare-") ? "bare.ts" : "peer.ts";
+  const file = contender === "bare-epoll"
+    ? "bare_epoll.ts"
+    : contender.startsWith("bare-")
+    ? "bare.ts"
+    : "peer.ts";
   const peer = join(root, "bench", file); // -A: Deno reads /proc/self/status only so
   return [...pre, Deno.execPath(), "run", "-A", peer, contender, ...args];
 }
@@ -509,6 +519,8 @@ for (
     ["pingpong-one-core", "bare-spin", "deno-net"],
     ["pingpong", "bare-async", "deno-net"],
     ["pingpong", "bare-sync", "c"],
+    ["concurrent", "bare-epoll", "deno-net"],
+    ["concurrent-big", "bare-epoll", "deno-net"],
   ] as const
 ) {
   const v = value(workload, contender), b = value(workload, against);
