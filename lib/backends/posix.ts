@@ -321,10 +321,6 @@ export function createPosixBackend(
     };
   }
 
-  // The system calls sit in functions made once, and the per-call closures only call them:
-  // V8 calls an FFI symbol far faster from a function it has optimized than from a closure
-  // made for each call (measured with callgrind: ~1,500 more instructions per call).
-
   /** One stream `recv` into `rest` now: the count, or `undefined` if it would block. */
   function recvNow(sock: PosixSocket, rest: Uint8Array, native: number): number | undefined {
     const n = Number(c.recv(sock.fd, rest, BigInt(rest.byteLength), native));
