@@ -18,18 +18,12 @@
 
 import { openLibc } from "../ffi/libc.ts";
 import { posixAbi } from "../lib/backends/posix_abi.ts";
-import { AF_INET, htons, inet_addr, IPPROTO_TCP, sockaddr_in } from "../mod.ts";
-import { encodeSockaddr } from "../lib/structs.ts";
-import process from "node:process";
+import { IPPROTO_TCP } from "../mod.ts";
+import { cpuSeconds, loopback, now } from "./bare_common.ts";
 
 const MSG = 1400, CHUNK = 65536, WARMUP = 0.3;
 const [contender, mode, workload, portArg, secondsArg] = Deno.args;
 const port = Number(portArg), seconds = Number(secondsArg);
-const now = () => performance.now() / 1000;
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 const c = openLibc(), abi = posixAbi();
 const blocking = contender === "bare-sync";
 const spinning = contender === "bare-spin";
@@ -48,11 +42,7 @@ function prepare(fd: number, nodelay: boolean): number {
 }
 
 const one = new Int32Array([1]);
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(port);
-si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-const address = encodeSockaddr(si, abi.sockaddr);
+const address = loopback(port, abi);
 const buf = new Uint8Array(CHUNK).fill(120);
 const pollfd = new Uint8Array(8);
 

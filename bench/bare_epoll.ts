@@ -19,19 +19,13 @@
 import { openLibc } from "../ffi/libc.ts";
 import { posixAbi } from "../lib/backends/posix_abi.ts";
 import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/reactor/epoll.ts";
-import { AF_INET, htons, inet_addr, IPPROTO_TCP, sockaddr_in } from "../mod.ts";
-import { encodeSockaddr } from "../lib/structs.ts";
-import process from "node:process";
+import { IPPROTO_TCP } from "../mod.ts";
+import { cpuSeconds, loopback, now } from "./bare_common.ts";
 import { setImmediate } from "node:timers";
 
 const MSG = 1400;
 const [, mode, , portArg, secondsArg, connsArg] = Deno.args;
 const port = Number(portArg), seconds = Number(secondsArg), conns = Number(connsArg);
-const now = () => performance.now() / 1000;
-const cpuSeconds = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) / 1e6;
-};
 const c = openLibc(), abi = posixAbi();
 if (!c.epoll_create1 || !c.epoll_ctl || !c.epoll_wait || !c.epoll_wait_park) {
   throw new Error("bare-epoll needs epoll (Linux)");
@@ -45,11 +39,7 @@ function check(ok: boolean, what: string): void {
 }
 
 const one = new Int32Array([1]);
-const si = new sockaddr_in();
-si.sin_family = AF_INET;
-si.sin_port = htons(port);
-si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-const address = encodeSockaddr(si, abi.sockaddr);
+const address = loopback(port, abi);
 
 const epfd = c.epoll_create1(0);
 check(epfd >= 0, "epoll_create1");
