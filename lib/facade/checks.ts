@@ -1,0 +1,136 @@
+/**
+ * The checks every family of the façade makes before a backend sees a call:
+ * lengths against their buffers, `SOCKET`s, addresses, `fd_set`s, timeouts.
+ *
+ * @module
+ */
+
+import { FD_SETSIZE, INVALID_SOCKET, type SOCKET } from "../constants.ts";
+import { WinsockError, WSAEFAULT, WSAEINVAL, WSAENOTSOCK } from "../errors.ts";
+import { type CompletionRoutine } from "../overlapped.ts";
+import { WSAOVERLAPPED } from "../overlapped_structs.ts";
+import {
+  fd_set,
+  sizeof,
+  type SOCKADDR,
+  sockaddr_in6,
+  SOCKADDR_IN_LAYOUT,
+  timeval,
+} from "../structs.ts";
+
+/** An `int *` out-parameter, such as `accept`'s `addrlen`. */
+export interface IntRef {
+  /** The `int` it points to. */
+  value: number;
+}
+
+export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Array {
+  if (!(buf instanceof Uint8Array)) {
+    throw new WinsockError(WSAEFAULT, `${what}: buf is not a Uint8Array`);
+  }
+  if (typeof len !== "number" || !Number.isInteger(len) || len < 0) {
+    throw new WinsockError(WSAEINVAL, `${what}: len ${String(len)} is not a length`);
+  }
+  if (len > buf.byteLength) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `${what}: len ${len} exceeds the ${buf.byteLength}-byte buffer`,
+    );
+  }
+  return len === buf.byteLength ? buf : buf.subarray(0, len);
+}
+
+export function checkSocket(s: SOCKET): SOCKET {
+  if (typeof s !== "bigint" || s === INVALID_SOCKET || s < 0n) {
+    throw new WinsockError(WSAENOTSOCK, `not a SOCKET: ${String(s)}`);
+  }
+  return s;
+}
+
+/** `AcceptEx`'s smallest address length: `sizeof(sockaddr_in)` + 16. */
+export const ACCEPTEX_MIN_ADDRESS = 32;
+
+export function checkOverlapped(ov: WSAOVERLAPPED, routine: CompletionRoutine | null): void {
+  if (!(ov instanceof WSAOVERLAPPED)) {
+    throw new WinsockError(
+      WSAEINVAL,
+      "lpOverlapped: a WSAOVERLAPPED is required (else use recv/send)",
+    );
+  }
+  if (routine !== null && typeof routine !== "function") {
+    throw new WinsockError(WSAEFAULT, "lpCompletionRoutine is not a function");
+  }
+}
+
+export function checkNameLength(name: SOCKADDR, namelen: number): void {
+  if (name === null || typeof name !== "object") {
+    throw new WinsockError(WSAEFAULT, "name is not a sockaddr");
+  }
+  if (!Number.isInteger(namelen) || namelen < sizeof(name)) {
+    throw new WinsockError(
+      WSAEFAULT,
+      `namelen ${namelen} is less than sizeof the address (${sizeof(name)})`,
+    );
+  }
+}
+
+export function copyOut(
+  address: SOCKADDR,
+  name: SOCKADDR | null | undefined,
+  namelen: IntRef | null | undefined,
+) {
+  if (!name) return;
+  Object.assign(name, address);
+  if (namelen) namelen.value = sizeof(address);
+}
+
+export function checkOutName(
+  name: SOCKADDR | null | undefined,
+  namelen: IntRef | null | undefined,
+): void {
+  if (!name) return;
+  if (!namelen || !Number.isInteger(namelen.value) || namelen.value < SOCKADDR_IN_LAYOUT.size) {
+    throw new WinsockError(WSAEFAULT, `namelen ${namelen?.value} is too small for a sockaddr`);
+  }
+  if (name instanceof sockaddr_in6 && namelen.value < sizeof(name)) {
+    throw new WinsockError(WSAEFAULT, `namelen ${namelen.value} is too small for a sockaddr_in6`);
+  }
+}
+
+/** The sockets of an `fd_set` (none for `null`), after checking it is one. */
+export function fdSetSockets(set: fd_set | null | undefined, what: string): SOCKET[] {
+  if (set === null || set === undefined) return [];
+  if (!(set instanceof fd_set)) {
+    throw new WinsockError(WSAEFAULT, `select: ${what} is not an fd_set`);
+  }
+  const count = set.fd_count;
+  if (!Number.isInteger(count) || count < 0 || count > FD_SETSIZE) {
+    throw new WinsockError(WSAEINVAL, `select: ${what}.fd_count ${count} is not 0-${FD_SETSIZE}`);
+  }
+  return [...set.fd_array.subarray(0, count)].map(checkSocket);
+}
+
+/** A `timeval` as milliseconds (null waits for ever), refusing negative or broken values. */
+export function timeoutMs(timeout: timeval | null | undefined): number | null {
+  if (timeout === null || timeout === undefined) return null;
+  if (!(timeout instanceof timeval)) throw new WinsockError(WSAEFAULT, "select: not a timeval");
+  const { tv_sec, tv_usec } = timeout;
+  if (![tv_sec, tv_usec].every((v) => Number.isInteger(v) && v >= 0 && v <= 0x7fffffff)) {
+    throw new WinsockError(WSAEINVAL, `select: timeval { ${tv_sec}, ${tv_usec} } is not a timeout`);
+  }
+  return tv_sec * 1000 + Math.ceil(tv_usec / 1000);
+}
+
+/** Leaves in `set` only the sockets in `ready`, as `select` does; returns how many. */
+export function keepReady(set: fd_set | null | undefined, ready: SOCKET[]): number {
+  if (!set) return 0;
+  set.fd_array.set(ready);
+  set.fd_count = ready.length;
+  return ready.length;
+}
+
+/**
+ * What a call that blocks in C gives back: a Promise on the default,
+ * non-blocking path; the value itself on the raw synchronous path
+ * (`Blocking` true), where the JS thread waits inside the call, as in C.
+ */
