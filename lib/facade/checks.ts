@@ -7,7 +7,7 @@
 
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET } from "../constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL, WSAENOTSOCK } from "../errors.ts";
-import { type CompletionRoutine } from "../overlapped.ts";
+import type { CompletionRoutine } from "../overlapped.ts";
 import { WSAOVERLAPPED } from "../overlapped_structs.ts";
 import {
   fd_set,
@@ -24,6 +24,7 @@ export interface IntRef {
   value: number;
 }
 
+/** `buf` cut to `len` bytes; `WSAEFAULT`/`WSAEINVAL` for a length it does not hold. */
 export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Array {
   if (!(buf instanceof Uint8Array)) {
     throw new WinsockError(WSAEFAULT, `${what}: buf is not a Uint8Array`);
@@ -40,6 +41,7 @@ export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Ar
   return len === buf.byteLength ? buf : buf.subarray(0, len);
 }
 
+/** `s` if it can be a `SOCKET`; else `WSAENOTSOCK`. */
 export function checkSocket(s: SOCKET): SOCKET {
   if (typeof s !== "bigint" || s === INVALID_SOCKET || s < 0n) {
     throw new WinsockError(WSAENOTSOCK, `not a SOCKET: ${String(s)}`);
@@ -50,6 +52,7 @@ export function checkSocket(s: SOCKET): SOCKET {
 /** `AcceptEx`'s smallest address length: `sizeof(sockaddr_in)` + 16. */
 export const ACCEPTEX_MIN_ADDRESS = 32;
 
+/** `WSAEFAULT`/`WSAEINVAL` unless `ov` is a `WSAOVERLAPPED` and `routine` a function or null. */
 export function checkOverlapped(ov: WSAOVERLAPPED, routine: CompletionRoutine | null): void {
   if (!(ov instanceof WSAOVERLAPPED)) {
     throw new WinsockError(
@@ -62,6 +65,7 @@ export function checkOverlapped(ov: WSAOVERLAPPED, routine: CompletionRoutine | 
   }
 }
 
+/** `WSAEFAULT` unless `name` is an address and `namelen` at least its size. */
 export function checkNameLength(name: SOCKADDR, namelen: number): void {
   if (name === null || typeof name !== "object") {
     throw new WinsockError(WSAEFAULT, "name is not a sockaddr");
@@ -74,6 +78,7 @@ export function checkNameLength(name: SOCKADDR, namelen: number): void {
   }
 }
 
+/** Copies `address` into the caller's `name` (if any), and its size into `namelen`. */
 export function copyOut(
   address: SOCKADDR,
   name: SOCKADDR | null | undefined,
@@ -84,6 +89,7 @@ export function copyOut(
   if (namelen) namelen.value = sizeof(address);
 }
 
+/** With an out-address `name`, `WSAEFAULT` unless `namelen` has room for it. */
 export function checkOutName(
   name: SOCKADDR | null | undefined,
   namelen: IntRef | null | undefined,

@@ -19,8 +19,7 @@ import {
   keepReady,
   timeoutMs,
 } from "./checks.ts";
-import { WinsockCore } from "./core.ts";
-import type { Waited } from "./core.ts";
+import { type Waited, WinsockCore } from "./core.ts";
 
 /**
  * The BSD socket calls: `socket` … `closesocket`, `select`, options and `ioctlsocket`/`WSAIoctl`.
