@@ -27,21 +27,14 @@ import {
   FD_CLOSE,
   FD_READ,
   FD_WRITE,
-  HIBYTE,
   type HWND,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  LOBYTE,
-  MAKEWORD,
   MSG,
-  sizeof,
   SOCK_STREAM,
-  sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
-  SOMAXCONN,
   WM_USER,
-  WSADATA,
   WSAEWOULDBLOCK,
   WSAGETSELECTERROR,
   WSAGETSELECTEVENT,
@@ -49,11 +42,12 @@ import {
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import {
+  bindAndListen,
   fail,
   failureLine,
   openForProgram,
   serverAddress,
-  startupFailed,
+  startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily } from "../lib/names.ts";
 import { EchoClients } from "./_echo.ts";
@@ -65,14 +59,7 @@ const options = tutorialOptions("chapters/async_select_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库, 校验版本
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup();
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
 const si = await serverAddress(ws, options);
@@ -80,12 +67,7 @@ const si = await serverAddress(ws, options);
 // 创建socket, 绑定, 监听: as in server.ts
 const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
-  fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
-}
-if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
-  fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
-}
+bindAndListen(ws, socketServer, si);
 
 const clients = new EchoClients(ws, addressFamily(si), options.encoding);
 
@@ -131,9 +113,6 @@ const hWnd = ws.createMessageWindow((hWnd, uMsg, wParam, lParam) =>
 if (hWnd === 0n) fail(ws, "创建窗口失败", ws.WSAGetLastError(), socketServer);
 if (SOCKET_ERROR === ws.WSAAsyncSelect(socketServer, hWnd, WM_SOCKET, FD_ACCEPT)) {
   fail(ws, "WSAAsyncSelect 失败", ws.WSAGetLastError(), socketServer);
-}
-if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
 }
 printLine(`WSAAsyncSelect 服务器已启动: ${options.host}:${options.port}`);
 

@@ -27,23 +27,16 @@ import {
   FD_CLOSE_BIT,
   FD_READ,
   FD_WRITE,
-  HIBYTE,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  LOBYTE,
-  MAKEWORD,
-  sizeof,
   SOCK_STREAM,
-  sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
-  SOMAXCONN,
   WSA_INFINITE,
   WSA_INVALID_EVENT,
   WSA_MAXIMUM_WAIT_EVENTS,
   WSA_WAIT_EVENT_0,
   WSA_WAIT_FAILED,
-  WSADATA,
   type WSAEVENT,
   WSAEWOULDBLOCK,
   WSANETWORKEVENTS,
@@ -51,11 +44,12 @@ import {
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import {
+  bindAndListen,
   fail,
   failureLine,
   openForProgram,
   serverAddress,
-  startupFailed,
+  startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily } from "../lib/names.ts";
 import { EchoClients } from "./_echo.ts";
@@ -64,14 +58,7 @@ const options = tutorialOptions("chapters/event_select_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库, 校验版本
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup();
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
 const si = await serverAddress(ws, options);
@@ -79,21 +66,13 @@ const si = await serverAddress(ws, options);
 // 创建socket, 绑定, 监听: as in server.ts
 const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
-  fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
-}
-if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
-  fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
-}
+bindAndListen(ws, socketServer, si);
 
 // 给监听socket一个事件: FD_ACCEPT (a client to accept), FD_CLOSE
 const eventServer = ws.WSACreateEvent();
 if (eventServer === WSA_INVALID_EVENT) fail(ws, "创建事件失败", ws.WSAGetLastError(), socketServer);
 if (SOCKET_ERROR === ws.WSAEventSelect(socketServer, eventServer, FD_ACCEPT | FD_CLOSE)) {
   fail(ws, "WSAEventSelect 失败", ws.WSAGetLastError(), socketServer);
-}
-if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
 }
 printLine(`WSAEventSelect 服务器已启动: ${options.host}:${options.port}`);
 

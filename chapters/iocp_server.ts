@@ -33,21 +33,14 @@
  */
 
 import {
-  HIBYTE,
   INFINITE,
   INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  LOBYTE,
-  MAKEWORD,
-  sizeof,
   SOCK_STREAM,
-  sockaddr_in,
   SOCKET_ERROR,
-  SOMAXCONN,
   WSA_IO_PENDING,
   WSABUF,
-  WSADATA,
   type WSAOVERLAPPED,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
@@ -55,12 +48,13 @@ import { printLine } from "../lib/console.ts";
 import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
 import { encodeText } from "../lib/text.ts";
 import {
+  bindAndListen,
   fail,
   failureLine,
   openForProgram,
   peerName,
   serverAddress,
-  startupFailed,
+  startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily } from "../lib/names.ts";
 import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
@@ -70,14 +64,7 @@ const options = tutorialOptions("chapters/iocp_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库, 校验版本
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup();
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 创建完成端口
 const hPort = ws.CreateIoCompletionPort(INVALID_HANDLE_VALUE, null, 0n, 0);
@@ -87,15 +74,7 @@ if (hPort === null) fail(ws, "创建完成端口失败", ws.GetLastError());
 const si = await serverAddress(ws, options); // --host: IPv4 as the tutorial fills it, IPv6, a name
 const socketServer = ws.WSASocket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
-  fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
-}
-if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
-  fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
-}
-if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
-}
+bindAndListen(ws, socketServer, si);
 printLine(`IOCP 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);

@@ -26,20 +26,15 @@
  */
 
 import {
-  HIBYTE,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  LOBYTE,
-  MAKEWORD,
   sizeof,
   SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
   type SOCKADDR,
-  sockaddr_in,
   type SOCKET,
   SOCKET_ERROR,
   SOL_SOCKET,
-  SOMAXCONN,
   WSA_FLAG_OVERLAPPED,
   WSA_INFINITE,
   WSA_INVALID_EVENT,
@@ -48,7 +43,6 @@ import {
   WSA_WAIT_EVENT_0,
   WSA_WAIT_FAILED,
   WSABUF,
-  WSADATA,
   type WSAEVENT,
   WSAOVERLAPPED,
 } from "../mod.ts";
@@ -56,11 +50,12 @@ import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText } from "../lib/text.ts";
 import {
+  bindAndListen,
   fail,
   failureLine,
   openForProgram,
   serverAddress,
-  startupFailed,
+  startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 
@@ -68,28 +63,13 @@ const options = tutorialOptions("chapters/overlapped_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库, 校验版本
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup();
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 创建socket, 绑定, 监听
 const si = await serverAddress(ws, options); // --host: IPv4 as the tutorial fills it, IPv6, a name
 const socketServer = ws.WSASocket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP, null, 0, 0x01);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
-if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
-  fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
-}
-if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
-  fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
-}
-if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
-}
+bindAndListen(ws, socketServer, si);
 printLine(`重叠 I/O 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);

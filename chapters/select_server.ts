@@ -30,11 +30,8 @@ import {
   FD_SETSIZE,
   FD_ZERO,
   FIONBIO,
-  HIBYTE,
   INVALID_SOCKET,
   IPPROTO_TCP,
-  LOBYTE,
-  MAKEWORD,
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
@@ -42,7 +39,6 @@ import {
   SOCKET_ERROR,
   SOMAXCONN,
   timeval,
-  WSADATA,
   WSAEWOULDBLOCK,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
@@ -55,23 +51,14 @@ import {
   openForProgram,
   peerName,
   serverAddress,
-  startupFailed,
+  startWinsock,
 } from "../lib/tutorial.ts";
 
 const options = tutorialOptions("chapters/select_server.ts", "listen on");
 const ws = openForProgram(options);
 
 // 打开网络库
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-
-// 校验版本
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup(); // 清理网络库
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 地址: --host as the tutorial fills it (IPv4), IPv6 text, or a name (getaddrinfo)
 const si = await serverAddress(ws, options);

@@ -12,36 +12,25 @@
  */
 
 import {
-  HIBYTE,
   INVALID_SOCKET,
   IPPROTO_UDP,
-  LOBYTE,
-  MAKEWORD,
   sizeof,
   SOCK_DGRAM,
   sockaddr_in,
   sockaddr_in6,
   SOCKET_ERROR,
-  WSADATA,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine, TokenReader } from "../lib/console.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
-import { fail, finish, openForProgram, serverAddress, startupFailed } from "../lib/tutorial.ts";
+import { fail, finish, openForProgram, serverAddress, startWinsock } from "../lib/tutorial.ts";
 
 const options = tutorialOptions("udp_client.ts", "send to");
 const ws = openForProgram(options);
 
 // 打开网络库
-const wdSockMsg = new WSADATA();
-const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
-if (nRes !== 0) startupFailed(nRes);
-if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
-  printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
-  ws.WSACleanup();
-  Deno.exit(1);
-}
+startWinsock(ws);
 
 // 服务器地址: IPv4 as the TCP chapter fills it; IPv6 text or a name via getaddrinfo
 const serverMsg = await serverAddress(ws, options, SOCK_DGRAM);

@@ -1,19 +1,22 @@
 /**
- * What `server.ts` and `client.ts` share beyond the Winsock calls: opening
- * the chosen backend, and the tutorial's failure path (print the message
- * with the WSA code, its name and meaning; close; `WSACleanup`; exit 1).
+ * What the tutorial programs share beyond their own Winsock calls: opening
+ * the chosen backend, the tutorial's failure path (print the message with
+ * the WSA code, its name and meaning; close; `WSACleanup`; exit 1), and, for
+ * the later chapters, their common first steps (`startWinsock`,
+ * `bindAndListen`), which `server.ts` and `client.ts` spell out themselves.
  *
  * @module
  */
 
-import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR } from "./constants.ts";
+import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "./constants.ts";
+import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
 import { formatWinsockError, TUTORIAL_WSASTARTUP_NOTES } from "./errors.ts";
 import { printLine } from "./console.ts";
 import { openWinsock } from "./open.ts";
 import type { TutorialOptions } from "./cli.ts";
 import type { Winsock } from "./winsock.ts";
 import { formatAddress, programAddress } from "./names.ts";
-import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6 } from "./structs.ts";
+import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6, WSADATA } from "./structs.ts";
 
 /**
  * Opens the façade for a program (traced to stderr with `--trace`); a
@@ -41,6 +44,38 @@ export function startupFailed(code: number): never {
   const note = TUTORIAL_WSASTARTUP_NOTES.get(code);
   if (note) printLine(note);
   Deno.exit(1);
+}
+
+/**
+ * The chapters' first step, as the tutorial's: `WSAStartup(MAKEWORD(2, 2))`, then the version
+ * check (`版本不对`, `WSACleanup`, exit 1 if it is not 2.2). (`server.ts` and `client.ts` keep
+ * these lines themselves, as the tutorial prints them.)
+ */
+export function startWinsock(ws: Winsock): void {
+  const wdSockMsg = new WSADATA();
+  const nRes = ws.WSAStartup(MAKEWORD(2, 2), wdSockMsg);
+  if (nRes !== 0) startupFailed(nRes);
+  if (HIBYTE(wdSockMsg.wVersion) !== 2 || LOBYTE(wdSockMsg.wVersion) !== 2) {
+    printLine(`版本不对: ${LOBYTE(wdSockMsg.wVersion)}.${HIBYTE(wdSockMsg.wVersion)}`);
+    ws.WSACleanup();
+    Deno.exit(1);
+  }
+}
+
+/**
+ * A chapter server's `bind` and `listen` (`SOMAXCONN`) of `socketServer` on `si`, each failure
+ * the tutorial's (`绑定错误`, `监听失败`), and the note when it binds every interface.
+ */
+export function bindAndListen(ws: Winsock, socketServer: SOCKET, si: SOCKADDR): void {
+  if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
+    fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
+  }
+  if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
+    fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
+  }
+  if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
+    printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
+  }
 }
 
 /**
