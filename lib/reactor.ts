@@ -21,7 +21,9 @@
  *
  * **Engines** (`reactor/`): Linux registers each socket with `epoll` once
  * (O(ready) per wake-up; a parked wait sees new sockets by itself); elsewhere
- * an array for `poll` / `WSAPoll` is rebuilt when the set changes.
+ * an array for `poll` / `WSAPoll` is rebuilt when the set changes. With
+ * epoll, the usual wait (one call on one socket, no deadline) is kept in an
+ * array indexed by descriptor, so a wake-up finds it without hashing.
  *
  * When nothing waits, nothing is pending, so a program that is done exits.
  *
@@ -61,13 +63,56 @@ class Waiter {
   fired = 0;
   /** Not yet answered, expired or dropped. */
   active = false;
+  /** On exactly one socket: its descriptor as a number; else -1. */
+  readonly key: number;
+  /** On exactly one socket: the events it waits for there. */
+  readonly events: number;
   constructor(
     readonly interests: readonly Interest[],
     /** `performance.now()` at which it gives up (Infinity: never). */
     readonly until: number,
     readonly resolve: (revents: number) => void,
     readonly reject: (reason: unknown) => void,
-  ) {}
+  ) {
+    const one = interests.length === 1;
+    this.key = one ? Number(interests[0].fd) : -1;
+    this.events = one ? interests[0].events : 0;
+  }
+
+  /** The polls found it ready (`revents`), its time is up (0), or the poll failed (-1). */
+  settle(revents: number): void {
+    this.resolve(revents);
+  }
+}
+
+/**
+ * The wait of `Reactor.retry`: once its socket is ready it makes its call
+ * again, and waits again if that would block, so one wait (and one Promise)
+ * serves the call however often it must wait.
+ */
+class Retry<T> extends Waiter {
+  constructor(
+    interests: readonly Interest[],
+    /** Starts it again (`Reactor.#again`). */
+    readonly restart: (w: Waiter) => void,
+    readonly attempt: () => T | undefined,
+    readonly done: (result: T) => void,
+    reject: (reason: unknown) => void,
+  ) {
+    super(interests, Infinity, done as (revents: number) => void, reject);
+  }
+
+  override settle(): void {
+    let again: T | undefined;
+    try {
+      again = this.attempt();
+    } catch (e) {
+      return this.reject(e);
+    }
+    if (again !== undefined) return this.done(again);
+    this.fired = 0;
+    this.restart(this);
+  }
 }
 
 /**
@@ -100,12 +145,19 @@ export class Reactor {
   /** The active waits. */
   #count = 0;
   /**
-   * The waits on each socket, by descriptor (a number: cheaper to hash than
-   * a bigint). Usually one, so an array. The empty list stays, for the next wait.
+   * The other waits on each socket, by descriptor (a number: cheaper to hash
+   * than a bigint). Usually one, so an array. The empty list stays, for the next wait.
    */
   #byFd = new Map<number, Waiter[]>();
   /** The waits with a deadline or not on exactly one socket (`select`, a sleep). */
   #listed = new Set<Waiter>();
+  /**
+   * With an engine that watches everything (epoll), the first untimed wait on
+   * one socket, by descriptor: the usual wait, kept out of `#byFd` (no hashing).
+   */
+  #solo: (Waiter | undefined)[] = [];
+  /** The waits in `#byFd`: when there are none, a poll's answers do not look there. */
+  #general = 0;
   /** Waiters a poll answered, to settle once it is done. */
   #fired: Waiter[] = [];
   /** Waiters with a deadline: only then does a poll look for expired ones. */
@@ -155,22 +207,18 @@ export class Reactor {
     const result = attempt();
     if (result !== undefined) return result;
     return new Promise<T>((resolve, reject) => {
-      const w = new Waiter([{ fd, events }], Infinity, () => {
-        let again: T | undefined;
-        try {
-          again = attempt();
-          if (again === undefined) {
-            w.fired = 0;
-            this.#add(w);
-          }
-        } catch (e) {
-          return reject(e);
-        }
-        if (again !== undefined) resolve(again);
-      }, reject);
-      this.#add(w);
+      this.#add(new Retry([{ fd, events }], this.#again, attempt, resolve, reject));
     });
   }
+
+  /** A `retry` whose call would block again waits again. */
+  #again = (w: Waiter): void => {
+    try {
+      this.#add(w);
+    } catch (e) {
+      w.reject(e);
+    }
+  };
 
   /** Starts the wait `w`: registers its sockets, and starts or wakes the poll if need be. */
   #add(w: Waiter): void {
@@ -179,6 +227,18 @@ export class Reactor {
     this.#count++;
     if (w.until !== Infinity) this.#timed++;
     if (w.until !== Infinity || w.interests.length !== 1) this.#listed.add(w);
+    else if (engine.watchesEverything && this.#solo[w.key] === undefined && w.events !== 0) {
+      this.#solo[w.key] = w;
+      try {
+        engine.watch(w.interests[0].fd, w.events);
+      } catch (e) {
+        this.#remove(w);
+        throw e;
+      }
+      if (!this.#running) this.#run();
+      return;
+    }
+    this.#general++;
     for (const { fd, events } of w.interests) {
       const key = Number(fd);
       const list = this.#byFd.get(key);
@@ -220,6 +280,8 @@ export class Reactor {
   /** Ends the waits on `fd` with `WSAEINTR` and forgets it: it is being closed. */
   cancel(fd: bigint): void {
     const key = Number(fd);
+    const solo = this.#solo[key];
+    if (solo) this.#drop(solo, "closesocket while waiting");
     for (const w of [...this.#byFd.get(key) ?? []]) this.#drop(w, "closesocket while waiting");
     this.#byFd.delete(key);
     this.#engine?.forget(fd);
@@ -233,6 +295,7 @@ export class Reactor {
   close(): void {
     for (const w of this.#active()) this.#drop(w, "WSACleanup while waiting");
     this.#byFd.clear();
+    this.#solo = [];
     const engine = this.#engine;
     this.#engine = null;
     if (!engine) return;
@@ -267,6 +330,7 @@ export class Reactor {
   #active(): Set<Waiter> {
     const all = new Set(this.#listed);
     for (const list of this.#byFd.values()) for (const w of list) all.add(w);
+    for (const w of this.#solo) if (w) all.add(w);
     return all;
   }
 
@@ -276,6 +340,11 @@ export class Reactor {
     this.#count--;
     if (w.until !== Infinity) this.#timed--;
     if (w.until !== Infinity || w.interests.length !== 1) this.#listed.delete(w);
+    if (w.key >= 0 && this.#solo[w.key] === w) {
+      this.#solo[w.key] = undefined;
+      return;
+    }
+    this.#general--;
     const engine = this.#engine;
     for (const { fd } of w.interests) {
       const key = Number(fd);
@@ -307,9 +376,15 @@ export class Reactor {
 
   /** A poll found `fd` ready with `revents`: note it for the waits that asked for it. */
   #onReady = (fd: number, revents: number): void => {
+    const always = this.#engine?.alwaysBits ?? 0;
+    const solo = this.#solo[fd];
+    if (solo !== undefined && solo.fired === 0) {
+      solo.fired = revents & (solo.events | always);
+      if (solo.fired !== 0) this.#fired.push(solo);
+    }
+    if (this.#general === 0) return;
     const list = this.#byFd.get(fd);
     if (!list) return; // nothing waits on it (epoll: an edge its last call already saw)
-    const always = this.#engine?.alwaysBits ?? 0;
     for (const w of list) {
       const before = w.fired;
       for (const i of w.interests) {
@@ -332,7 +407,7 @@ export class Reactor {
       if (!w.active) continue;
       this.#remove(w);
       answered++;
-      w.resolve(w.fired);
+      w.settle(w.fired);
     }
     fired.length = 0;
     if (n < 0 || this.#timed > 0) {
@@ -340,7 +415,7 @@ export class Reactor {
       for (const w of n < 0 ? this.#active() : [...this.#listed]) { // a retried call may wait again: not twice here
         if (n >= 0 && w.until > now) continue;
         this.#remove(w);
-        w.resolve(n < 0 ? -1 : 0);
+        w.settle(n < 0 ? -1 : 0);
       }
     }
     return answered;

@@ -627,7 +627,11 @@ export function createPosixBackend(
       if (sock.datagram) return dgram.sendto(sock, buf, flags, null);
       const sendSome = (rest: Uint8Array) =>
         retry(sock, abi.POLLOUT, () => sendNow(sock, rest, native));
-      return sock.nonBlocking ? sendSome(buf) : sendAll(buf, sendSome); // non-blocking: what fits
+      if (sock.nonBlocking) return sendSome(buf); // what fits
+      const first = sendNow(sock, buf, native); // most sends fit at once
+      if (first === buf.byteLength) return first;
+      const sent = first ?? 0, rest = sendAll(buf.subarray(sent), sendSome);
+      return rest instanceof Promise ? rest.then((n) => sent + n) : sent + rest;
     },
     ioctlsocket(s, cmd, arg) {
       const sock = known(s);

@@ -115,16 +115,34 @@ export class WinsockCore<Blocking extends boolean = false> {
       if (result instanceof Promise) throw new Error("a blocking backend returned a Promise");
       return result as Waited<Blocking, T>;
     }
-    const caught = this.#catcher(failed);
-    let answer: Promise<T>;
     try {
       this.requireStartup();
-      const result = call();
-      answer = result instanceof Promise ? result.then(undefined, caught) : Promise.resolve(result);
+      return this.answer(failed, call());
     } catch (e) {
-      answer = caught(e);
+      return this.caught(failed, e);
     }
-    return answer as Waited<Blocking, T>;
+  }
+
+  /**
+   * A non-blocking call's answer as the Promise the façade returns; a
+   * failure resolves it with `failed`, its code handed to the task (`deliver`).
+   *
+   * @ignore
+   */
+  protected answer<T>(failed: T, result: Awaitable<T>): Waited<Blocking, T> {
+    return (result instanceof Promise
+      ? result.then(undefined, this.#catcher(failed))
+      : Promise.resolve(result)) as Waited<Blocking, T>;
+  }
+
+  /**
+   * A non-blocking call that threw `e` at once: `failed`, its code handed to
+   * the task; anything but a `WinsockError` is thrown on.
+   *
+   * @ignore
+   */
+  protected caught<T>(failed: T, e: unknown): Waited<Blocking, T> {
+    return this.#catcher(failed)(e) as Waited<Blocking, T>;
   }
 
   /** One rejection handler per failure value (`SOCKET_ERROR`, `INVALID_SOCKET`, …), made once. */

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { SelectSets } from "../backend.ts";
+import type { Awaitable, SelectSets } from "../backend.ts";
 import { FIONBIO, FIONREAD, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL, WSAEOPNOTSUPP } from "../errors.ts";
 import { fd_set, type SOCKADDR, timeval } from "../structs.ts";
@@ -80,18 +80,34 @@ export class WinsockSockets<Blocking extends boolean = false> extends WinsockCor
    * system call.
    */
   recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
-      const target = checkLength(buf, len, "recv");
-      return this.socketBackend.recv(checkSocket(s), target, flags);
-    });
+    if (this.blocking) return this.waited(SOCKET_ERROR, () => this.#recv(s, buf, len, flags));
+    try { // `waited`, without a closure per call on the busiest path
+      this.requireStartup();
+      return this.answer(SOCKET_ERROR, this.#recv(s, buf, len, flags));
+    } catch (e) {
+      return this.caught(SOCKET_ERROR, e);
+    }
+  }
+
+  #recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Awaitable<number> {
+    const target = checkLength(buf, len, "recv");
+    return this.socketBackend.recv(checkSocket(s), target, flags);
   }
 
   /** `int send(SOCKET s, const char *buf, int len, int flags)`: resolves with `len` or `SOCKET_ERROR`. */
   send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
-      const source = checkLength(buf, len, "send");
-      return this.socketBackend.send(checkSocket(s), source, flags);
-    });
+    if (this.blocking) return this.waited(SOCKET_ERROR, () => this.#send(s, buf, len, flags));
+    try { // `waited`, without a closure per call on the busiest path
+      this.requireStartup();
+      return this.answer(SOCKET_ERROR, this.#send(s, buf, len, flags));
+    } catch (e) {
+      return this.caught(SOCKET_ERROR, e);
+    }
+  }
+
+  #send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Awaitable<number> {
+    const source = checkLength(buf, len, "send");
+    return this.socketBackend.send(checkSocket(s), source, flags);
   }
 
   /** `int shutdown(SOCKET s, int how)`: `SD_RECEIVE`, `SD_SEND` or `SD_BOTH`. */
