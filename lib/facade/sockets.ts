@@ -80,34 +80,42 @@ export class WinsockSockets<Blocking extends boolean = false> extends WinsockCor
    * system call.
    */
   recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
-    if (this.blocking) return this.waited(SOCKET_ERROR, () => this.#recv(s, buf, len, flags));
-    try { // `waited`, without a closure per call on the busiest path
-      this.requireStartup();
-      return this.answer(SOCKET_ERROR, this.#recv(s, buf, len, flags));
-    } catch (e) {
-      return this.caught(SOCKET_ERROR, e);
-    }
-  }
-
-  #recv(s: SOCKET, buf: Uint8Array, len: number, flags: number): Awaitable<number> {
-    const target = checkLength(buf, len, "recv");
-    return this.socketBackend.recv(checkSocket(s), target, flags);
+    return this.#transfer("recv", s, buf, len, flags);
   }
 
   /** `int send(SOCKET s, const char *buf, int len, int flags)`: resolves with `len` or `SOCKET_ERROR`. */
   send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Waited<Blocking, number> {
-    if (this.blocking) return this.waited(SOCKET_ERROR, () => this.#send(s, buf, len, flags));
-    try { // `waited`, without a closure per call on the busiest path
+    return this.#transfer("send", s, buf, len, flags);
+  }
+
+  /** `recv` or `send`: `waited`, without a closure per call on the busiest path. */
+  #transfer(
+    call: "recv" | "send",
+    s: SOCKET,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+  ): Waited<Blocking, number> {
+    if (this.blocking) {
+      return this.waited(SOCKET_ERROR, () => this.#backendTransfer(call, s, buf, len, flags));
+    }
+    try {
       this.requireStartup();
-      return this.answer(SOCKET_ERROR, this.#send(s, buf, len, flags));
+      return this.answer(SOCKET_ERROR, this.#backendTransfer(call, s, buf, len, flags));
     } catch (e) {
       return this.caught(SOCKET_ERROR, e);
     }
   }
 
-  #send(s: SOCKET, buf: Uint8Array, len: number, flags: number): Awaitable<number> {
-    const source = checkLength(buf, len, "send");
-    return this.socketBackend.send(checkSocket(s), source, flags);
+  #backendTransfer(
+    call: "recv" | "send",
+    s: SOCKET,
+    buf: Uint8Array,
+    len: number,
+    flags: number,
+  ): Awaitable<number> {
+    const bytes = checkLength(buf, len, call);
+    return this.socketBackend[call](checkSocket(s), bytes, flags);
   }
 
   /** `int shutdown(SOCKET s, int how)`: `SD_RECEIVE`, `SD_SEND` or `SD_BOTH`. */
