@@ -85,6 +85,9 @@ class Waiter {
   }
 }
 
+/** `Retry`'s `resolve`: never called, its `settle` answers instead (one function for all). */
+const settledBySettle = (): void => {};
+
 /**
  * The wait of `Reactor.retry`: once its socket is ready it makes its call
  * again, and waits again if that would block, so one wait (and one Promise)
@@ -99,7 +102,7 @@ class Retry<T> extends Waiter {
     readonly done: (result: T) => void,
     reject: (reason: unknown) => void,
   ) {
-    super(interests, Infinity, done as (revents: number) => void, reject);
+    super(interests, Infinity, settledBySettle, reject);
   }
 
   override settle(): void {
@@ -229,28 +232,24 @@ export class Reactor {
     if (w.until !== Infinity || w.interests.length !== 1) this.#listed.add(w);
     else if (engine.watchesEverything && this.#solo[w.key] === undefined && w.events !== 0) {
       this.#solo[w.key] = w;
-      try {
-        engine.watch(w.interests[0].fd, w.events);
-      } catch (e) {
-        this.#remove(w);
-        throw e;
-      }
-      if (!this.#running) this.#run();
-      return;
     }
-    this.#general++;
-    for (const { fd, events } of w.interests) {
-      const key = Number(fd);
-      const list = this.#byFd.get(key);
-      if (list) list.push(w);
-      else this.#byFd.set(key, [w]);
-      const union = engine.watchesEverything ? events : this.#union(key);
-      try {
-        if (union !== 0) engine.watch(fd, union);
-      } catch (e) {
-        this.#remove(w);
-        throw e;
+    const solo = w.key >= 0 && this.#solo[w.key] === w;
+    if (!solo) this.#general++;
+    try {
+      if (solo) engine.watch(w.interests[0].fd, w.events);
+      else {
+        for (const { fd, events } of w.interests) {
+          const key = Number(fd);
+          const list = this.#byFd.get(key);
+          if (list) list.push(w);
+          else this.#byFd.set(key, [w]);
+          const union = engine.watchesEverything ? events : this.#union(key);
+          if (union !== 0) engine.watch(fd, union);
+        }
       }
+    } catch (e) {
+      this.#remove(w);
+      throw e;
     }
     if (!this.#running) this.#run();
     else if (!this.#parkedOn?.seesNewSockets || w.until < this.#parkedUntil) this.#wake();

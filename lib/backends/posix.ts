@@ -625,11 +625,12 @@ export function createPosixBackend(
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
       if (sock.datagram) return dgram.sendto(sock, buf, flags, null);
+      // Most sends fit at once: no closure, no loop (a non-blocking socket sends what fits).
+      const first = sock.nonBlocking ? undefined : sendNow(sock, buf, native);
+      if (first === buf.byteLength) return first;
       const sendSome = (rest: Uint8Array) =>
         retry(sock, abi.POLLOUT, () => sendNow(sock, rest, native));
-      if (sock.nonBlocking) return sendSome(buf); // what fits
-      const first = sendNow(sock, buf, native); // most sends fit at once
-      if (first === buf.byteLength) return first;
+      if (sock.nonBlocking) return sendSome(buf);
       const sent = first ?? 0, rest = sendAll(buf.subarray(sent), sendSome);
       return rest instanceof Promise ? rest.then((n) => sent + n) : sent + rest;
     },
