@@ -60,13 +60,16 @@ function server() {
   });
 }
 
-/** Echo rounds on one connection until `end`; resolves with how many. */
-function rounds(s, end) {
+/** Echo rounds on one connection until `end`; resolves with how many ended at or after `from`. */
+function rounds(s, end, from = 0) {
   return new Promise((resolve, reject) => {
     let got = 0, ops = 0;
     const onData = (d) => {
       for (got += d.length; got >= MSG; got -= MSG) {
-        if (++ops, now() < end) {
+        const t = now();
+        allOps++;
+        if (t >= from) ops++;
+        if (t < end) {
           s.write(msg);
           continue;
         }
@@ -90,9 +93,8 @@ async function client() {
   cpu0 = cpuSeconds();
   if (workload === "pingpong") {
     const s = await connect();
-    allOps = await rounds(s, now() + WARMUP);
+    await rounds(s, now() + WARMUP);
     ops = await rounds(s, (t0 = now()) + seconds);
-    allOps += ops;
     t1 = now();
     s.end();
   } else if (workload === "bulk") {
@@ -119,8 +121,8 @@ async function client() {
   } else if (workload === "concurrent") {
     const all = [];
     for (let i = 0; i < conns; i++) all.push(await connect());
-    t0 = now();
-    for (const n of await Promise.all(all.map((s) => rounds(s, t0 + seconds)))) ops += n;
+    t0 = now() + WARMUP; // every connection runs through the warm-up
+    for (const n of await Promise.all(all.map((s) => rounds(s, t0 + seconds, t0)))) ops += n;
     t1 = now();
     for (const s of all) s.end();
   } else {
