@@ -500,7 +500,9 @@ for (const [workload, contender, against, goal, unit] of targets) {
   const r = v !== null && b ? v / b : null;
   const limit = Number(goal.slice(2));
   const met = r !== null && (goal.startsWith("≥") ? r >= limit : r <= limit);
-  const verdict = r === null ? "n/a" : `${r.toFixed(2)}× ${met ? "met" : "MISSED"}`;
+  // At the limit to two places, a third says which side it is on (1.003× is not ≤ 1.0×).
+  const shown = r === null ? "" : r.toFixed(r.toFixed(2) === limit.toFixed(2) ? 3 : 2);
+  const verdict = r === null ? "n/a" : `${shown}× ${met ? "met" : "MISSED"}`;
   const what = `${contender} ${workload}${unit ? " RSS" : ""} ${goal}× ${against}`;
   console.log(`  ${what.padEnd(44)} ${verdict}`);
 }
