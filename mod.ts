@@ -50,6 +50,7 @@ export {
   emulateWSAStartup,
   type EventSelectBackend,
   HIGHEST_VERSION,
+  type Recover,
   type SelectSets,
   type SocketBackend,
   type WaitStats,

@@ -48,6 +48,18 @@ export interface WaitStats {
  */
 export type Awaitable<T> = T | Promise<T>;
 
+/**
+ * What a waited call's Promise resolves with when the call fails after a
+ * wait, instead of rejecting (the façade's handler: it hands the code to the
+ * task). It may throw, to reject after all.
+ */
+export type Recover<T> = (error: unknown) => Awaitable<T>;
+
+/** `answer`, its rejection (if a Promise) handed to `recover` (if any). */
+export function recovering<T>(answer: Awaitable<T>, recover?: Recover<T>): Awaitable<T> {
+  return recover && answer instanceof Promise ? answer.then(undefined, recover) : answer;
+}
+
 /** What a backend provides. Every failing call throws a `WinsockError`. */
 export interface SocketBackend {
   /** Which backend this is. */
@@ -66,10 +78,16 @@ export interface SocketBackend {
   accept(s: SOCKET): Awaitable<{ socket: SOCKET; address: SOCKADDR }>;
   /** `connect`: resolves when connected. */
   connect(s: SOCKET, name: SOCKADDR): Awaitable<void>;
-  /** `recv` into all of `buf`: resolves with the count, 0 at orderly close. */
-  recv(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
-  /** `send` all of `buf` (as a blocking Winsock `send` does; non-blocking: what fits). */
-  send(s: SOCKET, buf: Uint8Array, flags: number): Awaitable<number>;
+  /**
+   * `recv` into all of `buf`: resolves with the count, 0 at orderly close.
+   * With `recover`, a failure after a wait resolves with `recover(error)`.
+   */
+  recv(s: SOCKET, buf: Uint8Array, flags: number, recover?: Recover<number>): Awaitable<number>;
+  /**
+   * `send` all of `buf` (as a blocking Winsock `send` does; non-blocking: what
+   * fits). With `recover`, a failure after a wait resolves with `recover(error)`.
+   */
+  send(s: SOCKET, buf: Uint8Array, flags: number, recover?: Recover<number>): Awaitable<number>;
   /**
    * `sendto`: one datagram to `to` (null: the connected peer, as `send`);
    * resolves with its length.

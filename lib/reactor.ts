@@ -31,7 +31,7 @@
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, SelectSets, WaitStats } from "./backend.ts";
+import type { Awaitable, Recover, SelectSets, WaitStats } from "./backend.ts";
 import { WinsockError, WSAEINTR } from "./errors.ts";
 import type { Engine } from "./reactor/engine.ts";
 import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
@@ -54,9 +54,13 @@ export interface Interest {
 }
 
 /**
- * One pending wait: a class, so that every wait has the same shape. It sits
- * in the list of each of its sockets (`Reactor.#byFd`), and in
+ * One pending wait: one class for every wait, so that every wait has the same
+ * shape. It sits in the list of each of its sockets (`Reactor.#byFd`), and in
  * `Reactor.#listed` too when it has a deadline or is not on exactly one socket.
+ *
+ * The wait of `Reactor.retry` has an `attempt`: once its socket is ready it
+ * makes its call again, and waits again if that would block, so one wait
+ * (and one Promise) serves the call however often it must wait.
  */
 class Waiter {
   /** What the polls found for it so far. */
@@ -65,56 +69,70 @@ class Waiter {
   active = false;
   /** On exactly one socket: its descriptor as a number; else -1. */
   readonly key: number;
+  /** On exactly one socket: it; else null. */
+  readonly fd: bigint | null;
   /** On exactly one socket: the events it waits for there. */
   readonly events: number;
+  #interests: readonly Interest[] | null;
   constructor(
-    readonly interests: readonly Interest[],
+    /** Its sockets; null: just `fd` for `events` (made into a list only if need be). */
+    interests: readonly Interest[] | null,
+    fd: bigint | null,
+    events: number,
     /** `performance.now()` at which it gives up (Infinity: never). */
     readonly until: number,
-    readonly resolve: (revents: number) => void,
+    /** With `attempt`: the call's answer; else the `revents` found. */
+    readonly resolve: (result: unknown) => void,
     readonly reject: (reason: unknown) => void,
+    /** `retry`'s call, made again once the socket is ready (undefined: would block). */
+    readonly attempt: (() => unknown) | null = null,
+    /** Starts it again when `attempt` would block (`Reactor.#again`). */
+    readonly restart: ((w: Waiter) => void) | null = null,
+    /** What it resolves with instead of failing (null: it rejects). */
+    readonly recover: Recover<unknown> | null = null,
   ) {
-    const one = interests.length === 1;
-    this.key = one ? Number(interests[0].fd) : -1;
-    this.events = one ? interests[0].events : 0;
+    this.#interests = interests;
+    if (interests?.length === 1) ({ fd, events } = interests[0]);
+    else if (interests) fd = null;
+    this.fd = fd;
+    this.key = fd === null ? -1 : Number(fd);
+    this.events = fd === null ? 0 : events;
   }
 
-  /** The polls found it ready (`revents`), its time is up (0), or the poll failed (-1). */
+  /** Its sockets and what it waits for on each. */
+  get interests(): readonly Interest[] {
+    return this.#interests ??= [{ fd: this.fd!, events: this.events }];
+  }
+
+  /**
+   * The polls found it ready (`revents`), its time is up (0), or the poll
+   * failed (-1): a plain wait resolves with that; a `retry` makes its call.
+   */
   settle(revents: number): void {
-    this.resolve(revents);
-  }
-}
-
-/** `Retry`'s `resolve`: never called, its `settle` answers instead (one function for all). */
-const settledBySettle = (): void => {};
-
-/**
- * The wait of `Reactor.retry`: once its socket is ready it makes its call
- * again, and waits again if that would block, so one wait (and one Promise)
- * serves the call however often it must wait.
- */
-class Retry<T> extends Waiter {
-  constructor(
-    interests: readonly Interest[],
-    /** Starts it again (`Reactor.#again`). */
-    readonly restart: (w: Waiter) => void,
-    readonly attempt: () => T | undefined,
-    readonly done: (result: T) => void,
-    reject: (reason: unknown) => void,
-  ) {
-    super(interests, Infinity, settledBySettle, reject);
-  }
-
-  override settle(): void {
-    let again: T | undefined;
+    const attempt = this.attempt;
+    if (attempt === null) return this.resolve(revents);
+    let again: unknown;
     try {
-      again = this.attempt();
+      again = attempt();
+    } catch (e) {
+      return this.fail(e);
+    }
+    if (again !== undefined) return this.resolve(again);
+    this.fired = 0;
+    this.restart!(this);
+  }
+
+  /** Ends it with `reason`: rejects, or resolves with what `recover` makes of it. */
+  fail(reason: unknown): void {
+    const recover = this.recover;
+    if (recover === null) return this.reject(reason);
+    let value: unknown;
+    try {
+      value = recover(reason);
     } catch (e) {
       return this.reject(e);
     }
-    if (again !== undefined) return this.done(again);
-    this.fired = 0;
-    this.restart(this);
+    this.resolve(value);
   }
 }
 
@@ -161,8 +179,12 @@ export class Reactor {
   #solo: (Waiter | undefined)[] = [];
   /** The waits in `#byFd`: when there are none, a poll's answers do not look there. */
   #general = 0;
-  /** Waiters a poll answered, to settle once it is done. */
-  #fired: Waiter[] = [];
+  /**
+   * Waiters a poll answered, to settle once it is done: the first
+   * `#firedCount` entries (the array keeps its room from poll to poll).
+   */
+  #fired: (Waiter | null)[] = [];
+  #firedCount = 0;
   /** Waiters with a deadline: only then does a poll look for expired ones. */
   #timed = 0;
   #running = false;
@@ -194,7 +216,7 @@ export class Reactor {
   wait(interests: readonly Interest[], timeoutMs: number | null): Promise<number> {
     return new Promise((resolve, reject) => {
       const until = timeoutMs === null ? Infinity : performance.now() + timeoutMs;
-      this.#add(new Waiter(interests, until, resolve, reject));
+      this.#add(new Waiter(interests, null, 0, until, resolve as (r: unknown) => void, reject));
     });
   }
 
@@ -206,20 +228,49 @@ export class Reactor {
    * poll that found the socket ready is done (before any task resumes), and
    * one Promise serves every wait of it.
    */
-  retry<T>(fd: bigint, events: number, attempt: () => T | undefined): Awaitable<T> {
+  retry<T>(
+    fd: bigint,
+    events: number,
+    attempt: () => T | undefined,
+    recover?: Recover<T>,
+  ): Awaitable<T> {
     const result = attempt();
     if (result !== undefined) return result;
+    return this.retryLater(fd, events, attempt, recover);
+  }
+
+  /**
+   * `retry` for a call that has just said "would block": it waits first.
+   * With `recover`, a failure resolves the Promise with `recover(error)`.
+   */
+  retryLater<T>(
+    fd: bigint,
+    events: number,
+    attempt: () => T | undefined,
+    recover?: Recover<T>,
+  ): Promise<T> {
     return new Promise<T>((resolve, reject) => {
-      this.#add(new Retry([{ fd, events }], this.#again, attempt, resolve, reject));
+      const w = new Waiter(
+        null,
+        fd,
+        events,
+        Infinity,
+        resolve as (r: unknown) => void,
+        reject,
+        attempt,
+        this.#again,
+        recover ?? null,
+      );
+      this.#again(w); // its failure to start (registration) is one of its failures
     });
   }
 
-  /** A `retry` whose call would block again waits again. */
+  /** Starts the wait of a `retry` (again, when its call would block again). */
   #again = (w: Waiter): void => {
     try {
       this.#add(w);
     } catch (e) {
-      w.reject(e);
+      w.fail(e);
     }
   };
 
@@ -229,14 +280,14 @@ export class Reactor {
     w.active = true;
     this.#count++;
     if (w.until !== Infinity) this.#timed++;
-    if (w.until !== Infinity || w.interests.length !== 1) this.#listed.add(w);
+    if (w.until !== Infinity || w.key < 0) this.#listed.add(w);
     else if (engine.watchesEverything && this.#solo[w.key] === undefined && w.events !== 0) {
       this.#solo[w.key] = w;
     }
     const solo = w.key >= 0 && this.#solo[w.key] === w;
     if (!solo) this.#general++;
     try {
-      if (solo) engine.watch(w.interests[0].fd, w.events);
+      if (solo) engine.watch(w.fd!, w.events);
       else {
         for (const { fd, events } of w.interests) {
           const key = Number(fd);
@@ -338,7 +389,7 @@ export class Reactor {
     w.active = false;
     this.#count--;
     if (w.until !== Infinity) this.#timed--;
-    if (w.until !== Infinity || w.interests.length !== 1) this.#listed.delete(w);
+    if (w.until !== Infinity || w.key < 0) this.#listed.delete(w);
     if (w.key >= 0 && this.#solo[w.key] === w) {
       this.#solo[w.key] = undefined;
       return;
@@ -364,7 +415,7 @@ export class Reactor {
 
   #drop(w: Waiter, why: string): void {
     this.#remove(w);
-    w.reject(new WinsockError(WSAEINTR, why));
+    w.fail(new WinsockError(WSAEINTR, why));
   }
 
   #wake(): void {
@@ -379,7 +430,7 @@ export class Reactor {
     const solo = this.#solo[fd];
     if (solo !== undefined && solo.fired === 0) {
       solo.fired = revents & (solo.events | always);
-      if (solo.fired !== 0) this.#fired.push(solo);
+      if (solo.fired !== 0) this.#fired[this.#firedCount++] = solo;
     }
     if (this.#general === 0) return;
     const list = this.#byFd.get(fd);
@@ -389,7 +440,7 @@ export class Reactor {
       for (const i of w.interests) {
         if (i.events !== 0 && Number(i.fd) === fd) w.fired |= revents & (i.events | always);
       }
-      if (before === 0 && w.fired !== 0) this.#fired.push(w);
+      if (before === 0 && w.fired !== 0) this.#fired[this.#firedCount++] = w;
     }
   };
 
@@ -401,14 +452,15 @@ export class Reactor {
   #settle(n: number): number {
     const fired = this.#fired;
     let answered = 0;
-    for (let i = 0; i < fired.length; i++) { // no array per poll
-      const w = fired[i];
+    for (let i = 0; i < this.#firedCount; i++) { // no array per poll
+      const w = fired[i]!;
+      fired[i] = null;
       if (!w.active) continue;
       this.#remove(w);
       answered++;
       w.settle(w.fired);
     }
-    fired.length = 0;
+    this.#firedCount = 0;
     if (n < 0 || this.#timed > 0) {
       const now = performance.now();
       for (const w of n < 0 ? this.#active() : [...this.#listed]) { // a retried call may wait again: not twice here
@@ -471,7 +523,7 @@ export class Reactor {
     } catch (e) {
       for (const w of this.#active()) {
         this.#remove(w);
-        w.reject(e);
+        w.fail(e);
       }
     } finally {
       this.#running = false;

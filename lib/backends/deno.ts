@@ -30,7 +30,7 @@
  * @module
  */
 
-import { emulateWSAStartup, type SocketBackend } from "../backend.ts";
+import { emulateWSAStartup, recovering, type SocketBackend } from "../backend.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -415,6 +415,61 @@ export function createDenoBackend(): SocketBackend {
     return handle;
   }
 
+  async function recvStream(s: SOCKET, buf: Uint8Array, flags: number): Promise<number> {
+    if (udp.has(s)) {
+      const got = await udp.recvfrom(s, buf, flags);
+      if (got.truncated) throw new WinsockError(WSAEMSGSIZE, "recv: datagram larger than buffer");
+      return got.count;
+    }
+    const sock = get(s);
+    if ((flags & ~(MSG_PEEK | MSG_WAITALL)) !== 0) {
+      throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
+    }
+    connected(s);
+    if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
+    if (buf.byteLength === 0) return 0;
+    if (flags & MSG_PEEK) return await receive(sock, buf, true);
+    if (!(flags & MSG_WAITALL)) return await receive(sock, buf, false);
+    let got = 0; // MSG_WAITALL: until full, the peer's close, or an error, as Windows waits
+    while (got < buf.byteLength) {
+      const n = await receive(sock, buf.subarray(got), false);
+      if (n === 0) break;
+      got += n;
+    }
+    return got;
+  }
+
+  async function sendStream(s: SOCKET, buf: Uint8Array, flags: number): Promise<number> {
+    if (udp.has(s)) {
+      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
+      return udp.sendto(s, buf, null);
+    }
+    const sock = get(s);
+    if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
+    const conn = connected(s);
+    if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
+    if (sock.sendFailure) throw sock.sendFailure;
+    if (sock.nonBlocking) { // what fits in the emulated send buffer, copied: conn.write takes it later
+      if (buf.byteLength === 0) return 0;
+      const room = SEND_BUFFER - (sock.outboxBytes ?? 0);
+      if (room <= 0) throw new WinsockError(WSAEWOULDBLOCK, "send");
+      const n = Math.min(room, buf.byteLength);
+      (sock.outbox ??= []).push(buf.slice(0, n));
+      sock.outboxBytes = (sock.outboxBytes ?? 0) + n;
+      flush(sock, conn);
+      return n;
+    }
+    while (sock.flushing) await sock.flushing; // what non-blocking sends took goes first
+    if (sock.sendFailure) throw sock.sendFailure;
+    let sent = 0;
+    try {
+      while (sent < buf.byteLength) sent += await conn.write(buf.subarray(sent));
+    } catch (e) {
+      throw sock.closed ? new WinsockError(WSAEINTR, "send") : fromDenoError(e, "send");
+    }
+    return sent;
+  }
+
   return {
     name: "deno",
     startup: emulateWSAStartup,
@@ -530,58 +585,11 @@ export function createDenoBackend(): SocketBackend {
       }
       notify();
     },
-    async recv(s, buf, flags) {
-      if (udp.has(s)) {
-        const got = await udp.recvfrom(s, buf, flags);
-        if (got.truncated) throw new WinsockError(WSAEMSGSIZE, "recv: datagram larger than buffer");
-        return got.count;
-      }
-      const sock = get(s);
-      if ((flags & ~(MSG_PEEK | MSG_WAITALL)) !== 0) {
-        throw new WinsockError(WSAEOPNOTSUPP, "recv: flags (emulation)");
-      }
-      connected(s);
-      if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
-      if (buf.byteLength === 0) return 0;
-      if (flags & MSG_PEEK) return await receive(sock, buf, true);
-      if (!(flags & MSG_WAITALL)) return await receive(sock, buf, false);
-      let got = 0; // MSG_WAITALL: until full, the peer's close, or an error, as Windows waits
-      while (got < buf.byteLength) {
-        const n = await receive(sock, buf.subarray(got), false);
-        if (n === 0) break;
-        got += n;
-      }
-      return got;
+    recv(s, buf, flags, recover) {
+      return recovering(recvStream(s, buf, flags), recover);
     },
-    async send(s, buf, flags) {
-      if (udp.has(s)) {
-        if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
-        return udp.sendto(s, buf, null);
-      }
-      const sock = get(s);
-      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
-      const conn = connected(s);
-      if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
-      if (sock.sendFailure) throw sock.sendFailure;
-      if (sock.nonBlocking) { // what fits in the emulated send buffer, copied: conn.write takes it later
-        if (buf.byteLength === 0) return 0;
-        const room = SEND_BUFFER - (sock.outboxBytes ?? 0);
-        if (room <= 0) throw new WinsockError(WSAEWOULDBLOCK, "send");
-        const n = Math.min(room, buf.byteLength);
-        (sock.outbox ??= []).push(buf.slice(0, n));
-        sock.outboxBytes = (sock.outboxBytes ?? 0) + n;
-        flush(sock, conn);
-        return n;
-      }
-      while (sock.flushing) await sock.flushing; // what non-blocking sends took goes first
-      if (sock.sendFailure) throw sock.sendFailure;
-      let sent = 0;
-      try {
-        while (sent < buf.byteLength) sent += await conn.write(buf.subarray(sent));
-      } catch (e) {
-        throw sock.closed ? new WinsockError(WSAEINTR, "send") : fromDenoError(e, "send");
-      }
-      return sent;
+    send(s, buf, flags, recover) {
+      return recovering(sendStream(s, buf, flags), recover);
     },
     shutdown(s, how) {
       const sock = get(s);

@@ -23,6 +23,8 @@
 import {
   type Awaitable,
   type BackendOptions,
+  type Recover,
+  recovering,
   type SelectSets,
   sendAll,
   type SocketBackend,
@@ -183,8 +185,13 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
    * `Reactor.retry`). On the raw synchronous path the call blocks by itself
    * and its one answer comes back as it is.
    */
-  function retry<T>(s: SOCKET, events: number, attempt: () => T | undefined): Awaitable<T> {
-    if (!options.blocking && !nonBlocking.has(s)) return reactor.retry(s, events, attempt);
+  function retry<T>(
+    s: SOCKET,
+    events: number,
+    attempt: () => T | undefined,
+    recover?: Recover<T>,
+  ): Awaitable<T> {
+    if (!options.blocking && !nonBlocking.has(s)) return reactor.retry(s, events, attempt, recover);
     const result = attempt();
     // Only a socket the program made non-blocking says "would block": its call answers at once.
     if (result === undefined) throw new WinsockError(WSAEWOULDBLOCK, "non-blocking socket");
@@ -375,7 +382,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
         throw new WinsockError(err[0] || WSAECONNREFUSED, "connect");
       })();
     },
-    recv(s, buf, flags) {
+    recv(s, buf, flags, recover) {
       // Right after our own send, with no wait: a reset here answers that send (see `sentLast`).
       let answersSend = sentLast.delete(s);
       return retry(s, POLLRDNORM, () => {
@@ -392,22 +399,25 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
           ended.add(s);
         }
         return n;
-      });
+      }, recover);
     },
-    send(s, buf, flags) {
+    send(s, buf, flags, recover) {
       sentLast.delete(s);
       if (nonBlocking.has(known(s))) { // what fits now: a partial count, or WSAEWOULDBLOCK
         const n = ws.send(s, buf, buf.byteLength, flags);
         if (n === SOCKET_ERROR) fail("send");
         return n; // not `sentLast`: this program waits where this backend cannot see
       }
-      return sendAll(buf, (rest) =>
-        retry(s, POLLWRNORM, () => {
-          const n = ws.send(known(s), rest, rest.byteLength, flags);
-          if (n === SOCKET_ERROR) return wouldBlock("send");
-          sentLast.add(s);
-          return n;
-        }));
+      return recovering(
+        sendAll(buf, (rest) =>
+          retry(s, POLLWRNORM, () => {
+            const n = ws.send(known(s), rest, rest.byteLength, flags);
+            if (n === SOCKET_ERROR) return wouldBlock("send");
+            sentLast.add(s);
+            return n;
+          })),
+        recover,
+      );
     },
     sendto(s, buf, flags, to) {
       const address = to ? encodeSockaddr(to) : null;

@@ -32,7 +32,12 @@
  * @module
  */
 
-import type { EventSelectBackend, SelectSets, SocketBackend } from "../backend.ts";
+import {
+  type EventSelectBackend,
+  recovering,
+  type SelectSets,
+  type SocketBackend,
+} from "../backend.ts";
 import {
   FD_ACCEPT,
   FD_ACCEPT_BIT,
@@ -148,8 +153,8 @@ export class EmulatedEvents implements EventSelectBackend {
       ...base,
       accept: (s) => this.#accept(s),
       connect: (s, name) => this.#connect(s, name),
-      recv: (s, buf, flags) => this.#recv(s, buf, flags),
-      send: (s, buf, flags) => this.#send(s, buf, flags),
+      recv: (s, buf, flags, recover) => recovering(this.#recv(s, buf, flags), recover),
+      send: (s, buf, flags, recover) => recovering(this.#send(s, buf, flags), recover),
       closesocket: (s) => {
         this.#sockets.delete(s);
         base.closesocket(s);

@@ -145,18 +145,29 @@ export class WinsockCore<Blocking extends boolean = false> {
     return this.#catcher(failed)(e) as Waited<Blocking, T>;
   }
 
+  /**
+   * The rejection handler of `failed` (made once), for a backend to resolve
+   * a waited call's Promise with instead of rejecting it (`Recover`): the
+   * call then needs no Promise of the façade's own.
+   *
+   * @ignore
+   */
+  protected recoverer<T>(failed: T): (e: unknown) => Promise<T> {
+    return this.#catcher(failed);
+  }
+
   /** One rejection handler per failure value (`SOCKET_ERROR`, `INVALID_SOCKET`, …), made once. */
-  #catchers = new Map<unknown, (e: unknown) => Promise<unknown>>();
+  #catchers: { failed: unknown; caught: (e: unknown) => Promise<unknown> }[] = [];
   #catcher<T>(failed: T): (e: unknown) => Promise<T> {
-    let caught = this.#catchers.get(failed);
-    if (!caught) {
-      caught = (e: unknown) => {
-        if (!isWinsockError(e)) throw e;
-        return this.deliver(e.code, failed);
-      };
-      this.#catchers.set(failed, caught);
+    for (const c of this.#catchers) { // a handful: a scan beats hashing
+      if (c.failed === failed) return c.caught as (e: unknown) => Promise<T>;
     }
-    return caught as (e: unknown) => Promise<T>;
+    const caught = (e: unknown) => {
+      if (!isWinsockError(e)) throw e;
+      return this.deliver(e.code, failed);
+    };
+    this.#catchers.push({ failed, caught });
+    return caught;
   }
 
   /**

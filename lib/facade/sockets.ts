@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Awaitable, SelectSets } from "../backend.ts";
+import type { Awaitable, Recover, SelectSets } from "../backend.ts";
 import { FIONBIO, FIONREAD, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL, WSAEOPNOTSUPP } from "../errors.ts";
 import { fd_set, type SOCKADDR, timeval } from "../structs.ts";
@@ -88,7 +88,14 @@ export class WinsockSockets<Blocking extends boolean = false> extends WinsockCor
     return this.#transfer("send", s, buf, len, flags);
   }
 
-  /** `recv` or `send`: `waited`, without a closure per call on the busiest path. */
+  /** What a waited `recv`/`send` that fails resolves with: `SOCKET_ERROR`, its code handed on. */
+  #recover = this.recoverer(SOCKET_ERROR);
+
+  /**
+   * `recv` or `send`: `waited`, without a closure or a Promise of its own
+   * per call on the busiest path (the backend resolves a failure after a
+   * wait with `#recover`).
+   */
   #transfer(
     call: "recv" | "send",
     s: SOCKET,
@@ -101,7 +108,11 @@ export class WinsockSockets<Blocking extends boolean = false> extends WinsockCor
     }
     try {
       this.requireStartup();
-      return this.answer(SOCKET_ERROR, this.#backendTransfer(call, s, buf, len, flags));
+      const result = this.#backendTransfer(call, s, buf, len, flags, this.#recover);
+      return (result instanceof Promise ? result : Promise.resolve(result)) as Waited<
+        Blocking,
+        number
+      >;
     } catch (e) {
       return this.caught(SOCKET_ERROR, e);
     }
@@ -113,9 +124,13 @@ export class WinsockSockets<Blocking extends boolean = false> extends WinsockCor
     buf: Uint8Array,
     len: number,
     flags: number,
+    recover?: Recover<number>,
   ): Awaitable<number> {
-    const bytes = checkLength(buf, len, call);
-    return this.socketBackend[call](checkSocket(s), bytes, flags);
+    const bytes = checkLength(buf, len, call), socket = checkSocket(s);
+    const backend = this.socketBackend; // two calls, not one looked up by name: no keyed lookup
+    return call === "recv"
+      ? backend.recv(socket, bytes, flags, recover)
+      : backend.send(socket, bytes, flags, recover);
   }
 
   /** `int shutdown(SOCKET s, int how)`: `SD_RECEIVE`, `SD_SEND` or `SD_BOTH`. */

@@ -121,7 +121,7 @@ const EVERYTHING = EPOLL.EPOLLIN | EPOLL.EPOLLOUT | EPOLL.EPOLLPRI | EPOLL.EPOLL
 export function epollEngine(api: EpollApi): Engine {
   const L = api.layout;
   const epfd = api.create();
-  const registered = new Set<number>(); // by descriptor: a number hashes faster than a bigint
+  let registered = new Uint8Array(1024); // 1 at a registered descriptor: no hashing per wait
   const one = new Uint8Array(L.size);
   const events = new Uint8Array(MAX_EVENTS * L.size);
   const view = new DataView(events.buffer); // read in place: no object per event
@@ -156,17 +156,26 @@ export function epollEngine(api: EpollApi): Engine {
     watchesEverything: true,
     alwaysBits: EPOLL.EPOLLERR | EPOLL.EPOLLHUP,
     watch(fd) {
-      if (registered.has(Number(fd))) return;
+      const key = Number(fd);
+      if (registered[key] === 1) return;
       encodeEpollEvent(L, one, 0, EVERYTHING, fd);
-      let rc = api.ctl(epfd, EPOLL.EPOLL_CTL_ADD, Number(fd), one);
-      if (rc === EEXIST) rc = api.ctl(epfd, EPOLL.EPOLL_CTL_MOD, Number(fd), one);
+      let rc = api.ctl(epfd, EPOLL.EPOLL_CTL_ADD, key, one);
+      if (rc === EEXIST) rc = api.ctl(epfd, EPOLL.EPOLL_CTL_MOD, key, one);
       if (rc !== 0) api.fail(rc, "epoll_ctl (EPOLL_CTL_ADD)");
-      registered.add(Number(fd));
+      if (key >= registered.length) {
+        const more = new Uint8Array(Math.max(registered.length * 2, key + 1));
+        more.set(registered);
+        registered = more;
+      }
+      registered[key] = 1;
     },
     unwatch() {}, // stays registered: the next wait costs no system call
     forget(fd) {
       // Its close would drop it too, but the number may come back as another socket first.
-      if (registered.delete(Number(fd))) api.ctl(epfd, EPOLL.EPOLL_CTL_DEL, Number(fd), one);
+      const key = Number(fd);
+      if (registered[key] !== 1) return;
+      registered[key] = 0;
+      api.ctl(epfd, EPOLL.EPOLL_CTL_DEL, key, one);
     },
     look: (onReady) => report(api.wait(epfd, events, MAX_EVENTS, 0), onReady),
     park: async (timeoutMs, onReady) =>
