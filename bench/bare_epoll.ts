@@ -32,10 +32,10 @@ if (!c.epoll_create1 || !c.epoll_ctl || !c.epoll_wait || !c.epoll_wait_park) {
 }
 const { epoll_ctl, epoll_wait, epoll_wait_park } = c;
 const L = EPOLL_EVENT_LAYOUTS[Deno.build.arch];
-const errno = new Deno.UnsafePointerView(c.__errno_location()!);
+const errno = new Int32Array(Deno.UnsafePointerView.getArrayBuffer(c.__errno_location()!, 4)); // the JS thread's
 
 function check(ok: boolean, what: string): void {
-  if (!ok) throw new Error(`${what} failed (errno ${errno.getInt32()})`);
+  if (!ok) throw new Error(`${what} failed (errno ${errno[0]})`);
 }
 
 const one = new Int32Array([1]);
@@ -105,7 +105,7 @@ async function recvSome(fd: number, into: Uint8Array): Promise<number> {
   for (;;) {
     const n = Number(c.recv(fd, into, BigInt(into.byteLength), 0));
     if (n >= 0) return n;
-    check(errno.getInt32() === abi.errno.EAGAIN, "recv");
+    check(errno[0] === abi.errno.EAGAIN, "recv");
     await readiness(fd, false);
   }
 }
@@ -115,7 +115,7 @@ async function sendAll(fd: number, buf: Uint8Array): Promise<void> {
     const n = Number(c.send(fd, rest, BigInt(rest.byteLength), abi.MSG_NOSIGNAL));
     if (n >= 0) sent += n;
     else {
-      check(errno.getInt32() === abi.errno.EAGAIN, "send");
+      check(errno[0] === abi.errno.EAGAIN, "send");
       await readiness(fd, true);
     }
   }
@@ -133,7 +133,7 @@ if (mode === "server") {
   for (let i = 0; i < conns; i++) {
     let fd;
     while ((fd = c.accept(l, null, null)) < 0) {
-      check(errno.getInt32() === abi.errno.EAGAIN, "accept");
+      check(errno[0] === abi.errno.EAGAIN, "accept");
       await readiness(l, false);
     }
     const s = adopt(fd, true);
