@@ -415,6 +415,7 @@ export function createDenoBackend(): SocketBackend {
     return handle;
   }
 
+  /** `recv`: what was read ahead, else one read (`MSG_WAITALL`: until full); rejects on failure. */
   async function recvStream(s: SOCKET, buf: Uint8Array, flags: number): Promise<number> {
     if (udp.has(s)) {
       const got = await udp.recvfrom(s, buf, flags);
@@ -439,6 +440,7 @@ export function createDenoBackend(): SocketBackend {
     return got;
   }
 
+  /** `send`: all of `buf` (non-blocking: what fits the emulated send buffer); rejects on failure. */
   async function sendStream(s: SOCKET, buf: Uint8Array, flags: number): Promise<number> {
     if (udp.has(s)) {
       if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "send: flags (emulation)");
