@@ -73,13 +73,6 @@ if (flags.help) {
 }
 const rounds = Number(flags.rounds ?? (flags.quick ? 3 : 5));
 const seconds = Number(flags.seconds ?? (flags.quick ? 1 : 3));
-/**
- * `bulk` measures 3 s even with `--quick` (unless `--seconds` says otherwise):
- * here its 1 s figures swing ±20% from round to round, its 3 s ones ±5%, and
- * a target 5% wide cannot be read from the first.
- */
-const bulkSeconds = flags.seconds ? seconds : Math.max(seconds, 3);
-const secondsOf = (workload: Workload) => workload === "bulk" ? bulkSeconds : seconds;
 const conns = Number(flags.conns);
 const bigConns = Number(flags["big-conns"]);
 const windows = Deno.build.os === "windows";
@@ -199,7 +192,7 @@ const unlimited = windows ? [] : ["sh", "-c", 'ulimit -n "$(ulimit -Hn)" && exec
 
 function command(contender: string, mode: string, workload: Workload, port: number): string[] {
   const n = workload === "concurrent-big" ? bigConns : conns;
-  const args = [mode, base(workload), String(port), String(secondsOf(workload)), String(n)];
+  const args = [mode, base(workload), String(port), String(seconds), String(n)];
   const pre = [...unlimited, ...pinned(workload, mode)];
   if (contender === "c") return [...pre, cExe!, ...args];
   if (contender === "node-net") {
@@ -288,7 +281,7 @@ async function measure(workload: Workload, contender: string): Promise<Sample> {
       }
     }
     client = new Child(command(contender, "client", workload, port));
-    if (!await client.until(() => client!.exited, secondsOf(workload) * 1000 + slack)) {
+    if (!await client.until(() => client!.exited, seconds * 1000 + slack)) {
       throw new Error("client timed out" + tail(client));
     }
     const result = client.json();
@@ -335,8 +328,7 @@ const info = machine();
 console.log(`machine: ${info}`);
 console.log(
   `${rounds} rounds × ${workloads.join(", ")} × ${contenders.join(", ")}; ` +
-    `${seconds} s per figure (bulk ${bulkSeconds} s; +0.3 s warm-up), ` +
-    `${conns} connections in concurrent, ` +
+    `${seconds} s per figure (+0.3 s warm-up), ${conns} connections in concurrent, ` +
     `${bigConns} in concurrent-big`,
 );
 if (flags.spin) notes.push(`${native}: openWinsock({ spin: ${flags.spin} })`);
@@ -546,7 +538,6 @@ if (flags.json) {
     quick: flags.quick,
     rounds,
     seconds,
-    bulkSeconds,
     conns,
     notes,
     results: rows,
