@@ -261,6 +261,8 @@ class Child {
 }
 
 interface Sample {
+  /** The round it was measured in (its contenders run back to back). */
+  round?: number;
   value: number;
   peakRss?: number;
   peakWaits?: number | null;
@@ -350,7 +352,7 @@ for (let round = 0; round < rounds; round++) {
       if (skip(workload, contender)) continue;
       const k = key(workload, contender);
       try {
-        const s = await measure(workload, contender);
+        const s = { ...await measure(workload, contender), round };
         samples.set(k, [...samples.get(k) ?? [], s]);
         if (flags.verbose) console.error(`  ${k}: ${fmt(s.value)} ${UNITS[workload]}`);
       } catch (e) {
@@ -385,6 +387,8 @@ interface Row {
   min: number | null;
   max: number | null;
   rounds: number;
+  /** The figure of each round (null: none), for the ratios. */
+  byRound: (number | null)[];
   failed?: number;
   note?: string;
 }
@@ -412,6 +416,11 @@ for (const workload of workloads) {
       if (figure === "peakWaits" && contender !== native) continue;
       const got = samples.get(key(workload, contender)) ?? [];
       const xs = got.map(pick).filter((x): x is number => typeof x === "number");
+      const byRound: (number | null)[] = Array(rounds).fill(null);
+      for (const g of got) {
+        const x = pick(g);
+        if (typeof x === "number") byRound[g.round!] = x;
+      }
       const failed = failures.get(key(workload, contender))?.length ?? 0;
       const row: Row = {
         workload,
@@ -421,6 +430,7 @@ for (const workload of workloads) {
         min: xs.length ? Math.min(...xs) : null,
         max: xs.length ? Math.max(...xs) : null,
         rounds: xs.length,
+        byRound,
       };
       if (failed) row.failed = failed;
       if (figure === "peakWaits" && got.length && !xs.length) {
@@ -431,14 +441,26 @@ for (const workload of workloads) {
   }
 }
 
+/**
+ * `row` against `base`: the median of the rounds' ratios, each from the two
+ * figures one round measured seconds apart, so that the machine's drift from
+ * round to round (minutes apart) cancels out; null without a common round.
+ */
+function pairedRatio(row: Row | undefined, base: Row | undefined): number | null {
+  if (!row || !base) return null;
+  const rs = row.byRound.flatMap((x, i) => {
+    const b = base.byRound[i];
+    return x !== null && b ? [x / b] : [];
+  });
+  return rs.length ? median(rs) : null;
+}
+
+const rowOf = (workload: string, contender: string, unit: string) =>
+  rows.find((r) => r.workload === workload && r.contender === contender && r.unit === unit);
+
 function ratio(row: Row, to: string): string {
-  const base = rows.find((r) =>
-    r.workload === row.workload && r.unit === row.unit &&
-    r.contender === to
-  );
-  if (!base?.value || row.value === null) return "";
-  const r = row.value / base.value;
-  return `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
+  const r = pairedRatio(row, rowOf(row.workload, to, row.unit));
+  return r === null ? "" : `${r >= 0.1 ? r.toFixed(2) : r.toPrecision(2)}×`;
 }
 
 const table = [["workload", "contender", "median", "unit", "min–max", "× c", "× deno-net"]];
@@ -461,7 +483,8 @@ const line = (cells: string[]) =>
 console.log();
 console.log(`machine: ${info}`);
 console.log(
-  `${rounds} rounds, median (min–max)${wine ? "; under Wine: read the ratios only" : ""}`,
+  `${rounds} rounds, median (min–max); ratios: the median of the rounds' ratios` +
+    (wine ? "; under Wine: read the ratios only" : ""),
 );
 console.log();
 console.log(line(table[0]));
@@ -496,8 +519,10 @@ const targets: [Workload, string, string, string, string?][] = [
 console.log();
 console.log("targets:");
 for (const [workload, contender, against, goal, unit] of targets) {
-  const v = value(workload, contender, unit), b = value(workload, against, unit);
-  const r = v !== null && b ? v / b : null;
+  const r = pairedRatio(
+    rowOf(workload, contender, unit ?? UNITS[workload]),
+    rowOf(workload, against, unit ?? UNITS[workload]),
+  );
   const limit = Number(goal.slice(2));
   const met = r !== null && (goal.startsWith("≥") ? r >= limit : r <= limit);
   // At the limit to two places, a third says which side it is on (1.003× is not ≤ 1.0×).
@@ -525,8 +550,11 @@ for (
     ["concurrent-big", "bare-epoll", "deno-net"],
   ] as const
 ) {
-  const v = value(workload, contender), b = value(workload, against);
-  const r = v !== null && b ? `${(v / b).toFixed(2)}×` : "n/a";
+  const paired = pairedRatio(
+    rowOf(workload, contender, UNITS[workload]),
+    rowOf(workload, against, UNITS[workload]),
+  );
+  const r = paired === null ? "n/a" : `${paired.toFixed(2)}×`;
   console.log(`  ${`${contender} ${workload} vs ${against}`.padEnd(44)} ${r}`);
 }
 for (const note of notes) console.log(`note: ${note}`);
