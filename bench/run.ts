@@ -261,8 +261,6 @@ class Child {
 }
 
 interface Sample {
-  /** The round it was measured in (its contenders run back to back). */
-  round?: number;
   value: number;
   peakRss?: number;
   peakWaits?: number | null;
@@ -315,7 +313,8 @@ function tail(child: Child): string {
 
 // ---- the rounds ---------------------------------------------------------------------------
 
-const samples = new Map<string, Sample[]>();
+/** A sample and the round it was measured in (its contenders run back to back). */
+const samples = new Map<string, (Sample & { round: number })[]>();
 const failures = new Map<string, string[]>();
 const key = (w: string, c: string) => `${w}/${c}`;
 
@@ -419,7 +418,7 @@ for (const workload of workloads) {
       const byRound: (number | null)[] = Array(rounds).fill(null);
       for (const g of got) {
         const x = pick(g);
-        if (typeof x === "number") byRound[g.round!] = x;
+        if (typeof x === "number") byRound[g.round] = x;
       }
       const failed = failures.get(key(workload, contender))?.length ?? 0;
       const row: Row = {
