@@ -414,12 +414,12 @@ for (const workload of workloads) {
       }
       if (figure === "peakWaits" && contender !== native) continue;
       const got = samples.get(key(workload, contender)) ?? [];
-      const xs = got.map(pick).filter((x): x is number => typeof x === "number");
       const byRound: (number | null)[] = Array(rounds).fill(null);
       for (const g of got) {
         const x = pick(g);
         if (typeof x === "number") byRound[g.round] = x;
       }
+      const xs = byRound.filter((x): x is number => x !== null);
       const failed = failures.get(key(workload, contender))?.length ?? 0;
       const row: Row = {
         workload,
@@ -456,6 +456,10 @@ function pairedRatio(row: Row | undefined, base: Row | undefined): number | null
 
 const rowOf = (workload: string, contender: string, unit: string) =>
   rows.find((r) => r.workload === workload && r.contender === contender && r.unit === unit);
+
+/** `contender` against `against` in `workload` (the figure in `unit`), paired by round. */
+const ratioOf = (workload: Workload, contender: string, against: string, unit = UNITS[workload]) =>
+  pairedRatio(rowOf(workload, contender, unit), rowOf(workload, against, unit));
 
 function ratio(row: Row, to: string): string {
   const r = pairedRatio(row, rowOf(row.workload, to, row.unit));
@@ -498,8 +502,7 @@ for (const row of table.slice(1)) console.log(line(row));
 
 // ---- the issue's targets ------------------------------------------------------------------
 
-const value = (w: string, c: string, unit = UNITS[w as Workload]) =>
-  rows.find((r) => r.workload === w && r.contender === c && r.unit === unit)?.value ?? null;
+const value = (w: Workload, c: string, unit = UNITS[w]) => rowOf(w, c, unit)?.value ?? null;
 /** The issue's targets: [workload, contender, against, at least (or, with "≤", at most), unit]. */
 const targets: [Workload, string, string, string, string?][] = [
   ["pingpong-separate", native, "deno-net", "≥ 1.2"],
@@ -518,10 +521,7 @@ const targets: [Workload, string, string, string, string?][] = [
 console.log();
 console.log("targets:");
 for (const [workload, contender, against, goal, unit] of targets) {
-  const r = pairedRatio(
-    rowOf(workload, contender, unit ?? UNITS[workload]),
-    rowOf(workload, against, unit ?? UNITS[workload]),
-  );
+  const r = ratioOf(workload, contender, against, unit);
   const limit = Number(goal.slice(2));
   const met = r !== null && (goal.startsWith("≥") ? r >= limit : r <= limit);
   // At the limit to two places, a third says which side it is on (1.003× is not ≤ 1.0×).
@@ -549,10 +549,7 @@ for (
     ["concurrent-big", "bare-epoll", "deno-net"],
   ] as const
 ) {
-  const paired = pairedRatio(
-    rowOf(workload, contender, UNITS[workload]),
-    rowOf(workload, against, UNITS[workload]),
-  );
+  const paired = ratioOf(workload, contender, against);
   const r = paired === null ? "n/a" : `${paired.toFixed(2)}×`;
   console.log(`  ${`${contender} ${workload} vs ${against}`.padEnd(44)} ${r}`);
 }
