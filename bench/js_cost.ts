@@ -21,6 +21,8 @@
  */
 
 import { parseArgs } from "node:util";
+import { posixAbi } from "../lib/backends/posix_abi.ts";
+import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/reactor/epoll.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -44,7 +46,7 @@ const pipes = {
   next: 0,
 };
 
-const EAGAIN = 11, EPOLLIN = 0x1, EPOLLOUT = 0x4;
+const { EAGAIN } = posixAbi().errno, L = EPOLL_EVENT_LAYOUTS[Deno.build.arch];
 
 /** `symbols` with the calls the measured path makes answered by the stand-in. */
 // deno-lint-ignore no-explicit-any
@@ -53,14 +55,14 @@ function standIn(symbols: any): any {
     Deno.UnsafePointerView.getArrayBuffer(symbols.__errno_location(), 4),
   );
   const fill = (events: Uint8Array, max: number) => {
-    const view = new DataView(events.buffer, events.byteOffset); // x86-64: 12-byte entries
+    const view = new DataView(events.buffer, events.byteOffset); // struct epoll_event, as laid out here
     let n = 0;
     for (; n < max && pipes.next < pipes.edges.length; n++) {
       const fd = pipes.edges[pipes.next++];
       pipes.queued[fd] = false;
-      view.setUint32(n * 12, EPOLLIN | EPOLLOUT, true);
-      view.setUint32(n * 12 + 4, fd, true);
-      view.setUint32(n * 12 + 8, 0, true);
+      view.setUint32(n * L.size + L.events, EPOLL.EPOLLIN | EPOLL.EPOLLOUT, true);
+      view.setUint32(n * L.size + L.data, fd, true); // `data`: the descriptor, little-endian
+      view.setUint32(n * L.size + L.data + 4, 0, true);
     }
     if (pipes.next === pipes.edges.length) pipes.edges.length = pipes.next = 0;
     return n;
