@@ -121,8 +121,8 @@ Deno.test("READMEs: every command in a code block is a listed one, and every lis
   assert.deepEqual([...listed].filter((c) => !shown.has(c)), [], "listed, shown by neither README");
 });
 
-// What the commands start is checked on Linux and macOS: on Windows a killed `deno task` leaves its
-// child running (no signal to forward), and under Wine there is no bash.
+// The commands are run on Linux and macOS, where a server started through `deno task` is stopped by
+// a signal that `deno task` passes on to it; the Windows run (under Wine) has no bash either.
 const RUNS = Deno.build.os !== "windows";
 
 for (const [command, check] of Object.entries(README_COMMANDS)) {
