@@ -27,21 +27,30 @@ const readmes = README_FILES.map((file) => ({ file, text: read(file) }));
 const TASKS: Record<string, string> = JSON.parse(read("deno.json")).tasks;
 
 /** The `deno task` names a text mentions anywhere (code, prose, tables). */
-export function tasksNamed(text: string): Set<string> {
+function tasksNamed(text: string): Set<string> {
   const found = text.matchAll(/\bdeno(?:@[\d.]+)? task ([a-z][\w-]*(?::[a-z][\w-]*)?)/g);
   return new Set([...found].map((m) => m[1]));
 }
 
+/** A README's headings (text after the `#`s), outside code blocks. */
+function headings(text: string): string[] {
+  let inCode = false;
+  return text.split("\n").flatMap((line) => {
+    if (line.startsWith("```")) inCode = !inCode;
+    const heading = inCode ? null : /^#{1,6} (.*)$/.exec(line);
+    return heading ? [heading[1]] : [];
+  });
+}
+
 /** The `chapters/…` paths the headings of a README name: its chapter sections. */
-export function chapterSections(text: string): Set<string> {
-  const headings = text.split("\n").filter((line) => /^#{1,6} /.test(line));
+function chapterSections(text: string): Set<string> {
   return new Set(
-    headings.flatMap((h) => [...h.matchAll(/`(chapters\/[\w./]*)`/g)].map((m) => m[1])),
+    headings(text).flatMap((h) => [...h.matchAll(/`(chapters\/[\w./]*)`/g)].map((m) => m[1])),
   );
 }
 
 /** The commands a README's code blocks show: `sh` lines (comments stripped) and `$ ` lines. */
-export function commandsShown(text: string): string[] {
+function commandsShown(text: string): string[] {
   const commands: string[] = [];
   let lang: string | null = null;
   for (const line of text.split("\n")) {
@@ -65,8 +74,7 @@ function slug(heading: string): string {
 }
 
 function anchors(text: string): Set<string> {
-  const lines = text.split("\n").filter((line) => /^#{1,6} /.test(line));
-  return new Set(lines.map((line) => slug(line.replace(/^#+ /, ""))));
+  return new Set(headings(text).map(slug));
 }
 
 Deno.test("READMEs: the first line of each links to the other", () => {
