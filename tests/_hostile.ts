@@ -271,3 +271,53 @@ export async function connectCloseStorm(port: number, n: number, parallel = 16):
   }));
   return failed;
 }
+
+/** A UDP socket of our own on 127.0.0.1. */
+export function udpSocket(): Deno.DatagramConn {
+  return Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+}
+
+/**
+ * Sends `text` to the UDP server and waits for its echo, sending again each
+ * 250 ms (a datagram may be dropped under load) until `ms`; resolves with the
+ * echo and the address it was sent from.
+ */
+export async function udpEcho(
+  port: number,
+  text: string,
+  ms = 5_000,
+): Promise<{ echo: Uint8Array; from: string }> {
+  const udp = udpSocket();
+  const to = { hostname: "127.0.0.1", port, transport: "udp" as const };
+  const bytes = encoder.encode(text);
+  let resend: ReturnType<typeof setInterval> | undefined;
+  try {
+    await udp.send(bytes, to);
+    resend = setInterval(() => udp.send(bytes, to).catch(() => {}), 250);
+    const [echo] = await deadline(udp.receive(), ms, `the echo of ${JSON.stringify(text)}`);
+    return { echo, from: `127.0.0.1:${(udp.addr as Deno.NetAddr).port}` };
+  } finally {
+    clearInterval(resend);
+    udp.close();
+  }
+}
+
+/** A UDP client that sends 1,400-byte datagrams as fast as it can and never reads. */
+export class UdpFlooder {
+  sent = 0;
+  #udp = udpSocket();
+  #done: Promise<void>;
+
+  constructor(port: number) {
+    const datagram = new Uint8Array(1400).fill(0x61);
+    const to = { hostname: "127.0.0.1", port, transport: "udp" as const };
+    this.#done = (async () => {
+      for (;;) this.sent += await this.#udp.send(datagram, to);
+    })().catch(() => {}); // until closed
+  }
+
+  async stop(): Promise<void> {
+    this.#udp.close();
+    await this.#done;
+  }
+}
