@@ -164,7 +164,9 @@ const SCENARIOS: Scenario[] = [
     skip: tcpOnly,
     async run(server) {
       await resetsBeforeAccept(server.port, 20);
-      await served(server.port, "后来者");
+      await delay(500);
+      await server.assertAlive("after 20 resets before accept");
+      await served(server.port, "后来者"); // the resets' lines printed before its
       const arrived = server.collect().filter((l) => l.startsWith("客户端链接成功: "));
       const unnamed = arrived.filter((l) => !/^客户端链接成功: 127\.0\.0\.1:\d+$/.test(l));
       assert.deepEqual(unnamed, [], "arrivals printed without the client's address");
