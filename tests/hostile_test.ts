@@ -7,7 +7,7 @@
  */
 
 import assert from "node:assert/strict";
-import { readExactly, testBackends, UNDER_WINE, writeAll } from "./_support.ts";
+import { deadline, readExactly, testBackends, UNDER_WINE, writeAll } from "./_support.ts";
 import { rssKiB } from "./_proc.ts";
 import {
   assertNone,
@@ -41,6 +41,8 @@ interface Scenario {
   for: "tcp" | "udp" | "both";
   /** It reads the server's memory or sets its open-file limit: Linux only. */
   linux?: boolean;
+  /** Not under Wine: more than its loopback takes (and its prefix may be shared). */
+  notUnderWine?: boolean;
   /** The server's open-file limit. */
   nofile?: number;
   run: (server: Server, spec: ChapterServer) => Promise<void>;
@@ -266,6 +268,9 @@ const SCENARIOS: Scenario[] = [
   {
     title: "1,000 clients at once each get their own bytes back",
     for: "tcp",
+    // Under Wine, 1,000 connects at once: those beyond ~127 time out, and Wine stays
+    // too busy to start the next server for minutes.
+    notUnderWine: true,
     async run({ port }, spec) {
       const n = 1_000;
       const conns: Deno.TcpConn[] = [];
@@ -277,7 +282,9 @@ const SCENARIOS: Scenario[] = [
         const first = await readExactly(conn, HELLO.byteLength, 30_000);
         if (HELLO.every((b, j) => first[j] === b)) greetedOnes.push(i);
         else {
-          const rest = new Uint8Array(await new Response(conn.readable).arrayBuffer());
+          const rest = new Uint8Array(
+            await deadline(new Response(conn.readable).arrayBuffer(), 30_000, "the close"),
+          );
           told.push(new TextDecoder().decode(new Uint8Array([...first, ...rest])));
         }
       });
@@ -338,7 +345,7 @@ for (const backend of testBackends()) {
       if (scenario.for !== "both" && scenario.for !== (spec.udp ? "udp" : "tcp")) continue;
       Deno.test({
         name: `hostile ${spec.name} [${backend}]: ${scenario.title}`,
-        ignore: scenario.linux && !LINUX,
+        ignore: (scenario.linux && !LINUX) || (UNDER_WINE && scenario.notUnderWine),
         sanitizeOps: false, // a failed read may still be pending
         sanitizeResources: false,
         async fn() {
