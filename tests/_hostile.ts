@@ -189,6 +189,12 @@ export async function slowly(conn: Deno.Conn, text: string, gapMs: number): Prom
   }
 }
 
+/** `promise`, awaited later: a rejection meanwhile is not an unhandled one. */
+export function later<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => {});
+  return promise;
+}
+
 /** Closes, ignoring a connection closed already. */
 export function closeAll(conns: (Deno.Conn | undefined)[]): void {
   for (const conn of conns) {
