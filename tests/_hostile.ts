@@ -267,11 +267,21 @@ export async function resetsBeforeAccept(port: number, n: number): Promise<void>
   }
 }
 
-/** `n` connect-and-close, `parallel` at a time; resolves with how many connects failed. */
-export async function connectCloseStorm(port: number, n: number, parallel = 16): Promise<number> {
-  let left = n, failed = 0;
+/**
+ * Up to `n` connect-and-close, `parallel` at a time, starting no more after
+ * `ms`; resolves with how many ran and how many connects failed.
+ */
+export async function connectCloseStorm(
+  port: number,
+  n: number,
+  parallel: number,
+  ms: number,
+): Promise<{ ran: number; failed: number }> {
+  const until = Date.now() + ms;
+  let ran = 0, failed = 0;
   await Promise.all(Array.from({ length: parallel }, async () => {
-    while (left-- > 0) {
+    while (ran < n && Date.now() < until) {
+      ran++;
       try {
         (await connect(port, 5_000)).close();
       } catch {
@@ -279,7 +289,7 @@ export async function connectCloseStorm(port: number, n: number, parallel = 16):
       }
     }
   }));
-  return failed;
+  return { ran, failed };
 }
 
 /** A UDP socket of our own on 127.0.0.1. */

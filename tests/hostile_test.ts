@@ -175,13 +175,16 @@ const SCENARIOS: Scenario[] = [
     },
   },
   {
-    title: "2,000 connect-and-close keep round trips under 2 s; newcomers served after",
+    title:
+      "a connect-and-close storm (2,000, 10 s at most) keeps round trips under 2 s; newcomers served",
     for: "tcp",
     async run(server, spec) {
       const { port } = server;
       const established = await Promise.all([0, 1, 2].map(() => greeted(port)));
       // 64 at a time (fewer than a capped server's clients): a few connected at any moment.
-      const parallel = Math.min(64, (spec.cap?.clients ?? Infinity) - 8);
+      // Wine's loopback takes less (and its prefix may be shared): 500, 16 at a time.
+      const parallel = UNDER_WINE ? 16 : Math.min(64, (spec.cap?.clients ?? Infinity) - 8);
+      const count = UNDER_WINE ? 500 : 2_000;
       try {
         let storming = true, slowest = 0;
         const trips = later(Promise.all(established.map(async (conn, i) => {
@@ -190,10 +193,11 @@ const SCENARIOS: Scenario[] = [
           }
         })));
         const t0 = Date.now();
-        await connectCloseStorm(port, 2_000, parallel).finally(() => storming = false);
-        const took = Date.now() - t0;
+        const storm = await connectCloseStorm(port, count, parallel, 10_000)
+          .finally(() => storming = false);
+        const took = `${storm.ran} connects (${storm.failed} failed) in ${Date.now() - t0} ms`;
         await trips;
-        assert.ok(slowest < 2_000, `a round trip during the storm (${took} ms) took ${slowest} ms`);
+        assert.ok(slowest < 2_000, `a round trip during the storm (${took}) took ${slowest} ms`);
         await delay(1_000);
         assertNone(
           await failures(5, (i) => served(port, `风暴后${i}`)),
