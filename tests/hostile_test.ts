@@ -280,12 +280,12 @@ const SCENARIOS: Scenario[] = [
       const n = 1_000;
       const conns: Deno.TcpConn[] = [];
       const told: string[] = [];
-      const greetedOnes: number[] = [];
+      const greetedOnes: [number, Deno.TcpConn][] = [];
       const failed = await failures(n, async (i) => {
         const conn = await connect(port, 30_000);
         conns.push(conn);
         const first = await readExactly(conn, HELLO.byteLength, 30_000);
-        if (HELLO.every((b, j) => first[j] === b)) greetedOnes.push(i);
+        if (HELLO.every((b, j) => first[j] === b)) greetedOnes.push([i, conn]);
         else {
           const rest = new Uint8Array(
             await deadline(new Response(conn.readable).arrayBuffer(), 30_000, "the close"),
@@ -300,12 +300,11 @@ const SCENARIOS: Scenario[] = [
           assert.equal(greetedOnes.length, cap.clients, "clients greeted");
           assert.deepEqual(new Set(told), new Set([cap.refusal]), "what the others were told");
         } else assert.equal(greetedOnes.length, n, `clients greeted (told: ${told[0]})`);
-        const byIndex = new Map(conns.map((c, i) => [i, c]));
         assertNone(
-          await failures(
-            greetedOnes.length,
-            (k) => roundTrip(byIndex.get(greetedOnes[k])!, `千人之${greetedOnes[k]}`, 30_000),
-          ),
+          await failures(greetedOnes.length, (k) => {
+            const [i, conn] = greetedOnes[k];
+            return roundTrip(conn, `千人之${i}`, 30_000);
+          }),
           "greeted clients not echoed within 30 s",
         );
       } finally {
