@@ -75,7 +75,7 @@ const SCENARIOS: Scenario[] = [
           "well-behaved clients not echoed within 5 s during the flood",
         );
       } finally {
-        await flood.stop();
+        flood.stop();
         closeAll(established);
       }
     },
@@ -95,7 +95,7 @@ const SCENARIOS: Scenario[] = [
           `clients not echoed during the flood (${flood.sent} bytes flooded)`,
         );
       } finally {
-        await flood.stop();
+        flood.stop();
       }
     },
   },
@@ -230,7 +230,7 @@ const SCENARIOS: Scenario[] = [
           peak = Math.max(peak, rssKiB(pid) ?? peak);
         }
       } finally {
-        await flood.stop();
+        flood.stop();
       }
       await delay(2_000);
       const after = rssKiB(pid) ?? Infinity;
