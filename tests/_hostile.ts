@@ -77,7 +77,7 @@ export const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /**
  * A chapter server running as a real process. Its output is taken as it
  * comes (a flood prints megabytes): lines up to 400 characters are kept in
- * `lines`, longer ones only counted.
+ * `lines`, longer ones (a flood's messages) dropped.
  */
 export class Server {
   readonly program: Program;
