@@ -113,16 +113,28 @@ export class Program {
   #stdoutDone: Promise<void>;
   #stderr: Promise<string>;
 
-  /** `options.read`: may read the checkout (a program that starts Workers from its modules). */
-  constructor(file: string, args: string[], options: { ffi?: boolean; read?: boolean } = {}) {
+  /**
+   * `options.read`: may read the checkout (a program that starts Workers
+   * from its modules); `options.openFiles`: its open-file limit (`ulimit -n`,
+   * through `sh`: not on Windows).
+   */
+  constructor(
+    file: string,
+    args: string[],
+    options: { ffi?: boolean; read?: boolean; openFiles?: number } = {},
+  ) {
     const permissions = [
       "--allow-net=127.0.0.1,[::1],localhost",
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
       ...(options.read ? ["--allow-read=."] : []), // cwd: the checkout
     ];
+    const run = [Deno.execPath(), "run", "--quiet", ...permissions, file, ...args];
+    const limited = options.openFiles === undefined
+      ? run
+      : ["/bin/sh", "-c", `ulimit -n ${options.openFiles} && exec "$@"`, "sh", ...run];
     this.child = spawn(
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", ...permissions, file, ...args],
+      new Deno.Command(limited[0], {
+        args: limited.slice(1),
         cwd: ROOT,
         stdin: "piped",
         stdout: "piped",
