@@ -15,11 +15,12 @@
  *   connection and answers `WSAEWOULDBLOCK`. It clears the socket's record
  *   and records at once what has already happened.
  * - Each network event is recorded once, then not again until the call that
- *   re-enables it (even when it fails): `FD_ACCEPT` by `accept`, `FD_READ` by `recv` (recorded
- *   again at once while data is left), `FD_WRITE` once after connect or
- *   accept and then only after a send failed with `WSAEWOULDBLOCK`,
- *   `FD_CONNECT` when a connect ends (its code in `iErrorCode`), `FD_CLOSE`
- *   once, with 0 for an orderly close, 10054 for a reset, 10053 for an abort.
+ *   re-enables it, even one that fails: `FD_ACCEPT` by `accept`, `FD_READ`
+ *   by `recv` (recorded again at once while data is left), `FD_WRITE` once
+ *   after connect or accept and then only after a send failed with
+ *   `WSAEWOULDBLOCK`, `FD_CONNECT` when a connect ends (its code in
+ *   `iErrorCode`), `FD_CLOSE` once, with 0 for an orderly close, 10054 for
+ *   a reset, 10053 for an abort.
  * - A socket accepted from a selected listener inherits its selection.
  *
  * To tell data from the peer's close without consuming either, the
@@ -508,8 +509,9 @@ export class EmulatedEvents implements EventSelectBackend {
   }
 
   #recv(s: SOCKET, buf: Uint8Array, flags: number): ReturnType<SocketBackend["recv"]> {
-    const st = this.#nonBlocking(s);
-    if (!st) return this.#base.recv(s, buf, flags);
+    const st = this.#sockets.get(s);
+    // What was read ahead comes first, also once the socket is blocking again.
+    if (!st?.nonBlocking && !st?.inbox.byteLength) return this.#base.recv(s, buf, flags);
     if ((flags & ~MSG_PEEK) !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags");
     if (!st.connected) throw new WinsockError(WSAENOTCONN, "recv");
     return (async () => {
