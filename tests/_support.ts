@@ -114,27 +114,23 @@ export class Program {
   #stderr: Promise<string>;
 
   /**
-   * `options.read`: may read the checkout (a program that starts Workers
-   * from its modules); `options.openFiles`: its open-file limit (`ulimit -n`,
-   * through `sh`: not on Windows).
+   * `options.read`: may read the checkout (a program that starts Workers from its modules);
+   * `options.wrap`: a command that runs Deno (`["prlimit", "--nofile=64:64", "--"]`).
    */
   constructor(
     file: string,
     args: string[],
-    options: { ffi?: boolean; read?: boolean; openFiles?: number } = {},
+    options: { ffi?: boolean; read?: boolean; wrap?: string[] } = {},
   ) {
     const permissions = [
       "--allow-net=127.0.0.1,[::1],localhost",
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
       ...(options.read ? ["--allow-read=."] : []), // cwd: the checkout
     ];
-    const run = [Deno.execPath(), "run", "--quiet", ...permissions, file, ...args];
-    const limited = options.openFiles === undefined
-      ? run
-      : ["/bin/sh", "-c", `ulimit -n ${options.openFiles} && exec "$@"`, "sh", ...run];
+    const [command, ...wrapArgs] = [...options.wrap ?? [], Deno.execPath()];
     this.child = spawn(
-      new Deno.Command(limited[0], {
-        args: limited.slice(1),
+      new Deno.Command(command, {
+        args: [...wrapArgs, "run", "--quiet", ...permissions, file, ...args],
         cwd: ROOT,
         stdin: "piped",
         stdout: "piped",
@@ -170,6 +166,11 @@ export class Program {
       if (done && this.#lines.length === 0) throw new Error("the program ended without that line");
     }
     return this.#lines.shift() as string;
+  }
+
+  /** The lines printed and not read yet, taken (no waiting). */
+  drain(): string[] {
+    return this.#lines.splice(0);
   }
 
   /** Types text on the program's stdin. */

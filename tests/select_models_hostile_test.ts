@@ -140,7 +140,7 @@ for (const server of SERVERS) {
       fn: async () => {
         const port = freePort();
         const program = new Program(server.file, ["--port", `${port}`, "--backend", backend], {
-          openFiles: 48,
+          wrap: ["prlimit", "--nofile=48:48", "--"],
         });
         const conns: Deno.TcpConn[] = [];
         try {
