@@ -23,7 +23,8 @@
  * A non-blocking socket (`ioctlsocket(FIONBIO)`) never waits. Deno tells
  * nothing of send buffers, and a `conn.write` to a peer that never reads
  * stays pending for ever, so `send` emulates one: it copies what fits into
- * 64 KiB waiting for `conn.write`, then says `WSAEWOULDBLOCK`. `closesocket`
+ * 64 KiB waiting for `conn.write` (and waits one turn of the event loop at
+ * most for that write), then says `WSAEWOULDBLOCK`. `closesocket`
  * closes the connection once that is written (or the writing failed).
  * `FIONREAD` counts the bytes read ahead.
  *
@@ -218,6 +219,13 @@ function acceptError(e: unknown): WinsockError {
   return new WinsockError(WSAECONNRESET, "accept: the client reset before it was accepted", {
     cause: e,
   });
+}
+
+/** Until `promise` settles, or one turn of the event loop (a 0 ms timer) if that is sooner. */
+async function atMostOneTurn(promise: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((r) => timer = setTimeout(r, 0))]);
+  clearTimeout(timer);
 }
 
 /** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
@@ -482,6 +490,10 @@ export function createDenoBackend(): SocketBackend {
       (sock.outbox ??= []).push(buf.slice(0, n));
       sock.outboxBytes = (sock.outboxBytes ?? 0) + n;
       flush(sock, conn);
+      // The write, one turn of the event loop at most (the kernel takes it at once unless the
+      // peer stopped reading): with every write left running behind the caller, Deno's reads and
+      // writes on a few hundred connections stopped completing (a connect-and-close storm).
+      if (sock.flushing) await atMostOneTurn(sock.flushing);
       return n;
     }
     while (sock.flushing) await sock.flushing; // what non-blocking sends took goes first
