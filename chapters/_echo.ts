@@ -27,6 +27,25 @@ import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText, type WireEncoding } from "../lib/text.ts";
 import { failureLine } from "../lib/tutorial.ts";
 
+/**
+ * `text` as the console may show it: control characters (tab aside) as C
+ * escapes (`\r`, `\n`, `\x1b`), so that what a client sends cannot move the
+ * cursor, clear the screen or forge a line of the server's. The bytes echoed
+ * stay as they came.
+ */
+function visible(text: string): string {
+  // deno-lint-ignore no-control-regex
+  return text.replace(
+    /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g,
+    (c) =>
+      c === "\n"
+        ? "\\n"
+        : c === "\r"
+        ? "\\r"
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 /** How long accepting pauses when descriptors ran out, unless a client leaves first. */
 const BACK_OFF_MS = 1000;
 /** A shortage of descriptors is said at most this often (ms), however often accept meets it. */
@@ -222,7 +241,8 @@ export class EchoClients {
   }
 
   #said(client: Client, bytes: Uint8Array): void {
-    printLine(`客户端 ${client.name} 说:\t${bytes.byteLength}  ${client.text.decode(bytes)}`);
+    const text = visible(client.text.decode(bytes));
+    printLine(`客户端 ${client.name} 说:\t${bytes.byteLength}  ${text}`);
   }
 
   /** FD_CLOSE (`code` from its record): what is left to read, then the close, orderly or not. */
