@@ -34,9 +34,8 @@ import { failureLine } from "../lib/tutorial.ts";
  * stay as they came.
  */
 function visible(text: string): string {
-  // deno-lint-ignore no-control-regex
   return text.replace(
-    /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g,
+    CONTROLS,
     (c) =>
       c === "\n"
         ? "\\n"
@@ -45,6 +44,8 @@ function visible(text: string): string {
         : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
   );
 }
+// deno-lint-ignore no-control-regex
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
 
 /** How long accepting pauses when descriptors ran out, unless a client leaves first. */
 const BACK_OFF_MS = 1000;
