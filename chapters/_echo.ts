@@ -1,17 +1,129 @@
 /**
  * What the event select and asynchronous select servers do for their
- * clients once told which event happened, on non-blocking sockets: greet a
- * new client, echo each message back to its sender (printed with the
- * client's address), keep what a send could not take until `FD_WRITE`, and
- * drop a client that left (下线) or failed (出错了, with the code).
+ * clients once told which event happened, on non-blocking sockets: accept a
+ * new client (`Acceptor`), greet it, echo each message back to its sender
+ * (printed with the client's address), keep what a send could not take
+ * until `FD_WRITE`, and drop a client that left (下线) or failed (出错了,
+ * with the code).
  *
  * @module
  */
 
-import { type SOCKET, SOCKET_ERROR, type Winsock, WSAEWOULDBLOCK } from "../mod.ts";
+import {
+  AF_INET,
+  formatAddress,
+  INVALID_SOCKET,
+  sizeof,
+  sockaddr_in,
+  sockaddr_in6,
+  type SOCKET,
+  SOCKET_ERROR,
+  type Winsock,
+  WSAEMFILE,
+  WSAENOBUFS,
+  WSAEWOULDBLOCK,
+} from "../mod.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText, type WireEncoding } from "../lib/text.ts";
-import { failureLine, peerName } from "../lib/tutorial.ts";
+import { failureLine } from "../lib/tutorial.ts";
+
+/**
+ * `text` as the console may show it: control characters (tab aside) as C
+ * escapes (`\r`, `\n`, `\x1b`), so that what a client sends cannot move the
+ * cursor, clear the screen or forge a line of the server's. The bytes echoed
+ * stay as they came.
+ */
+function visible(text: string): string {
+  return text.replace(
+    CONTROLS,
+    (c) =>
+      c === "\n"
+        ? "\\n"
+        : c === "\r"
+        ? "\\r"
+        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+// deno-lint-ignore no-control-regex
+const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+
+/** How long accepting pauses when descriptors ran out, unless a client leaves first. */
+const BACK_OFF_MS = 1000;
+/** A shortage of descriptors is said at most this often (ms), however often accept meets it. */
+const REPORT_EVERY_MS = 60_000;
+
+/**
+ * The listener's side: one `accept` per `FD_ACCEPT`. A client's address is
+ * the one `accept` gives (`getpeername` fails once a client has reset). A
+ * failure is that client's: printed, and the server goes on. Out of
+ * descriptors or buffers (10024 `WSAEMFILE`, 10055 `WSAENOBUFS`) it is
+ * printed once (again only a minute later), and accepting pauses until a
+ * client leaves or a second has passed, while those connected are served:
+ * the newcomer waits in the backlog meanwhile, where an accept at once would
+ * fail again, and each failed accept lets `FD_ACCEPT` come again at once.
+ */
+export class Acceptor {
+  #ws: Winsock;
+  #listener: SOCKET;
+  #af: number;
+  #accepted: (s: SOCKET, name: string) => Promise<void>;
+  /** Out of descriptors: no accept until `#resume`. */
+  #paused = false;
+  /** When a shortage was last said. */
+  #reportedAt = -Infinity;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  /** Accepts on `listener` (family `af`); `accepted` selects and serves each client. */
+  constructor(
+    ws: Winsock,
+    listener: SOCKET,
+    af: number,
+    accepted: (s: SOCKET, name: string) => Promise<void>,
+  ) {
+    this.#ws = ws;
+    this.#listener = listener;
+    this.#af = af;
+    this.#accepted = accepted;
+  }
+
+  /** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be recorded again for the next client). */
+  async accept(): Promise<void> {
+    if (this.#paused) return; // the pause ends with an accept
+    const addr = this.#af === AF_INET ? new sockaddr_in() : new sockaddr_in6();
+    const socketClient = await this.#ws.accept(this.#listener, addr, { value: sizeof(addr) });
+    if (socketClient === INVALID_SOCKET) {
+      const code = this.#ws.WSAGetLastError();
+      if (code === WSAEWOULDBLOCK) return;
+      const short = code === WSAEMFILE || code === WSAENOBUFS;
+      if (short && performance.now() - this.#reportedAt < REPORT_EVERY_MS) return this.#pause();
+      printLine(failureLine("客户端链接失败", code));
+      if (short) {
+        this.#reportedAt = performance.now();
+        this.#pause();
+      }
+      return;
+    }
+    await this.#accepted(socketClient, formatAddress(addr));
+  }
+
+  /** A client is leaving: a descriptor is free again, accept the next one (after its close). */
+  freed(): void {
+    if (this.#paused) this.#resume(0);
+  }
+
+  #pause(): void {
+    this.#paused = true;
+    this.#resume(BACK_OFF_MS);
+  }
+
+  #resume(ms: number): void {
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#paused = false;
+      this.accept();
+    }, ms);
+  }
+}
 
 interface Client {
   name: string;
@@ -27,22 +139,14 @@ interface Client {
 /** The clients of a server, by socket. */
 export class EchoClients {
   #ws: Winsock;
-  /** The clients' address family (the listener's). */
-  #af: number;
   #encoding: WireEncoding;
   #greeting: Uint8Array;
   #onDrop: (s: SOCKET) => void;
   #clients = new Map<SOCKET, Client>();
 
-  /** Clients of family `af`; `onDrop` runs before a dropped client's socket is closed. */
-  constructor(
-    ws: Winsock,
-    af: number,
-    encoding: WireEncoding,
-    onDrop: (s: SOCKET) => void = () => {},
-  ) {
+  /** Clients; `onDrop` runs before a dropped client's socket is closed. */
+  constructor(ws: Winsock, encoding: WireEncoding, onDrop: (s: SOCKET) => void = () => {}) {
     this.#ws = ws;
-    this.#af = af;
     this.#encoding = encoding;
     this.#greeting = encodeText("服务器链接成功\0", encoding);
     this.#onDrop = onDrop;
@@ -53,10 +157,10 @@ export class EchoClients {
     return this.#clients.has(s);
   }
 
-  /** A client just accepted (and selected): greets it. */
-  async add(s: SOCKET): Promise<void> {
+  /** A client just accepted (and selected), `name` its address: greets it. */
+  async add(s: SOCKET, name: string): Promise<void> {
     const client: Client = {
-      name: peerName(this.#ws, s, this.#af),
+      name,
       text: new ChunkDecoder(this.#encoding),
       outbox: [this.#greeting],
       readLater: false,
@@ -64,7 +168,7 @@ export class EchoClients {
     };
     this.#clients.set(s, client);
     printLine(`客户端链接成功: ${client.name}`);
-    await this.#flush(s, client);
+    await this.#drain(s, client);
   }
 
   /** Takes a client out, closes its socket. */
@@ -102,14 +206,19 @@ export class EchoClients {
     }
   }
 
-  /** FD_WRITE: room again; what waited goes out, then a read that waited for it. */
-  async writable(s: SOCKET): Promise<void> {
-    const client = this.#clients.get(s);
-    if (!client || !await this.#flush(s, client)) return;
-    if (client.outbox.length === 0 && client.readLater) {
+  /** Sends what waits, then makes the read that waited for it (whoever's send emptied the outbox). */
+  async #drain(s: SOCKET, client: Client): Promise<void> {
+    if (!await this.#flush(s, client)) return;
+    if (client.outbox.length === 0 && client.readLater && !client.sending) {
       client.readLater = false;
       await this.readable(s);
     }
+  }
+
+  /** FD_WRITE: room again; what waited goes out, then a read that waited for it. */
+  async writable(s: SOCKET): Promise<void> {
+    const client = this.#clients.get(s);
+    if (client) await this.#drain(s, client);
   }
 
   /** FD_READ: one `recv` (which lets FD_READ be recorded again), printed and echoed. */
@@ -128,12 +237,13 @@ export class EchoClients {
     } else if (nRecv > 0) {
       this.#said(client, strBuf.subarray(0, nRecv));
       client.outbox.push(strBuf.subarray(0, nRecv)); // 回声: back to its sender
-      await this.#flush(s, client);
+      await this.#drain(s, client);
     }
   }
 
   #said(client: Client, bytes: Uint8Array): void {
-    printLine(`客户端 ${client.name} 说:\t${bytes.byteLength}  ${client.text.decode(bytes)}`);
+    const text = visible(client.text.decode(bytes));
+    printLine(`客户端 ${client.name} 说:\t${bytes.byteLength}  ${text}`);
   }
 
   /** FD_CLOSE (`code` from its record): what is left to read, then the close, orderly or not. */

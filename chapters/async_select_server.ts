@@ -27,7 +27,6 @@ import {
   FD_CLOSE,
   FD_READ,
   FD_WRITE,
-  type HWND,
   INVALID_SOCKET,
   IPPROTO_TCP,
   MSG,
@@ -35,7 +34,6 @@ import {
   type SOCKET,
   SOCKET_ERROR,
   WM_USER,
-  WSAEWOULDBLOCK,
   WSAGETSELECTERROR,
   WSAGETSELECTEVENT,
 } from "../mod.ts";
@@ -50,7 +48,7 @@ import {
   startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily } from "../lib/names.ts";
-import { EchoClients } from "./_echo.ts";
+import { Acceptor, EchoClients } from "./_echo.ts";
 
 /** The message Winsock posts for the sockets' events. */
 const WM_SOCKET = WM_USER + 1;
@@ -69,17 +67,8 @@ const socketServer = ws.socket(addressFamily(si), SOCK_STREAM, IPPROTO_TCP);
 if (socketServer === INVALID_SOCKET) fail(ws, "创建服务器socket失败", ws.WSAGetLastError());
 bindAndListen(ws, socketServer, si);
 
-const clients = new EchoClients(ws, addressFamily(si), options.encoding);
-
-/** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be posted again for the next client). */
-async function acceptClient(hWnd: HWND): Promise<void> {
-  const socketClient = await ws.accept(socketServer, null, null);
-  if (socketClient === INVALID_SOCKET) {
-    const code = ws.WSAGetLastError();
-    if (code !== WSAEWOULDBLOCK) printLine(failureLine("客户端链接失败", code));
-    return;
-  }
-  // It inherited the listener's selection (FD_ACCEPT): ask for a client's events instead.
+/** A client just accepted: a client's events instead of the listener's it inherited, the greeting. */
+async function serveClient(socketClient: SOCKET, name: string): Promise<void> {
   if (
     SOCKET_ERROR === ws.WSAAsyncSelect(socketClient, hWnd, WM_SOCKET, FD_READ | FD_WRITE | FD_CLOSE)
   ) {
@@ -87,14 +76,17 @@ async function acceptClient(hWnd: HWND): Promise<void> {
     ws.closesocket(socketClient);
     return;
   }
-  await clients.add(socketClient);
+  await clients.add(socketClient, name);
 }
 
+const acceptor = new Acceptor(ws, socketServer, addressFamily(si), serveClient);
+const clients = new EchoClients(ws, options.encoding, () => acceptor.freed());
+
 /** The window procedure: what each socket message calls for. */
-async function onSocket(hWnd: HWND, s: SOCKET, lParam: bigint): Promise<bigint> {
+async function onSocket(s: SOCKET, lParam: bigint): Promise<bigint> {
   const event = WSAGETSELECTEVENT(lParam), error = WSAGETSELECTERROR(lParam);
   if (s === socketServer) {
-    if (event === FD_ACCEPT) await acceptClient(hWnd);
+    if (event === FD_ACCEPT) await acceptor.accept();
   } else if (event === FD_WRITE) {
     await clients.writable(s);
   } else if (event === FD_READ) {
@@ -108,7 +100,7 @@ async function onSocket(hWnd: HWND, s: SOCKET, lParam: bigint): Promise<bigint> 
 
 // 窗口: messages for the sockets go to its window procedure
 const hWnd = ws.createMessageWindow((hWnd, uMsg, wParam, lParam) =>
-  uMsg === WM_SOCKET ? onSocket(hWnd, wParam, lParam) : ws.DefWindowProc(hWnd, uMsg, wParam, lParam)
+  uMsg === WM_SOCKET ? onSocket(wParam, lParam) : ws.DefWindowProc(hWnd, uMsg, wParam, lParam)
 );
 if (hWnd === 0n) fail(ws, "创建窗口失败", ws.WSAGetLastError(), socketServer);
 if (SOCKET_ERROR === ws.WSAAsyncSelect(socketServer, hWnd, WM_SOCKET, FD_ACCEPT)) {

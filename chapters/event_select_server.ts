@@ -38,7 +38,6 @@ import {
   WSA_WAIT_EVENT_0,
   WSA_WAIT_FAILED,
   type WSAEVENT,
-  WSAEWOULDBLOCK,
   WSANETWORKEVENTS,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
@@ -52,7 +51,7 @@ import {
   startWinsock,
 } from "../lib/tutorial.ts";
 import { addressFamily } from "../lib/names.ts";
-import { EchoClients } from "./_echo.ts";
+import { Acceptor, EchoClients } from "./_echo.ts";
 
 const options = tutorialOptions("chapters/event_select_server.ts", "listen on");
 const ws = openForProgram(options);
@@ -86,7 +85,11 @@ interface Group {
 }
 
 const groups: Group[] = [];
-const clients = new EchoClients(ws, addressFamily(si), options.encoding, leave);
+const acceptor = new Acceptor(ws, socketServer, addressFamily(si), serveClient);
+const clients = new EchoClients(ws, options.encoding, (s) => {
+  leave(s);
+  acceptor.freed();
+});
 
 /** Adds a socket and its event to a group with room, or to a new group with its own loop. */
 function join(s: SOCKET, event: WSAEVENT): void {
@@ -115,14 +118,8 @@ function leave(s: SOCKET): void {
   }
 }
 
-/** FD_ACCEPT: one `accept` (which lets FD_ACCEPT be recorded again for the next client). */
-async function acceptClient(): Promise<void> {
-  const socketClient = await ws.accept(socketServer, null, null);
-  if (socketClient === INVALID_SOCKET) {
-    const code = ws.WSAGetLastError();
-    if (code !== WSAEWOULDBLOCK) printLine(failureLine("客户端链接失败", code));
-    return;
-  }
+/** A client just accepted: its own event and events, a place in a group, the greeting. */
+async function serveClient(socketClient: SOCKET, name: string): Promise<void> {
   // It inherited the listener's selection: give it its own event and events.
   const event = ws.WSACreateEvent();
   if (
@@ -130,17 +127,18 @@ async function acceptClient(): Promise<void> {
     SOCKET_ERROR === ws.WSAEventSelect(socketClient, event, FD_READ | FD_WRITE | FD_CLOSE)
   ) {
     printLine(failureLine("WSAEventSelect 失败", ws.WSAGetLastError()));
+    if (event !== WSA_INVALID_EVENT) ws.WSACloseEvent(event);
     ws.closesocket(socketClient);
     return;
   }
   join(socketClient, event);
-  await clients.add(socketClient);
+  await clients.add(socketClient, name);
 }
 
 /** What the network events of one socket call for. */
 async function serveSocket(s: SOCKET, ne: WSANETWORKEVENTS): Promise<void> {
   if (s === socketServer) {
-    if (ne.lNetworkEvents & FD_ACCEPT) await acceptClient();
+    if (ne.lNetworkEvents & FD_ACCEPT) await acceptor.accept();
     return;
   }
   if (ne.lNetworkEvents & FD_WRITE) await clients.writable(s);

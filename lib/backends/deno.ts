@@ -23,7 +23,8 @@
  * A non-blocking socket (`ioctlsocket(FIONBIO)`) never waits. Deno tells
  * nothing of send buffers, and a `conn.write` to a peer that never reads
  * stays pending for ever, so `send` emulates one: it copies what fits into
- * 64 KiB waiting for `conn.write`, then says `WSAEWOULDBLOCK`. `closesocket`
+ * 64 KiB waiting for `conn.write` (and waits one turn of the event loop at
+ * most for that write), then says `WSAEWOULDBLOCK`. `closesocket`
  * closes the connection once that is written (or the writing failed).
  * `FIONREAD` counts the bytes read ahead.
  *
@@ -61,6 +62,7 @@ import {
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
+  WSAEMFILE,
   WSAEMSGSIZE,
   WSAENETUNREACH,
   WSAENOPROTOOPT,
@@ -156,6 +158,15 @@ const DENO_ERROR_CODES: Record<string, number> = {
   HostUnreachable: WSAEHOSTUNREACH,
 };
 
+/** OS error numbers Deno reports without a class of their own, to the WSA code. */
+const OS_ERROR_CODES: Record<string, number> = {
+  "104": WSAECONNRESET, // ECONNRESET (Linux)
+  "10054": WSAECONNRESET, // WSAECONNRESET (Windows)
+  "23": WSAEMFILE, // ENFILE: the system's descriptors ran out
+  "24": WSAEMFILE, // EMFILE: the process's descriptors ran out
+  "10024": WSAEMFILE, // WSAEMFILE (Windows)
+};
+
 /**
  * The options this backend keeps (set, they read back), and what each
  * starts as. `TCP_NODELAY` and `SO_KEEPALIVE` are also applied to the
@@ -192,9 +203,29 @@ export function fromDenoError(e: unknown, context: string): WinsockError {
   let code = DENO_ERROR_CODES[name];
   if (code === undefined) {
     const os = /os error (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
-    code = os === "104" || os === "10054" ? WSAECONNRESET : WSAEINVAL;
+    code = OS_ERROR_CODES[os ?? ""] ?? WSAEINVAL;
   }
   return new WinsockError(code, context, { cause: e });
+}
+
+/**
+ * An accept's error: a client that reset before it was accepted is
+ * `WSAECONNRESET`, as Windows documents for `accept` (Deno says
+ * `NotConnected`: it asks the gone connection for its peer's address).
+ */
+function acceptError(e: unknown): WinsockError {
+  const error = fromDenoError(e, "accept");
+  if (error.code !== WSAENOTCONN) return error;
+  return new WinsockError(WSAECONNRESET, "accept: the client reset before it was accepted", {
+    cause: e,
+  });
+}
+
+/** Until `promise` settles, or one turn of the event loop (a 0 ms timer) if that is sooner. */
+async function atMostOneTurn(promise: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([promise, new Promise((r) => timer = setTimeout(r, 0))]);
+  clearTimeout(timer);
 }
 
 /** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
@@ -320,7 +351,7 @@ export function createDenoBackend(): SocketBackend {
         else if (into) return n; // straight into the caller's buffer
         else sock.inbox = target.subarray(0, n);
       } catch (e) {
-        if (!sock.closed) sock.failure = fromDenoError(e, sock.listener ? "accept" : "recv");
+        if (!sock.closed) sock.failure = sock.listener ? acceptError(e) : fromDenoError(e, "recv");
       } finally {
         sock.pulling = undefined;
         notify();
@@ -459,6 +490,10 @@ export function createDenoBackend(): SocketBackend {
       (sock.outbox ??= []).push(buf.slice(0, n));
       sock.outboxBytes = (sock.outboxBytes ?? 0) + n;
       flush(sock, conn);
+      // The write, one turn of the event loop at most (the kernel takes it at once unless the
+      // peer stopped reading): with every write left running behind the caller, Deno's reads and
+      // writes on a few hundred connections stopped completing (a connect-and-close storm).
+      if (sock.flushing) await atMostOneTurn(sock.flushing);
       return n;
     }
     while (sock.flushing) await sock.flushing; // what non-blocking sends took goes first

@@ -80,16 +80,7 @@ import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../reactor/epoll.ts";
 import { nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
 import { posixDatagrams, recvCount } from "./posix_dgram.ts";
 import { posixNames } from "./posix_names.ts";
-import {
-  encodePosixFdSet,
-  encodePosixTimeval,
-  type ErrnoName,
-  errnoToWsa,
-  POLLFD_LAYOUT,
-  type PosixAbi,
-  posixAbi,
-  posixFdIsSet,
-} from "./posix_abi.ts";
+import { type ErrnoName, errnoToWsa, POLLFD_LAYOUT, type PosixAbi, posixAbi } from "./posix_abi.ts";
 import {
   decodePosixValue,
   encodePosixValue,
@@ -414,7 +405,13 @@ export function createPosixBackend(
     }
   }
 
-  /** One `select` with POSIX `fd_set`s, made on the JS thread; `ms` null blocks (blocking mode). */
+  /**
+   * One `select`, made on the JS thread with `poll` (a POSIX `fd_set` stops
+   * at descriptor 1023; `poll` has no such limit); `ms` null blocks (blocking
+   * mode). Ready as `select` calls it: readable on data, a connection, the
+   * peer's close or an error; writable on room or an error; exceptional on
+   * out-of-band data.
+   */
   function selectNow(asked: { [K in keyof SelectSets]: PosixSocket[] }, ms: number | null) {
     const failed = new Set<PosixSocket>();
     for (const sock of new Set([...asked.read, ...asked.write, ...asked.except])) {
@@ -427,25 +424,41 @@ export function createPosixBackend(
       write: active(asked.write),
       except: active(asked.except),
     };
-    const fds = (list: PosixSocket[]) => list.map((sock) => sock.fd);
-    const read = encodePosixFdSet(fds(sets.read));
-    const write = encodePosixFdSet(fds(sets.write));
-    const except = encodePosixFdSet(fds(sets.except));
-    const all = [...sets.read, ...sets.write, ...sets.except];
-    const nfds = Math.max(-1, ...all.map((sock) => sock.fd)) + 1;
-    const timeout = ms === null ? null : encodePosixTimeval(ms);
-    const n = nfds === 0 && ms === null ? 0 : c.select(nfds, read, write, except, timeout);
+    const slots = new Map<number, number>(); // descriptor → its pollfd
+    const wanted: number[] = [];
+    const ask = (list: PosixSocket[], events: number) => {
+      for (const { fd } of list) {
+        const at = slots.get(fd);
+        if (at === undefined) slots.set(fd, wanted.push(events) - 1);
+        else wanted[at] |= events;
+      }
+    };
+    ask(sets.read, abi.POLLIN);
+    ask(sets.write, abi.POLLOUT);
+    ask(sets.except, abi.POLLPRI);
+    const pollfds = new Uint8Array(POLLFD_LAYOUT.size * wanted.length);
+    const view = new DataView(pollfds.buffer);
+    for (const [fd, at] of slots) {
+      view.setInt32(at * POLLFD_LAYOUT.size + POLLFD_LAYOUT.fd, fd, true);
+      view.setInt16(at * POLLFD_LAYOUT.size + POLLFD_LAYOUT.events, wanted[at], true);
+    }
+    const n = wanted.length === 0 && ms === null
+      ? 0
+      : c.poll(pollfds, wanted.length, ms === null ? -1 : Math.min(ms, 0x7fffffff));
     if (n === -1) {
       if (errno() !== abi.errno.EINTR) check(n, "select");
       return { read: [], write: [], except: [] };
     }
-    const ready = (list: PosixSocket[], bits: Uint8Array) =>
-      list.filter((sock) => posixFdIsSet(bits, sock.fd)).map((sock) => sock.socket);
+    const ready = (list: PosixSocket[], bits: number) =>
+      list.filter((sock) => {
+        const at = slots.get(sock.fd)! * POLLFD_LAYOUT.size + POLLFD_LAYOUT.revents;
+        return (view.getInt16(at, true) & bits) !== 0;
+      }).map((sock) => sock.socket);
     return {
-      read: ready(sets.read, read),
-      write: ready(sets.write, write),
+      read: ready(sets.read, abi.POLLIN | abi.POLLHUP | abi.POLLERR),
+      write: ready(sets.write, abi.POLLOUT | abi.POLLERR),
       except: [
-        ...ready(sets.except, except),
+        ...ready(sets.except, abi.POLLPRI),
         ...asked.except.filter((sock) => failed.has(sock)).map((sock) => sock.socket),
       ],
     };

@@ -8,23 +8,26 @@
  *   signalled, or at its timeout; alertable, also when completion routines
  *   are queued (`apc`, filled by the overlapped emulation), which it runs.
  *   The overlapped emulation sets these same event objects (`hEvent`).
- * - `WSAEventSelect` makes the socket non-blocking for good: `accept`,
- *   `recv` and `send` answer `WSAEWOULDBLOCK` instead of waiting, and
- *   `connect` starts the connection and answers `WSAEWOULDBLOCK`. It clears
- *   the socket's record and records at once what has already happened.
+ * - `WSAEventSelect` makes the socket non-blocking (the base socket too,
+ *   `FIONBIO`), and `ioctlsocket(FIONBIO, 0)` fails with `WSAEINVAL` while
+ *   it is selected: `accept`, `recv` and `send` answer `WSAEWOULDBLOCK`
+ *   instead of waiting (`send` takes what fits), and `connect` starts the
+ *   connection and answers `WSAEWOULDBLOCK`. It clears the socket's record
+ *   and records at once what has already happened.
  * - Each network event is recorded once, then not again until the call that
- *   re-enables it: `FD_ACCEPT` by `accept`, `FD_READ` by `recv` (recorded
- *   again at once while data is left), `FD_WRITE` once after connect or
- *   accept and then only after a send failed with `WSAEWOULDBLOCK`,
- *   `FD_CONNECT` when a connect ends (its code in `iErrorCode`), `FD_CLOSE`
- *   once, with 0 for an orderly close, 10054 for a reset, 10053 for an abort.
+ *   re-enables it, even one that fails: `FD_ACCEPT` by `accept`, `FD_READ`
+ *   by `recv` (recorded again at once while data is left), `FD_WRITE` once
+ *   after connect or accept and then only after a send failed with
+ *   `WSAEWOULDBLOCK`, `FD_CONNECT` when a connect ends (its code in
+ *   `iErrorCode`), `FD_CLOSE` once, with 0 for an orderly close, 10054 for
+ *   a reset, 10053 for an abort.
  * - A socket accepted from a selected listener inherits its selection.
  *
  * To tell data from the peer's close without consuming either, the
  * emulation reads ahead (one chunk per socket, only when nothing read ahead
  * is left) and `recv` serves what it read. Where Windows records `FD_CLOSE`
  * as soon as the close arrives, here it comes once the data before it has
- * been read; a send that fits only in part waits for the rest.
+ * been read.
  *
  * The records go to a sink: an event object (`WSAEventSelect`) or, for the
  * asynchronous select model, a message queue (`post`).
@@ -33,6 +36,7 @@
  */
 
 import {
+  type Awaitable,
   type EventSelectBackend,
   recovering,
   type SelectSets,
@@ -50,8 +54,12 @@ import {
   FD_READ_BIT,
   FD_WRITE,
   FD_WRITE_BIT,
+  FIONBIO,
+  FIONREAD,
   MSG_PEEK,
+  SO_ERROR,
   type SOCKET,
+  SOL_SOCKET,
   WSA_WAIT_EVENT_0,
   WSA_WAIT_IO_COMPLETION,
   WSA_WAIT_TIMEOUT,
@@ -62,6 +70,7 @@ import {
   WinsockError,
   WSA_INVALID_HANDLE,
   WSAEALREADY,
+  WSAECONNREFUSED,
   WSAEINVAL,
   WSAEISCONN,
   WSAENOTCONN,
@@ -155,6 +164,7 @@ export class EmulatedEvents implements EventSelectBackend {
       connect: (s, name) => this.#connect(s, name),
       recv: (s, buf, flags, recover) => recovering(this.#recv(s, buf, flags), recover),
       send: (s, buf, flags, recover) => recovering(this.#send(s, buf, flags), recover),
+      ioctlsocket: (s, cmd, arg) => this.#ioctlsocket(s, cmd, arg),
       closesocket: (s) => {
         this.#sockets.delete(s);
         base.closesocket(s);
@@ -297,6 +307,7 @@ export class EmulatedEvents implements EventSelectBackend {
       throw new WinsockError(WSAEINVAL, `lNetworkEvents 0x${lNetworkEvents.toString(16)}`);
     }
     const st = this.#state(s);
+    if (!st.nonBlocking) this.#base.ioctlsocket(s, FIONBIO, 1);
     st.nonBlocking = true;
     st.sel = sink && lNetworkEvents !== 0
       ? {
@@ -398,27 +409,38 @@ export class EmulatedEvents implements EventSelectBackend {
     this.#record(st, FD_WRITE_BIT);
   }
 
-  /** One read ahead (shared by whoever asks meanwhile): data, the close, or the failure. */
-  #fill(st: SocketState): Promise<void> {
-    return st.filling ??= (async () => {
-      try {
-        const chunk = st.chunk ??= new Uint8Array(CHUNK);
-        const n = await this.#base.recv(st.s, chunk, 0);
-        if (n === 0) st.eof = true;
-        else st.inbox = chunk.subarray(0, n);
-      } catch (e) {
-        if (!isWinsockError(e)) throw e;
-        st.failure = e;
-      } finally {
-        st.filling = undefined;
-      }
-    })();
+  /**
+   * One read ahead, without waiting (the base socket is non-blocking): data,
+   * the close, or the failure. A Promise (shared by whoever asks meanwhile)
+   * only where the base answers with one.
+   */
+  #fill(st: SocketState): void | Promise<void> {
+    if (st.filling) return st.filling;
+    const chunk = st.chunk ??= new Uint8Array(CHUNK);
+    let n: Awaitable<number>;
+    try {
+      n = this.#base.recv(st.s, chunk, 0);
+    } catch (e) {
+      return this.#fillFailed(st, e);
+    }
+    if (!(n instanceof Promise)) return this.#filled(st, chunk, n);
+    return st.filling = n.then((got) => {
+      st.filling = undefined;
+      this.#filled(st, chunk, got);
+    }, (e) => {
+      st.filling = undefined;
+      this.#fillFailed(st, e);
+    });
   }
 
-  /** Whether `s` is ready now (`select` with a zero timeout). */
-  async #ready(sets: SelectSets): Promise<boolean> {
-    const ready = await this.#base.select(sets, 0);
-    return ready.read.length + ready.write.length > 0;
+  #filled(st: SocketState, chunk: Uint8Array, n: number): void {
+    if (n === 0) st.eof = true;
+    else st.inbox = chunk.subarray(0, n);
+  }
+
+  #fillFailed(st: SocketState, e: unknown): void {
+    if (!isWinsockError(e)) throw e;
+    if (e.code !== WSAEWOULDBLOCK) st.failure = e; // would block: nothing came after all
   }
 
   #nonBlocking(s: SOCKET): SocketState | undefined {
@@ -430,25 +452,24 @@ export class EmulatedEvents implements EventSelectBackend {
     if (st.sel) st.sel.enabled |= event;
   }
 
-  // The socket calls, for selected (non-blocking) sockets.
+  // The socket calls, for selected (non-blocking) sockets: the base socket is non-blocking too.
 
   #accept(s: SOCKET): ReturnType<SocketBackend["accept"]> {
     const st = this.#nonBlocking(s);
     if (!st) return this.#base.accept(s);
     return (async () => {
-      const ready = await this.#ready(READ_SETS(s));
-      this.#enable(st, FD_ACCEPT);
-      if (!ready) {
+      try {
+        const accepted = await this.#base.accept(s);
+        const child = this.#state(accepted.socket);
+        child.connected = true;
+        // It inherits the listener's selection (and is non-blocking: it has a state).
+        if (st.sel) this.select(accepted.socket, st.sel.sink, st.sel.mask);
+        return accepted;
+      } finally {
+        // Any accept re-enables FD_ACCEPT, one that failed too (Windows documents it so).
+        this.#enable(st, FD_ACCEPT);
         this.#evaluate(st);
-        throw new WinsockError(WSAEWOULDBLOCK, "accept");
       }
-      const accepted = await this.#base.accept(s);
-      this.#evaluate(st);
-      const child = this.#state(accepted.socket);
-      child.connected = true;
-      // It inherits the listener's selection (and is non-blocking: it has a state).
-      if (st.sel) this.select(accepted.socket, st.sel.sink, st.sel.mask);
-      return accepted;
     })();
   }
 
@@ -462,26 +483,39 @@ export class EmulatedEvents implements EventSelectBackend {
       let code = 0;
       try {
         await this.#base.connect(s, name);
-        st.connected = true;
       } catch (e) {
         code = isWinsockError(e) ? e.code : WSAEINVAL;
       }
+      if (code === WSAEWOULDBLOCK) code = await this.#connected(s); // under way: select ends it
       st.connecting = false;
+      if (code === 0) st.connected = true;
       this.#record(st, FD_CONNECT_BIT, code);
       this.#evaluate(st);
     })();
     throw new WinsockError(WSAEWOULDBLOCK, "connect");
   }
 
+  /** A non-blocking connect's end: 0 once connected (writable), else its `SO_ERROR`. */
+  async #connected(s: SOCKET): Promise<number> {
+    try {
+      const ready = await this.#base.select({ read: [], write: [s], except: [s] }, null);
+      if (ready.except.length === 0) return 0;
+      const error = new Int32Array(1);
+      this.#base.getsockopt(s, SOL_SOCKET, SO_ERROR, new Uint8Array(error.buffer));
+      return error[0] || WSAECONNREFUSED;
+    } catch (e) {
+      return isWinsockError(e) ? e.code : WSAEINVAL; // closed meanwhile
+    }
+  }
+
   #recv(s: SOCKET, buf: Uint8Array, flags: number): ReturnType<SocketBackend["recv"]> {
-    const st = this.#nonBlocking(s);
-    if (!st) return this.#base.recv(s, buf, flags);
+    const st = this.#sockets.get(s);
+    // What was read ahead comes first, also once the socket is blocking again.
+    if (!st?.nonBlocking && !st?.inbox.byteLength) return this.#base.recv(s, buf, flags);
     if ((flags & ~MSG_PEEK) !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags");
     if (!st.connected) throw new WinsockError(WSAENOTCONN, "recv");
     return (async () => {
-      if (st.inbox.byteLength === 0 && !st.eof && !st.failure) {
-        if (await this.#ready(READ_SETS(s))) await this.#fill(st);
-      }
+      if (st.inbox.byteLength === 0 && !st.eof && !st.failure) await this.#fill(st);
       this.#enable(st, FD_READ);
       const n = Math.min(buf.byteLength, st.inbox.byteLength);
       if (n > 0) {
@@ -496,16 +530,42 @@ export class EmulatedEvents implements EventSelectBackend {
     })();
   }
 
+  /** What fits now (the base socket is non-blocking); `WSAEWOULDBLOCK` re-enables FD_WRITE. */
   #send(s: SOCKET, buf: Uint8Array, flags: number): ReturnType<SocketBackend["send"]> {
     const st = this.#nonBlocking(s);
     if (!st || !st.connected) return this.#base.send(s, buf, flags);
-    return (async () => {
-      if (!(await this.#ready(WRITE_SETS(s)))) {
-        this.#enable(st, FD_WRITE);
-        this.#evaluate(st);
-        throw new WinsockError(WSAEWOULDBLOCK, "send");
+    try {
+      const n = this.#base.send(s, buf, flags);
+      return n instanceof Promise ? n.catch((e) => this.#sendFailed(st, e)) : n;
+    } catch (e) {
+      return this.#sendFailed(st, e);
+    }
+  }
+
+  #sendFailed(st: SocketState, e: unknown): never {
+    if (isWinsockError(e, WSAEWOULDBLOCK)) {
+      this.#enable(st, FD_WRITE);
+      this.#evaluate(st);
+    }
+    throw e;
+  }
+
+  /**
+   * `ioctlsocket`: `FIONBIO` 0 on a selected socket fails with `WSAEINVAL`,
+   * as on Windows; `FIONREAD` counts what was read ahead too.
+   */
+  #ioctlsocket(s: SOCKET, cmd: number, arg: number): number {
+    const st = this.#sockets.get(s);
+    if (!st?.nonBlocking) return this.#base.ioctlsocket(s, cmd, arg);
+    if (cmd === FIONBIO && arg === 0) {
+      if (st.sel) {
+        throw new WinsockError(WSAEINVAL, "ioctlsocket(FIONBIO, 0): the socket is selected");
       }
-      return await this.#base.send(s, buf, flags);
-    })();
+      this.#base.ioctlsocket(s, cmd, arg);
+      st.nonBlocking = false;
+      return 0;
+    }
+    const value = this.#base.ioctlsocket(s, cmd, arg);
+    return cmd === FIONREAD ? value + st.inbox.byteLength : value;
   }
 }
