@@ -113,16 +113,24 @@ export class Program {
   #stdoutDone: Promise<void>;
   #stderr: Promise<string>;
 
-  /** `options.read`: may read the checkout (a program that starts Workers from its modules). */
-  constructor(file: string, args: string[], options: { ffi?: boolean; read?: boolean } = {}) {
+  /**
+   * `options.read`: may read the checkout (a program that starts Workers from its modules);
+   * `options.wrap`: a command that runs Deno (`["prlimit", "--nofile=64:64", "--"]`).
+   */
+  constructor(
+    file: string,
+    args: string[],
+    options: { ffi?: boolean; read?: boolean; wrap?: string[] } = {},
+  ) {
     const permissions = [
       "--allow-net=127.0.0.1,[::1],localhost",
       ...(options.ffi === false ? [] : ["--allow-ffi"]),
       ...(options.read ? ["--allow-read=."] : []), // cwd: the checkout
     ];
+    const [command, ...wrapArgs] = [...options.wrap ?? [], Deno.execPath()];
     this.child = spawn(
-      new Deno.Command(Deno.execPath(), {
-        args: ["run", "--quiet", ...permissions, file, ...args],
+      new Deno.Command(command, {
+        args: [...wrapArgs, "run", "--quiet", ...permissions, file, ...args],
         cwd: ROOT,
         stdin: "piped",
         stdout: "piped",
@@ -158,6 +166,11 @@ export class Program {
       if (done && this.#lines.length === 0) throw new Error("the program ended without that line");
     }
     return this.#lines.shift() as string;
+  }
+
+  /** The lines printed and not read yet, taken (no waiting). */
+  drain(): string[] {
+    return this.#lines.splice(0);
   }
 
   /** Types text on the program's stdin. */
