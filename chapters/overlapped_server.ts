@@ -199,27 +199,26 @@ function drop(c: Client, why: string): void {
   if (!c.op.inFlight) leave(c.group, c.op);
 }
 
-/** Whether posting `c`'s operation failed at once (`c` dropped); done at once or later, its event is set. */
-function refused(c: Client, rc: number): boolean {
+/** Drops `c` if posting its operation failed at once (done at once or later, its event is set). */
+function check(c: Client, rc: number): void {
   const err = rc === SOCKET_ERROR ? ws.WSAGetLastError() : 0;
-  if (err === 0 || err === WSA_IO_PENDING) return false;
+  if (err === 0 || err === WSA_IO_PENDING) return;
   c.op.inFlight = false;
   drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
-  return true;
 }
 
 /** 投递 WSARecv into the client's buffer. */
 function postRecv(c: Client): void {
   c.sending = false;
   c.op.inFlight = true;
-  refused(c, ws.WSARecv(c.s, [new WSABUF(c.buf)], 1, null, { value: 0 }, c.op.ov, null));
+  check(c, ws.WSARecv(c.s, [new WSABUF(c.buf)], 1, null, { value: 0 }, c.op.ov, null));
 }
 
 /** 投递 WSASend of `bytes` (the greeting, or an echo in the client's buffer). */
 function postSend(c: Client, bytes: Uint8Array): void {
   c.sending = true;
   c.op.inFlight = true;
-  refused(c, ws.WSASend(c.s, [new WSABUF(bytes)], 1, null, 0, c.op.ov, null));
+  check(c, ws.WSASend(c.s, [new WSABUF(bytes)], 1, null, 0, c.op.ov, null));
 }
 
 /** `c`'s operation is done: after a send, the next receive; after a receive, its echo. */
@@ -263,11 +262,11 @@ function acceptAgain(code: number): void {
   else setTimeout(postAccept, ms);
 }
 
-/** Out of descriptors (or buffers) when posting an accept: retried later; anything else ends the server. */
+/** Posting an accept failed: out of descriptors (or buffers), retried later; else the end. */
 function postFailed(message: string, code: number, ...sockets: SOCKET[]): void {
   if (!systemShort(code)) fail(ws, message, code, ...sockets, socketServer);
   for (const s of sockets) ws.closesocket(s);
-  setTimeout(postAccept, acceptFailures.failed(code));
+  acceptAgain(code);
 }
 
 function postAccept(): void {
