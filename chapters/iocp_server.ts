@@ -105,8 +105,8 @@ function start(i: number, kind: number, bytes = 0): void {
   const rc = kind === RECV
     ? ws.WSARecv(s, [new WSABUF(slots.data(i))], 1, null, { value: 0 }, slots.ov[i], null)
     : ws.WSASend(s, [new WSABUF(slots.data(i).subarray(0, bytes))], 1, null, 0, slots.ov[i], null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
+  const err = rc === SOCKET_ERROR ? ws.WSAGetLastError() : 0; // read only after a failure
+  if (err !== 0 && err !== WSA_IO_PENDING) {
     printLine(`客户端 ${slots.name(i)} ${failureLine("出错了", err)}`);
     close(i);
   }
