@@ -61,7 +61,6 @@ import {
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
-  WSAEMFILE,
   WSAEMSGSIZE,
   WSAENETUNREACH,
   WSAENOPROTOOPT,
@@ -193,11 +192,7 @@ export function fromDenoError(e: unknown, context: string): WinsockError {
   let code = DENO_ERROR_CODES[name];
   if (code === undefined) {
     const os = /os error (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
-    code = os === "104" || os === "10054"
-      ? WSAECONNRESET
-      : os === "24" || os === "23" || os === "10024" // EMFILE, ENFILE; Windows' own
-      ? WSAEMFILE
-      : WSAEINVAL;
+    code = os === "104" || os === "10054" ? WSAECONNRESET : WSAEINVAL;
   }
   return new WinsockError(code, context, { cause: e });
 }
