@@ -61,6 +61,7 @@ import {
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
+  WSAEMFILE,
   WSAEMSGSIZE,
   WSAENETUNREACH,
   WSAENOPROTOOPT,
@@ -156,6 +157,15 @@ const DENO_ERROR_CODES: Record<string, number> = {
   HostUnreachable: WSAEHOSTUNREACH,
 };
 
+/** OS error numbers Deno reports without a class of their own, to the WSA code. */
+const OS_ERROR_CODES: Record<string, number> = {
+  "104": WSAECONNRESET, // ECONNRESET (Linux)
+  "10054": WSAECONNRESET, // WSAECONNRESET (Windows)
+  "23": WSAEMFILE, // ENFILE: the system's descriptors ran out
+  "24": WSAEMFILE, // EMFILE: the process's descriptors ran out
+  "10024": WSAEMFILE, // WSAEMFILE (Windows)
+};
+
 /**
  * The options this backend keeps (set, they read back), and what each
  * starts as. `TCP_NODELAY` and `SO_KEEPALIVE` are also applied to the
@@ -192,9 +202,22 @@ export function fromDenoError(e: unknown, context: string): WinsockError {
   let code = DENO_ERROR_CODES[name];
   if (code === undefined) {
     const os = /os error (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
-    code = os === "104" || os === "10054" ? WSAECONNRESET : WSAEINVAL;
+    code = OS_ERROR_CODES[os ?? ""] ?? WSAEINVAL;
   }
   return new WinsockError(code, context, { cause: e });
+}
+
+/**
+ * An accept's error: a client that reset before it was accepted is
+ * `WSAECONNRESET`, as Windows documents for `accept` (Deno says
+ * `NotConnected`: it asks the gone connection for its peer's address).
+ */
+function acceptError(e: unknown): WinsockError {
+  const error = fromDenoError(e, "accept");
+  if (error.code !== WSAENOTCONN) return error;
+  return new WinsockError(WSAECONNRESET, "accept: the client reset before it was accepted", {
+    cause: e,
+  });
 }
 
 /** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
@@ -320,7 +343,7 @@ export function createDenoBackend(): SocketBackend {
         else if (into) return n; // straight into the caller's buffer
         else sock.inbox = target.subarray(0, n);
       } catch (e) {
-        if (!sock.closed) sock.failure = fromDenoError(e, sock.listener ? "accept" : "recv");
+        if (!sock.closed) sock.failure = sock.listener ? acceptError(e) : fromDenoError(e, "recv");
       } finally {
         sock.pulling = undefined;
         notify();
