@@ -110,27 +110,8 @@ export function openWinsock(options: OpenOptions = {}): Winsock<boolean> {
   return traceWinsock(ws, typeof trace === "function" ? trace : stderrSink());
 }
 
-let signalsReady = Deno.build.os === "windows";
-
-/**
- * Deno installs its own signal handlers about 0.7 s after it starts, on a
- * socket pair whose failure it does not survive: a process out of
- * descriptors by then panics (`ext/signals/lib.rs … Too many open files`),
- * as a server flooded with clients at once is. A listener added and removed
- * here makes that pair while descriptors are free (on SIGWINCH, which is
- * ignored by default either way). Not on Windows, where none is made.
- */
-function readySignals(): void {
-  if (signalsReady) return;
-  signalsReady = true;
-  const none = () => {};
-  Deno.addSignalListener("SIGWINCH", none);
-  Deno.removeSignalListener("SIGWINCH", none);
-}
-
 function openUntraced(options: OpenOptions): Winsock<boolean> {
   const name = resolveBackend(options.backend);
-  if (name !== "winsock") readySignals();
   const blocking = options.blocking ?? false;
   const spin = new SpinPolicy(options.spin).setting; // a bad value fails here, for every backend
   switch (name) {
