@@ -104,11 +104,29 @@ export function openWinsock(options: OpenOptions & { blocking: true }): Winsock<
 /** Blocking or not as `options.blocking` says at run time: a value or a Promise. */
 export function openWinsock(options?: OpenOptions): Winsock<boolean>;
 export function openWinsock(options: OpenOptions = {}): Winsock<boolean> {
+  startDenoSignals();
   const ws = openUntraced(options);
   const { trace } = options;
   if (!trace) return ws;
   return traceWinsock(ws, typeof trace === "function" ? trace : stderrSink());
 }
+
+/**
+ * Deno sets up its own signal handling (a socket pair, handlers for SIGINT,
+ * SIGTERM and SIGHUP) lazily, about half a second after it starts, and
+ * panics if no descriptor is free then (`ext/signals/lib.rs`: "Too many open
+ * files"), as in a server whose clients took every descriptor. Setting it up
+ * now, while descriptors are free, leaves nothing to fail later; Ctrl+C
+ * still ends the program. Windows has no socket pair to make.
+ */
+function startDenoSignals(): void {
+  if (Deno.build.os === "windows" || signalsStarted) return;
+  signalsStarted = true;
+  const none = () => {};
+  Deno.addSignalListener("SIGINT", none);
+  Deno.removeSignalListener("SIGINT", none);
+}
+let signalsStarted = false;
 
 function openUntraced(options: OpenOptions): Winsock<boolean> {
   const name = resolveBackend(options.backend);
