@@ -216,7 +216,6 @@ function accepted(): number {
     ws.closesocket(socketClient);
     return acceptFailures.failed(err);
   }
-  acceptFailures.succeeded();
   // The accepted socket takes the listener's properties (getpeername, shutdown) as accept's would.
   ws.setsockopt(socketClient, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerBytes, 8);
   const remote = { value: null as SOCKADDR | null };

@@ -169,7 +169,6 @@ while (true) {
     if (ms > 0) await new Promise((r) => setTimeout(r, ms));
     continue;
   }
-  acceptFailures.succeeded();
   const name = formatAddress(from); // accept's: known even of a client that already left
   const i = free.pop();
   if (i === undefined) {

@@ -308,7 +308,6 @@ function accepted(): void {
     ws.closesocket(socketClient);
     return acceptAgain(code);
   }
-  acceptFailures.succeeded();
   // The accepted socket takes the listener's properties (getpeername, shutdown) as accept's would.
   ws.setsockopt(socketClient, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerBytes, 8);
   const local = { value: null as SOCKADDR | null }, remote = { value: null as SOCKADDR | null };

@@ -123,6 +123,8 @@ export function peerName(ws: Winsock, s: SOCKET, af: number = AF_INET): string {
 
 /** How long a chapter server waits before it accepts again once the system ran short. */
 export const ACCEPT_RETRY_MS = 200;
+/** How often a chapter server says at most that the system ran short. */
+const SHORTAGE_REPORT_MS = 60_000;
 
 /** Whether `code` says the system ran short (`WSAEMFILE`, `WSAENOBUFS`), not one client's trouble. */
 export function systemShort(code: number): boolean {
@@ -134,13 +136,12 @@ export function systemShort(code: number): boolean {
  * client's trouble (it reset before it was taken): printed, and the server
  * accepts again at once. `WSAEMFILE` (out of descriptors) and `WSAENOBUFS`
  * are the system's: the connection waits in the backlog, so accepting again
- * at once would fail again at once. Those are printed once until an accept
- * succeeds again, and the server accepts again after `ACCEPT_RETRY_MS`,
- * serving its connected clients meanwhile; they take the descriptors back
- * as they leave.
+ * at once would fail again at once. Those are printed once a minute at
+ * most, and the server accepts again after `ACCEPT_RETRY_MS`, serving its
+ * connected clients meanwhile; they give the descriptors back as they leave.
  */
 export class AcceptFailures {
-  #short = false;
+  #reportedAt = -Infinity;
 
   /** Reports the failure `code`; the milliseconds to wait before accepting again (0: at once). */
   failed(code: number): number {
@@ -148,13 +149,10 @@ export class AcceptFailures {
       printLine(failureLine("客户端链接失败", code));
       return 0;
     }
-    if (!this.#short) printLine(`${failureLine("客户端链接失败", code)} (稍后重试)`);
-    this.#short = true;
+    if (performance.now() - this.#reportedAt >= SHORTAGE_REPORT_MS) {
+      printLine(`${failureLine("客户端链接失败", code)} (稍后重试)`);
+      this.#reportedAt = performance.now();
+    }
     return ACCEPT_RETRY_MS;
-  }
-
-  /** An accept succeeded: the next shortage is reported again. */
-  succeeded(): void {
-    this.#short = false;
   }
 }
