@@ -32,12 +32,17 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import {
+  AF_INET6,
   INFINITE,
   INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
   IPPROTO_TCP,
+  sizeof,
   SOCK_STREAM,
+  sockaddr_in,
+  sockaddr_in6,
   SOCKET_ERROR,
   WSA_IO_PENDING,
   WSABUF,
@@ -48,15 +53,15 @@ import { printLine } from "../lib/console.ts";
 import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
 import { encodeText } from "../lib/text.ts";
 import {
+  AcceptFailures,
   bindAndListen,
   fail,
   failureLine,
   openForProgram,
-  peerName,
   serverAddress,
   startWinsock,
 } from "../lib/tutorial.ts";
-import { addressFamily } from "../lib/names.ts";
+import { addressFamily, formatAddress } from "../lib/names.ts";
 import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
 import type { WorkerInit } from "./iocp_worker.ts";
 
@@ -100,8 +105,8 @@ function start(i: number, kind: number, bytes = 0): void {
   const rc = kind === RECV
     ? ws.WSARecv(s, [new WSABUF(slots.data(i))], 1, null, { value: 0 }, slots.ov[i], null)
     : ws.WSASend(s, [new WSABUF(slots.data(i).subarray(0, bytes))], 1, null, 0, slots.ov[i], null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
+  const err = rc === SOCKET_ERROR ? ws.WSAGetLastError() : 0; // read only after a failure
+  if (err !== 0 && err !== WSA_IO_PENDING) {
     printLine(`客户端 ${slots.name(i)} ${failureLine("出错了", err)}`);
     close(i);
   }
@@ -152,13 +157,19 @@ if (queue) {
 }
 
 // 主线程: accept, 绑定到完成端口 (key: the client's slot), 发送问候 (its completion: a Worker's)
+const acceptFailures = new AcceptFailures();
 while (true) {
-  const socketClient = await ws.accept(socketServer, null, null);
+  // A turn of the event loop before each accept: the completions, and the Workers' requests that
+  // free the slots of clients gone, are served between two accepts however fast clients come.
+  await new Promise((r) => setImmediate(r));
+  const from = addressFamily(si) === AF_INET6 ? new sockaddr_in6() : new sockaddr_in();
+  const socketClient = await ws.accept(socketServer, from, { value: sizeof(from) });
   if (socketClient === INVALID_SOCKET) {
-    printLine(failureLine("客户端链接失败", ws.WSAGetLastError()));
+    const ms = acceptFailures.failed(ws.WSAGetLastError()); // out of descriptors: wait a little
+    if (ms > 0) await new Promise((r) => setTimeout(r, ms));
     continue;
   }
-  const name = peerName(ws, socketClient, addressFamily(si));
+  const name = formatAddress(from); // accept's: known even of a client that already left
   const i = free.pop();
   if (i === undefined) {
     printLine(`客户端 ${name}: 客户端太多了 (${MAX_CLIENTS})`);

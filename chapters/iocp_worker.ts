@@ -106,8 +106,8 @@ async function nativeLoop(port: bigint): Promise<void> {
       const echo = slots.data(i).subarray(0, next.send);
       rc = ws.WSASend(s, [new WSABUF(echo)], 1, null, 0, slots.ov[i], null);
     }
-    const err = ws.WSAGetLastError();
-    if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
+    const err = rc === SOCKET_ERROR ? ws.WSAGetLastError() : 0; // read only after a failure
+    if (err !== 0 && err !== WSA_IO_PENDING) {
       printLine(`客户端 ${slots.name(i)} ${failureLine("出错了", err)}`);
       close(i);
     }

@@ -2,10 +2,12 @@
  * The tutorial's overlapped-I/O chapter, with event notification: clients
  * are taken with `AcceptEx` (an overlapped accept into a socket made
  * beforehand; the addresses from `GetAcceptExSockaddrs`); each client has
- * one overlapped `WSARecv` always posted and at most one overlapped
- * `WSASend` (echoes queued, so the bytes keep their order), and each of
- * these operations has its own `WSACreateEvent` event in its
- * `WSAOVERLAPPED`'s `hEvent`. The server waits on the events with
+ * one overlapped operation at a time, with its own `WSACreateEvent` event
+ * in its `WSAOVERLAPPED`'s `hEvent`: the greeting's `WSASend`, then a
+ * `WSARecv`, the `WSASend` of its echo (from the same buffer), the next
+ * `WSARecv`… The next receive is posted only once the echo is sent, so a
+ * client that sends without reading holds one 1,500-byte buffer and one
+ * pending send, never a queue that grows. The server waits on the events with
  * `WSAWaitForMultipleEvents`, in groups of `WSA_MAXIMUM_WAIT_EVENTS` (64):
  * each group's first event is its own, set when the group's members change;
  * every group has one wait in flight (on winsock on a thread of its own, as
@@ -18,13 +20,16 @@
  *
  * Each client gets the tutorial's greeting; each message is printed with
  * the client's address and echoed back to it; a client that leaves or
- * resets is dropped (its operations still in flight end with 995, their
- * events set: only then do they leave their group). Serves until stopped;
- * exit 1 on an error, 2 on a bad flag.
+ * resets is dropped (its operation still in flight ends with 995, its
+ * event set: only then does it leave its group). Out of descriptors
+ * (`WSAEMFILE`), the server says so once and posts its next `AcceptEx` a
+ * little later, serving its clients meanwhile. Serves until stopped; exit
+ * 1 on an error, 2 on a bad flag.
  *
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import {
   INVALID_SOCKET,
   IPPROTO_TCP,
@@ -50,12 +55,14 @@ import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText } from "../lib/text.ts";
 import {
+  AcceptFailures,
   bindAndListen,
   fail,
   failureLine,
   openForProgram,
   serverAddress,
   startWinsock,
+  systemShort,
 } from "../lib/tutorial.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 
@@ -93,17 +100,16 @@ interface Group {
   ops: Operation[];
 }
 
-/** One client: its socket, its receive, its sends in order. */
+/** One client: its socket, its buffer, its one operation at a time. */
 interface Client {
   s: SOCKET;
   name: string;
   text: ChunkDecoder;
-  recvBuf: Uint8Array;
-  recv: Operation;
-  send: Operation;
+  buf: Uint8Array;
+  op: Operation;
+  /** Whether `op` is a send (the greeting, an echo), else a receive. */
+  sending: boolean;
   group: Group;
-  /** Echoes not yet sent (one WSASend at a time keeps them in order). */
-  queued: Uint8Array[];
   closed: boolean;
 }
 
@@ -169,6 +175,10 @@ async function watch(g: Group): Promise<void> {
         ops[i - 1].done();
       }
     }
+    // A turn of the event loop between two waits (C has a thread per group, preempted): on
+    // posix and deno a wait whose event is set already answers at once, and a stream of
+    // arrivals would otherwise keep the reactor from delivering the other clients' completions.
+    await new Promise((r) => setImmediate(r));
   }
 }
 
@@ -180,76 +190,61 @@ function finished(c: Client, op: Operation): number | null {
   return null;
 }
 
-/** Drops `c`: closed, its idle operations leave its group; those in flight leave once done (995). */
+/** Drops `c`: closed; its operation leaves its group now if idle, else once done (995). */
 function drop(c: Client, why: string): void {
   if (c.closed) return;
   printLine(why);
   c.closed = true;
   ws.closesocket(c.s);
-  for (const op of [c.recv, c.send]) if (!op.inFlight) leave(c.group, op);
+  if (!c.op.inFlight) leave(c.group, c.op);
 }
 
-/** A dropped client's operation, now done: reaped, out of its group. */
-function gone(c: Client, op: Operation): void {
-  ws.WSAGetOverlappedResult(c.s, op.ov, { value: 0 }, false, { value: 0 });
-  leave(c.group, op);
+/** Drops `c` if posting its operation failed at once (done at once or later, its event is set). */
+function check(c: Client, rc: number): void {
+  const err = rc === SOCKET_ERROR ? ws.WSAGetLastError() : 0;
+  if (err === 0 || err === WSA_IO_PENDING) return;
+  c.op.inFlight = false;
+  drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
 }
 
 /** 投递 WSARecv into the client's buffer. */
 function postRecv(c: Client): void {
-  c.recv.inFlight = true;
-  const rc = ws.WSARecv(c.s, [new WSABUF(c.recvBuf)], 1, null, { value: 0 }, c.recv.ov, null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
-    c.recv.inFlight = false;
-    drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
-  } // done at once or later: its event is set either way
+  c.sending = false;
+  c.op.inFlight = true;
+  check(c, ws.WSARecv(c.s, [new WSABUF(c.buf)], 1, null, { value: 0 }, c.op.ov, null));
 }
 
-/** 投递 WSASend of the next queued echo, unless one is in flight. */
-function postSend(c: Client): void {
-  const bytes = c.queued[0];
-  if (c.closed || c.send.inFlight || !bytes) return;
-  c.send.inFlight = true;
-  const rc = ws.WSASend(c.s, [new WSABUF(bytes)], 1, null, 0, c.send.ov, null);
-  const err = ws.WSAGetLastError();
-  if (rc === SOCKET_ERROR && err !== WSA_IO_PENDING) {
-    c.send.inFlight = false;
-    drop(c, `客户端 ${c.name} ${failureLine("出错了", err)}`);
+/** 投递 WSASend of `bytes` (the greeting, or an echo in the client's buffer). */
+function postSend(c: Client, bytes: Uint8Array): void {
+  c.sending = true;
+  c.op.inFlight = true;
+  check(c, ws.WSASend(c.s, [new WSABUF(bytes)], 1, null, 0, c.op.ov, null));
+}
+
+/** `c`'s operation is done: after a send, the next receive; after a receive, its echo. */
+function completed(c: Client): void {
+  if (c.closed) { // dropped meanwhile (995): reaped, out of its group
+    ws.WSAGetOverlappedResult(c.s, c.op.ov, { value: 0 }, false, { value: 0 });
+    return leave(c.group, c.op);
   }
-}
-
-function received(c: Client): void {
-  if (c.closed) return gone(c, c.recv);
-  const n = finished(c, c.recv);
+  const n = finished(c, c.op);
   if (n === null) return;
+  if (c.sending) return postRecv(c);
   if (n === 0) return drop(c, `客户端 ${c.name} 下线`); // 客户端下线
-  const got = c.recvBuf.slice(0, n);
-  printLine(`客户端 ${c.name} 说:\t${n}  ${c.text.decode(got)}`);
-  c.queued.push(got); // 回声
-  postSend(c);
-  postRecv(c);
+  printLine(`客户端 ${c.name} 说:\t${n}  ${c.text.decode(c.buf.subarray(0, n))}`);
+  postSend(c, c.buf.subarray(0, n)); // 回声; the next WSARecv once it is sent
 }
 
-function sent(c: Client): void {
-  if (c.closed) return gone(c, c.send);
-  if (finished(c, c.send) === null) return;
-  c.queued.shift();
-  postSend(c);
-}
-
-/** A new client: its two operations join a group; greeted; its first receive posted. */
+/** A new client: its operation joins a group; greeted (then its first receive). */
 function serve(s: SOCKET, name: string): void {
-  const c = { s, name, text: new ChunkDecoder(options.encoding), queued: [greeting] } as Client;
-  c.recvBuf = new Uint8Array(1500);
+  const c = { s, name, text: new ChunkDecoder(options.encoding) } as Client;
+  c.buf = new Uint8Array(1500);
   c.closed = false;
-  c.recv = operation(() => received(c));
-  c.send = operation(() => sent(c));
-  c.group = groupWithRoom(2);
-  join(c.group, c.recv, c.send);
+  c.op = operation(() => completed(c));
+  c.group = groupWithRoom(1);
+  join(c.group, c.op);
   printLine(`客户端链接成功: ${c.name}`);
-  postSend(c);
-  postRecv(c);
+  postSend(c, greeting);
 }
 
 // 接受: AcceptEx 投递一个接受 (no first data: a silent client is taken at once); its event is
@@ -258,6 +253,21 @@ const acceptBuf = new Uint8Array(2 * ADDRESS_LENGTH);
 const listenerBytes = new Uint8Array(new BigUint64Array([socketServer]).buffer);
 let socketClient: SOCKET = INVALID_SOCKET;
 const acceptOp = operation(accepted);
+const acceptFailures = new AcceptFailures();
+
+/** The next AcceptEx after a failed one: at once, or later when the system ran short. */
+function acceptAgain(code: number): void {
+  const ms = acceptFailures.failed(code);
+  if (ms === 0) postAccept();
+  else setTimeout(postAccept, ms);
+}
+
+/** Posting an accept failed: out of descriptors (or buffers), retried later; else the end. */
+function postFailed(message: string, code: number, ...sockets: SOCKET[]): void {
+  if (!systemShort(code)) fail(ws, message, code, ...sockets, socketServer);
+  for (const s of sockets) ws.closesocket(s);
+  acceptAgain(code);
+}
 
 function postAccept(): void {
   socketClient = ws.WSASocket(
@@ -269,7 +279,7 @@ function postAccept(): void {
     WSA_FLAG_OVERLAPPED,
   );
   if (socketClient === INVALID_SOCKET) {
-    fail(ws, "创建客户端socket失败", ws.WSAGetLastError(), socketServer);
+    return postFailed("创建客户端socket失败", ws.WSAGetLastError());
   }
   acceptOp.inFlight = true;
   const cb = { value: 0 };
@@ -286,16 +296,17 @@ function postAccept(): void {
     ) &&
     ws.WSAGetLastError() !== WSA_IO_PENDING
   ) {
-    fail(ws, "AcceptEx 失败", ws.WSAGetLastError(), socketClient, socketServer);
+    acceptOp.inFlight = false;
+    postFailed("AcceptEx 失败", ws.WSAGetLastError(), socketClient);
   }
 }
 
 function accepted(): void {
   const cb = { value: 0 }, flags = { value: 0 };
   if (!ws.WSAGetOverlappedResult(socketServer, acceptOp.ov, cb, false, flags)) {
-    printLine(failureLine("客户端链接失败", ws.WSAGetLastError()));
+    const code = ws.WSAGetLastError();
     ws.closesocket(socketClient);
-    return postAccept();
+    return acceptAgain(code);
   }
   // The accepted socket takes the listener's properties (getpeername, shutdown) as accept's would.
   ws.setsockopt(socketClient, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, listenerBytes, 8);

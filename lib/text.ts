@@ -61,11 +61,44 @@ export function encodeText(text: string, encoding: WireEncoding): Uint8Array {
   return new Uint8Array(out);
 }
 
+/** C's escapes for the control characters that have one; the rest are shown as `\xHH`. */
+const ESCAPES: Record<string, string> = {
+  "\x07": "\\a",
+  "\b": "\\b",
+  "\t": "\\t",
+  "\n": "\\n",
+  "\v": "\\v",
+  "\f": "\\f",
+  "\r": "\\r",
+};
+
+// deno-lint-ignore no-control-regex
+const CONTROLS = /[\x00-\x1f\x7f-\x9f]/g;
+
+/**
+ * `text` with its control characters (C0, DEL, C1) written as C escapes
+ * (`\n`, `\x1b`): what a peer sent, safe to print, so it can neither start a
+ * line of its own nor drive the terminal (clear the screen, ring the bell).
+ *
+ * @example
+ * ```ts
+ * import { escapeControls } from "./text.ts";
+ * console.log(escapeControls("hi\x1b[2J\r\n")); // hi\x1b[2J\r\n
+ * ```
+ */
+export function escapeControls(text: string): string {
+  return text.replace(
+    CONTROLS,
+    (c) => ESCAPES[c] ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
+  );
+}
+
 /**
  * Decodes what `recv` returns, chunk by chunk, as `printf("%s", buf)` shows
- * it: up to the first NUL of each chunk. A character split across two chunks
- * comes out whole with the later one; bytes that are not text in the
- * encoding come out as U+FFFD, never as an error.
+ * it: up to the first NUL of each chunk, its control characters escaped
+ * (`escapeControls`: a peer's text never drives the console). A character
+ * split across two chunks comes out whole with the later one; bytes that
+ * are not text in the encoding come out as U+FFFD, never as an error.
  *
  * @example
  * ```ts
@@ -83,11 +116,12 @@ export class ChunkDecoder {
     this.#decoder = new TextDecoder(encoding);
   }
 
-  /** The text of one received chunk. */
+  /** The text of one received chunk, safe to print. */
   decode(chunk: Uint8Array): string {
     const nul = chunk.indexOf(0);
-    if (nul < 0) return this.#decoder.decode(chunk, { stream: true });
-    return this.#decoder.decode(chunk.subarray(0, nul)); // a NUL ends any pending character
+    if (nul < 0) return escapeControls(this.#decoder.decode(chunk, { stream: true }));
+    // A NUL ends any pending character.
+    return escapeControls(this.#decoder.decode(chunk.subarray(0, nul)));
   }
 }
 

@@ -10,7 +10,7 @@
 
 import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "./constants.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
-import { formatWinsockError, TUTORIAL_WSASTARTUP_NOTES } from "./errors.ts";
+import { formatWinsockError, TUTORIAL_WSASTARTUP_NOTES, WSAEMFILE, WSAENOBUFS } from "./errors.ts";
 import { printLine } from "./console.ts";
 import { openWinsock } from "./open.ts";
 import type { TutorialOptions } from "./cli.ts";
@@ -119,4 +119,40 @@ export function peerName(ws: Winsock, s: SOCKET, af: number = AF_INET): string {
     return `(getpeername: ${ws.WSAGetLastError()})`;
   }
   return formatAddress(peer);
+}
+
+/** How long a chapter server waits before it accepts again once the system ran short. */
+export const ACCEPT_RETRY_MS = 200;
+/** How often a chapter server says at most that the system ran short. */
+const SHORTAGE_REPORT_MS = 60_000;
+
+/** Whether `code` says the system ran short (`WSAEMFILE`, `WSAENOBUFS`), not one client's trouble. */
+export function systemShort(code: number): boolean {
+  return code === WSAEMFILE || code === WSAENOBUFS;
+}
+
+/**
+ * A chapter server's failed `accept` (or `AcceptEx`). Most are one
+ * client's trouble (it reset before it was taken): printed, and the server
+ * accepts again at once. `WSAEMFILE` (out of descriptors) and `WSAENOBUFS`
+ * are the system's: the connection waits in the backlog, so accepting again
+ * at once would fail again at once. Those are printed once a minute at
+ * most, and the server accepts again after `ACCEPT_RETRY_MS`, serving its
+ * connected clients meanwhile; they give the descriptors back as they leave.
+ */
+export class AcceptFailures {
+  #reportedAt = -Infinity;
+
+  /** Reports the failure `code`; the milliseconds to wait before accepting again (0: at once). */
+  failed(code: number): number {
+    if (!systemShort(code)) {
+      printLine(failureLine("客户端链接失败", code));
+      return 0;
+    }
+    if (performance.now() - this.#reportedAt >= SHORTAGE_REPORT_MS) {
+      printLine(`${failureLine("客户端链接失败", code)} (稍后重试)`);
+      this.#reportedAt = performance.now();
+    }
+    return ACCEPT_RETRY_MS;
+  }
 }

@@ -176,3 +176,21 @@ Deno.test("consoleToWire: UTF-8 unchanged, GBK converted", () => {
   }
   assert.equal(hex(consoleToWire(new TextEncoder().encode("😀"), "gbk")), "3f");
 });
+
+for (const encoding of WIRE_ENCODINGS) {
+  Deno.test(`ChunkDecoder (${encoding}): a peer's control bytes come out escaped, one line`, () => {
+    const d = new ChunkDecoder(encoding);
+    const evil = encodeText("\x1b[2J\x07hi\r\n客户端 127.0.0.1:9 下线\n\t\x7f", encoding);
+    assert.equal(
+      d.decode(evil),
+      "\\x1b[2J\\ahi\\r\\n客户端 127.0.0.1:9 下线\\n\\t\\x7f",
+    );
+    // Every C0 and DEL byte, one at a time: none reaches the console raw.
+    for (let b = 1; b < 0x20; b++) assert.match(d.decode(new Uint8Array([b])), /^\\[a-z]/);
+  });
+}
+
+Deno.test("ChunkDecoder escapes C1 controls too (U+0080-U+009F: a CSI the terminal may obey)", () => {
+  const d = new ChunkDecoder("utf-8");
+  assert.equal(d.decode(encodeText("a\u009b2Jb\u0085", "utf-8")), "a\\x9b2Jb\\x85");
+});

@@ -13,6 +13,7 @@
  * @module
  */
 
+import { setImmediate } from "node:timers";
 import type { Awaitable, SocketBackend } from "../backend.ts";
 import { type HANDLE, INFINITE, type SOCKET, SOL_SOCKET } from "../constants.ts";
 import {
@@ -275,11 +276,13 @@ export function createEmulatedEngine(
       associated.delete(s);
     },
     async sleepEx(ms, alertable) {
-      if (!alertable) {
+      // SleepEx(0) gives up the rest of the thread's time slice: here, one turn of the event
+      // loop, where completions arrive (a loop of them would otherwise starve the reactor);
+      // setImmediate, as a chain of setTimeout(0) is held to 4 ms a turn.
+      if (ms === 0) await new Promise((r) => setImmediate(r));
+      else if (!alertable) {
         await new Promise((r) => setTimeout(r, ms === INFINITE ? 2 ** 31 - 1 : ms));
-        return 0;
-      }
-      if (!apc.pending && ms !== 0) {
+      } else if (!apc.pending) {
         await new Promise<void>((resolve) => {
           const timer = ms === INFINITE ? undefined : setTimeout(done, ms);
           const unwatch = apc.watch(done);
@@ -290,7 +293,7 @@ export function createEmulatedEngine(
           }
         });
       }
-      if (!apc.pending) return 0;
+      if (!alertable || !apc.pending) return 0;
       apc.runAll();
       return 0xc0; // WAIT_IO_COMPLETION
     },

@@ -185,7 +185,9 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
    * and resolves `WAIT_IO_COMPLETION` (0xC0) as soon as any have run, else 0
    * after `dwMilliseconds`. On winsock it is the real `SleepEx`, holding the
    * JavaScript thread as in C (resolved when it returns); on posix and deno
-   * the wait is the `await` (completions arrive through the event loop).
+   * the wait is the `await` (completions arrive through the event loop), and
+   * `SleepEx(0, …)`, which gives up the rest of the time slice, gives up one
+   * turn of the event loop.
    */
   SleepEx(dwMilliseconds: number, bAlertable: boolean): Promise<number> {
     try {
