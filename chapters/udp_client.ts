@@ -30,7 +30,7 @@ import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
 import { fail, finish, openForProgram, serverAddress, startWinsock } from "../lib/tutorial.ts";
 
-const options = tutorialOptions("udp_client.ts", "send to");
+const options = tutorialOptions("chapters/udp_client.ts", "send to");
 /** How long each word waits for its reply. */
 const REPLY_SECONDS = 5;
 const ws = openForProgram(options);

@@ -39,7 +39,7 @@ import {
   startWinsock,
 } from "../lib/tutorial.ts";
 
-const options = tutorialOptions("udp_server.ts", "bind to");
+const options = tutorialOptions("chapters/udp_server.ts", "bind to");
 const ws = openForProgram(options);
 
 // 打开网络库
