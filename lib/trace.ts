@@ -8,7 +8,8 @@
  * call's arguments are shown is a table (`CALLS`): handles in hex, addresses
  * as `ip:port` (`[ipv6]:port`), buffers by name (their length is the next
  * argument), constants and flags by name, `int *` as `&16`. Out-parameters
- * (`accept`'s address and `addrlen`, `getsockopt`'s value) are shown as the
+ * (`accept`'s address and `addrlen`, `getsockopt`'s value,
+ * `GetQueuedCompletionStatus`'s count, key and overlapped) are shown as the
  * call left them, as `strace` does; an `fd_set` as its count before the call,
  * and the counts `select` left after the result. A façade method the table
  * does not know is traced too, each argument shown by its type. Methods
