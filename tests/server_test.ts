@@ -287,5 +287,6 @@ if (Deno.build.os !== "windows") {
     assert.deepEqual(rest, []);
     assert.match(stderr, /^Cannot load Winsock \(ws2_32\.dll\): there is no ws2_32\.dll on/);
     assert.doesNotMatch(stderr, /\bat .*:\d+:\d+/);
+    assert.doesNotMatch(stderr, /(Could not open library: ){2}/, "Deno's words once, not twice");
   });
 }
