@@ -1,7 +1,9 @@
 /**
  * Winsock socket programming from TypeScript: the `ws2_32.dll` API with its C
- * names and C semantics, over real Winsock on Windows (Deno FFI) and over
- * Deno's own sockets elsewhere.
+ * names and C semantics, over one of three backends: `winsock`, real Winsock
+ * on Windows (Deno FFI); `posix`, libc's BSD sockets on Linux and macOS (Deno
+ * FFI); `deno`, Deno's own sockets, anywhere, without `--allow-ffi`.
+ * `openWinsock()` picks winsock or posix when FFI is allowed, deno otherwise.
  *
  * @example
  * ```ts

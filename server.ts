@@ -36,7 +36,7 @@ import type { SOCKADDR } from "./lib/structs.ts";
 import { tutorialOptions } from "./lib/cli.ts";
 import { printLine, TokenReader } from "./lib/console.ts";
 import { ChunkDecoder, consoleToWire, encodeText } from "./lib/text.ts";
-import { fail, finish, openForProgram, startupFailed } from "./lib/tutorial.ts";
+import { allInterfacesNote, fail, finish, openForProgram, startupFailed } from "./lib/tutorial.ts";
 
 const options = tutorialOptions("server.ts", "listen on");
 const ws = openForProgram(options);
@@ -61,7 +61,6 @@ if (inet_addr(options.host) !== INADDR_NONE || options.host === "255.255.255.255
   sin.sin_family = AF_INET; // 地址类型
   sin.sin_port = htons(options.port); // 端口
   sin.sin_addr.S_un.S_addr = inet_addr(options.host); // ip地址
-  if (sin.sin_addr.S_un.S_addr === 0) printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
   si = sin;
 } else {
   const found = await hostAddress(ws, options.host, options.port, SOCK_STREAM);
@@ -81,6 +80,8 @@ if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
+const note = allInterfacesNote(si); // 0.0.0.0 or ::
+if (note) printLine(note);
 
 // 创建客户端
 const clientMsg = addressFamily(si) === AF_INET ? new sockaddr_in() : new sockaddr_in6(); // 客户端信息

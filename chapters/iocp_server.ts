@@ -122,8 +122,13 @@ const init: WorkerInit = {
   count: MAX_CLIENTS,
   ...(native ? { port: hPort! } : { queue: queue!.buffer }),
 };
+const workerFile = new URL("./iocp_worker.ts", import.meta.url);
+if (Deno.permissions.querySync({ name: "read", path: workerFile }).state !== "granted") {
+  // Without it each Worker dies on load with Deno's own uncaught error: say which flag instead.
+  fail(ws, "工作线程要读取 chapters/iocp_worker.ts: 加上 --allow-read", 0, socketServer);
+}
 for (let n = 0; n < Math.max(1, navigator.hardwareConcurrency); n++) {
-  const worker = new Worker(new URL("./iocp_worker.ts", import.meta.url).href, { type: "module" });
+  const worker = new Worker(workerFile.href, { type: "module" });
   worker.onmessage = (e: MessageEvent<FromWorker>) => {
     const m = e.data;
     if ("fatal" in m) fail(ws, m.fatal, 0, socketServer);

@@ -1,8 +1,9 @@
 /**
  * The UDP chapter's client: no connect. WSAStartup → version check →
  * socket(SOCK_DGRAM, IPPROTO_UDP) → then for each word typed (one token of
- * stdin): sendto the server (127.0.0.1:12345) as one datagram → recvfrom its
- * reply → print it.
+ * stdin): sendto the server (127.0.0.1:12345) as one datagram → select, at
+ * most 5 s → recvfrom its reply → print it. No reply within 5 s (no server
+ * there, or a datagram lost) is said, and the next word goes on.
  *
  *     deno run --allow-net=127.0.0.1 --allow-ffi chapters/udp_client.ts [--host ::1] [--port 12345]
  *
@@ -12,6 +13,8 @@
  */
 
 import {
+  FD_SET,
+  fd_set,
   INVALID_SOCKET,
   IPPROTO_UDP,
   sizeof,
@@ -19,6 +22,7 @@ import {
   sockaddr_in,
   sockaddr_in6,
   SOCKET_ERROR,
+  timeval,
 } from "../mod.ts";
 import { tutorialOptions } from "../lib/cli.ts";
 import { printLine, TokenReader } from "../lib/console.ts";
@@ -26,7 +30,9 @@ import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
 import { fail, finish, openForProgram, serverAddress, startWinsock } from "../lib/tutorial.ts";
 
-const options = tutorialOptions("udp_client.ts", "send to");
+const options = tutorialOptions("chapters/udp_client.ts", "send to");
+/** How long each word waits for its reply. */
+const REPLY_SECONDS = 5;
 const ws = openForProgram(options);
 
 // 打开网络库
@@ -51,6 +57,20 @@ while (true) {
       await ws.sendto(socketClient, out, out.byteLength, 0, serverMsg, sizeof(serverMsg))
   ) {
     fail(ws, "出错了", ws.WSAGetLastError(), socketClient);
+  }
+  // 等回答, 至多 5 秒: nothing tells an unconnected UDP socket that no server listens (Linux
+  // reports no port unreachable to it), so a bare recvfrom would wait for ever.
+  const readfds = new fd_set();
+  FD_SET(socketClient, readfds);
+  const timeout = Object.assign(new timeval(), { tv_sec: REPLY_SECONDS });
+  const ready = await ws.select(0, readfds, null, null, timeout);
+  if (ready === SOCKET_ERROR) fail(ws, "select 出错了", ws.WSAGetLastError(), socketClient);
+  if (ready === 0) {
+    printLine(
+      `${REPLY_SECONDS} 秒内没有回答: ${formatAddress(serverMsg)} 上有 UDP 服务器吗? ` +
+        `(no reply within ${REPLY_SECONDS} s: is udp_server.ts running there?)`,
+    );
+    continue; // a datagram may be lost: the next word is sent anyway
   }
   const from = serverMsg instanceof sockaddr_in6 ? new sockaddr_in6() : new sockaddr_in();
   const res = await ws.recvfrom(socketClient, buf, buf.byteLength, 0, from, {

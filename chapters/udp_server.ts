@@ -30,9 +30,16 @@ import { tutorialOptions } from "../lib/cli.ts";
 import { printLine } from "../lib/console.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder } from "../lib/text.ts";
-import { fail, failureLine, openForProgram, serverAddress, startWinsock } from "../lib/tutorial.ts";
+import {
+  allInterfacesNote,
+  fail,
+  failureLine,
+  openForProgram,
+  serverAddress,
+  startWinsock,
+} from "../lib/tutorial.ts";
 
-const options = tutorialOptions("udp_server.ts", "bind to");
+const options = tutorialOptions("chapters/udp_server.ts", "bind to");
 const ws = openForProgram(options);
 
 // 打开网络库
@@ -49,6 +56,8 @@ if (SOCKET_ERROR === ws.bind(socketServer, si, sizeof(si))) {
   fail(ws, "绑定错误", ws.WSAGetLastError(), socketServer);
 }
 printLine(`UDP 服务器已启动: ${formatAddress(si)}`);
+const note = allInterfacesNote(si); // 0.0.0.0 or ::
+if (note) printLine(note);
 
 // 收发数据报: no listen, no accept; each recvfrom says who sent it
 const buf = new Uint8Array(1500);

@@ -14,7 +14,7 @@ import { WIRE_ENCODINGS, type WireEncoding } from "./text.ts";
 export interface TutorialOptions {
   /** IPv4 or IPv6 address (no brackets) or host name to bind or connect to (default 127.0.0.1). */
   host: string;
-  /** TCP port, 1–65535 (default 12345). */
+  /** TCP (UDP for the UDP chapter) port, 1–65535 (default 12345). */
   port: number;
   /** Which backend carries the calls. */
   backend: BackendChoice;
@@ -53,18 +53,20 @@ export function usage(
   verb: string,
   counts: Record<string, CountFlag> = {},
 ): string {
+  const transport = /(^|\/)udp_/.test(program) ? "UDP" : "TCP";
   return [
     `Usage: deno run --allow-net=127.0.0.1 [--allow-ffi] ${program} [options]`,
     "",
     "Options:",
     `  --host <host>        address to ${verb}: IPv4, IPv6 or a name (default 127.0.0.1)`,
-    "  --port <1-65535>     TCP port (default 12345)",
+    `  --port <1-65535>     ${transport} port (default 12345)`,
     `  --backend <name>     ${BACKEND_CHOICES.join(" | ")} (default auto)`,
     `  --encoding <name>    text on the wire: ${WIRE_ENCODINGS.join(" | ")} (default utf-8;`,
     "                       the tutorial's Windows builds speak gbk)",
     "  --trace              print each Winsock call to stderr as a line of C, with its result",
+    "                       (a server prints nothing while it waits: --trace shows it listening)",
     ...Object.entries(counts).map(([name, flag]) =>
-      `  ${`--${name} <1-${flag.max}>`.padEnd(21)}${flag.help} (default ${flag.default})`
+      `  ${`--${name} <1-${flag.max}>`.padEnd(20)} ${flag.help} (default ${flag.default})`
     ),
     "  --help               show this help",
   ].join("\n");

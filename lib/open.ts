@@ -139,7 +139,11 @@ function openUntraced(options: OpenOptions): Winsock<boolean> {
       return new Winsock(createPosixBackend({ blocking, spin }), blocking);
     case "deno":
       if (blocking) {
-        throw new Error("Blocking calls need FFI: use the winsock or posix backend");
+        throw new Error(
+          (options.backend ?? "auto") === "auto"
+            ? "Blocking calls need FFI, which Deno's permissions refuse here: add --allow-ffi"
+            : "Blocking calls need FFI: use the winsock or posix backend, with --allow-ffi",
+        );
       }
       return new Winsock(createDenoBackend());
     default:

@@ -8,7 +8,8 @@
  * call's arguments are shown is a table (`CALLS`): handles in hex, addresses
  * as `ip:port` (`[ipv6]:port`), buffers by name (their length is the next
  * argument), constants and flags by name, `int *` as `&16`. Out-parameters
- * (`accept`'s address and `addrlen`, `getsockopt`'s value) are shown as the
+ * (`accept`'s address and `addrlen`, `getsockopt`'s value,
+ * `GetQueuedCompletionStatus`'s count, key and overlapped) are shown as the
  * call left them, as `strace` does; an `fd_set` as its count before the call,
  * and the counts `select` left after the result. A façade method the table
  * does not know is traced too, each argument shown by its type. Methods
@@ -24,28 +25,51 @@ import {
   AF_UNSPEC,
   FIONBIO,
   FIONREAD,
+  INFINITE,
+  INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
+  IP_ADD_MEMBERSHIP,
+  IP_DROP_MEMBERSHIP,
+  IP_MULTICAST_LOOP,
+  IP_MULTICAST_TTL,
+  IP_TTL,
+  IPPROTO_IP,
+  IPPROTO_IPV6,
   IPPROTO_TCP,
   IPPROTO_UDP,
+  IPV6_V6ONLY,
   MSG_OOB,
   MSG_PEEK,
   MSG_WAITALL,
   SD_BOTH,
   SD_RECEIVE,
   SD_SEND,
+  SO_BROADCAST,
   SO_ERROR,
+  SO_EXCLUSIVEADDRUSE,
   SO_KEEPALIVE,
   SO_LINGER,
   SO_RCVBUF,
+  SO_RCVTIMEO,
   SO_REUSEADDR,
   SO_SNDBUF,
+  SO_SNDTIMEO,
   SO_TYPE,
+  SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_DGRAM,
   SOCK_STREAM,
   SOCKET_ERROR,
   SOL_SOCKET,
   SOMAXCONN,
+  TCP_KEEPALIVE,
+  TCP_KEEPCNT,
+  TCP_KEEPINTVL,
   TCP_NODELAY,
+  WAIT_IO_COMPLETION,
+  WAIT_TIMEOUT,
+  WM_USER,
+  WSA_FLAG_NO_HANDLE_INHERIT,
+  WSA_FLAG_OVERLAPPED,
   WSA_INFINITE,
   WSA_WAIT_FAILED,
   WSA_WAIT_IO_COMPLETION,
@@ -105,8 +129,11 @@ function any(value: unknown): string {
   if (value instanceof WSADATA) return "&wsaData";
   if (value instanceof fd_set) return `&{fd_count=${value.fd_count}}`;
   if (value instanceof timeval) return `&{${value.tv_sec}, ${value.tv_usec}}`;
-  if (typeof value === "object" && typeof (value as { value?: unknown }).value === "number") {
-    return `&${(value as { value: number }).value}`; // an int * (IntRef)
+  if (typeof value === "object" && "value" in value && Object.keys(value).length === 1) {
+    const held = (value as { value: unknown }).value; // a pointer the call writes through
+    if (typeof held === "number" || typeof held === "bigint") return `&${held}`; // int *, ULONG_PTR *
+    if (held === null) return "&NULL";
+    return `&${any(held).replace(/^&/, "")}`; // LPOVERLAPPED *: &WSAOVERLAPPED
   }
   if (typeof value === "function") return value.name || "function";
   const name = (value as object).constructor?.name;
@@ -131,6 +158,9 @@ function flags(names: Record<number, string>): Show {
 }
 
 const socket: Show = any;
+/** A `HANDLE`: `INVALID_HANDLE_VALUE` (the same bits as `INVALID_SOCKET`) and `NULL` by name. */
+const handle: Show = (value) =>
+  value === INVALID_HANDLE_VALUE ? "INVALID_HANDLE_VALUE" : value === 0n ? "NULL" : any(value);
 const int: Show = any;
 const sockaddr: Show = any;
 const intRef: Show = any;
@@ -147,22 +177,46 @@ const msgFlags = flags({
   [MSG_PEEK]: "MSG_PEEK",
   [MSG_WAITALL]: "MSG_WAITALL",
 });
-const level = named({ [SOL_SOCKET]: "SOL_SOCKET", [IPPROTO_TCP]: "IPPROTO_TCP" });
-const SOCKET_OPTIONS: Record<number, string> = {
-  [SO_REUSEADDR]: "SO_REUSEADDR",
-  [SO_KEEPALIVE]: "SO_KEEPALIVE",
-  [SO_LINGER]: "SO_LINGER",
-  [SO_SNDBUF]: "SO_SNDBUF",
-  [SO_RCVBUF]: "SO_RCVBUF",
-  [SO_ERROR]: "SO_ERROR",
-  [SO_TYPE]: "SO_TYPE",
+const level = named({
+  [SOL_SOCKET]: "SOL_SOCKET",
+  [IPPROTO_TCP]: "IPPROTO_TCP",
+  [IPPROTO_IP]: "IPPROTO_IP",
+  [IPPROTO_IPV6]: "IPPROTO_IPV6",
+});
+/** The options by level: `SO_*` at `SOL_SOCKET`, `TCP_*` at `IPPROTO_TCP`, and so on. */
+const OPTIONS: Record<number, Record<number, string>> = {
+  [SOL_SOCKET]: {
+    [SO_REUSEADDR]: "SO_REUSEADDR",
+    [SO_EXCLUSIVEADDRUSE]: "SO_EXCLUSIVEADDRUSE",
+    [SO_KEEPALIVE]: "SO_KEEPALIVE",
+    [SO_BROADCAST]: "SO_BROADCAST",
+    [SO_LINGER]: "SO_LINGER",
+    [SO_SNDBUF]: "SO_SNDBUF",
+    [SO_RCVBUF]: "SO_RCVBUF",
+    [SO_SNDTIMEO]: "SO_SNDTIMEO",
+    [SO_RCVTIMEO]: "SO_RCVTIMEO",
+    [SO_ERROR]: "SO_ERROR",
+    [SO_TYPE]: "SO_TYPE",
+    [SO_UPDATE_ACCEPT_CONTEXT]: "SO_UPDATE_ACCEPT_CONTEXT",
+  },
+  [IPPROTO_TCP]: {
+    [TCP_NODELAY]: "TCP_NODELAY",
+    [TCP_KEEPALIVE]: "TCP_KEEPALIVE",
+    [TCP_KEEPCNT]: "TCP_KEEPCNT",
+    [TCP_KEEPINTVL]: "TCP_KEEPINTVL",
+  },
+  [IPPROTO_IP]: {
+    [IP_TTL]: "IP_TTL",
+    [IP_MULTICAST_TTL]: "IP_MULTICAST_TTL",
+    [IP_MULTICAST_LOOP]: "IP_MULTICAST_LOOP",
+    [IP_ADD_MEMBERSHIP]: "IP_ADD_MEMBERSHIP",
+    [IP_DROP_MEMBERSHIP]: "IP_DROP_MEMBERSHIP",
+  },
+  [IPPROTO_IPV6]: { [IPV6_V6ONLY]: "IPV6_V6ONLY" },
 };
-/** An option's name depends on its level: `SO_*` at `SOL_SOCKET`, `TCP_*` at `IPPROTO_TCP`. */
 const optname: Show = (value, args) =>
-  args[1] === SOL_SOCKET
-    ? named(SOCKET_OPTIONS)(value, args)
-    : args[1] === IPPROTO_TCP
-    ? named({ [TCP_NODELAY]: "TCP_NODELAY" })(value, args)
+  typeof args[1] === "number" && Object.hasOwn(OPTIONS, args[1])
+    ? named(OPTIONS[args[1]])(value, args)
     : any(value);
 /** An option's value: `&{l_onoff, l_linger}` for `SO_LINGER`, `&n` for an `int`, else `optval`. */
 const optval: Show = (value, args) => {
@@ -186,12 +240,24 @@ const networkEvents = flags({
 const out = (show: Show): Out => ({ out: show });
 /** A wait's timeout in milliseconds: `WSA_INFINITE` by name. */
 const timeoutMs = named({ [WSA_INFINITE]: "WSA_INFINITE" });
+/** The same for kernel32's waits: `INFINITE`. */
+const kernelTimeoutMs = named({ [INFINITE]: "INFINITE" });
+/** `WSASocket`'s `dwFlags`. */
+const wsaSocketFlags = flags({
+  [WSA_FLAG_OVERLAPPED]: "WSA_FLAG_OVERLAPPED",
+  [WSA_FLAG_NO_HANDLE_INHERIT]: "WSA_FLAG_NO_HANDLE_INHERIT",
+});
+/** A window message: `WM_USER + n` for the program's own (as `WSAAsyncSelect` is given). */
+const windowMessage: Show = (value) =>
+  typeof value === "number" && value >= WM_USER && value < 0x8000
+    ? value === WM_USER ? "WM_USER" : `WM_USER + ${value - WM_USER}`
+    : any(value);
 
 // Results.
 
 /** An error code with its name: `10048 WSAEADDRINUSE`. */
 function codeName(code: number): string {
-  return `${code} ${describeWinsockError(code).name}`;
+  return `${code} ${code === WAIT_TIMEOUT ? "WAIT_TIMEOUT" : describeWinsockError(code).name}`;
 }
 
 /** An `int` result: `SOCKET_ERROR (10048 WSAEADDRINUSE)` on failure, else the number. */
@@ -222,6 +288,12 @@ const selected: ShowResult = (result, args, error) => {
   return result === 0 ? "0 (timeout)" : `${result} (${left.join(", ")})`;
 };
 const nothing: ShowResult = () => "";
+/** A `HANDLE` result: the handle, or `NULL (code name)`. */
+const handleResult: ShowResult = (result, _args, error) =>
+  result === null || result === 0n ? `NULL (${codeName(error())})` : any(result);
+/** `SleepEx`: 0, or `WAIT_IO_COMPLETION` when completion routines ran. */
+const slept: ShowResult = (result) =>
+  result === WAIT_IO_COMPLETION ? "WAIT_IO_COMPLETION" : any(result);
 /** A `BOOL` result: `TRUE`, or `FALSE (code name)`. */
 const bool: ShowResult = (result, _args, error) =>
   result === true ? "TRUE" : result === false ? `FALSE (${codeName(error())})` : any(result);
@@ -280,7 +352,30 @@ const CALLS: Readonly<Record<string, CallFormat>> = {
   WSAEventSelect: { args: [socket, any, networkEvents], result: status },
   WSAEnumNetworkEvents: { args: [socket, any, out(any)], result: status },
   WSAWaitForMultipleEvents: { args: [int, any, any, timeoutMs, any], result: waited },
-  WSAAsyncSelect: { args: [socket, any, int, networkEvents], result: status },
+  WSAAsyncSelect: { args: [socket, any, windowMessage, networkEvents], result: status },
+  WSASocket: { args: [af, type, protocol, any, int, wsaSocketFlags], result: socketResult },
+  WSARecv: {
+    args: [socket, any, int, out(intRef), out(intRef), any, any],
+    result: status,
+  },
+  WSASend: { args: [socket, any, int, out(intRef), msgFlags, any, any], result: status },
+  WSAGetOverlappedResult: {
+    args: [socket, any, out(intRef), any, out(intRef)],
+    result: bool,
+  },
+  AcceptEx: { args: [socket, socket, buf, int, int, int, out(intRef), any], result: bool },
+  CreateIoCompletionPort: { args: [handle, handle, int, int], result: handleResult },
+  GetQueuedCompletionStatus: {
+    args: [handle, out(intRef), out(intRef), out(any), kernelTimeoutMs],
+    result: bool,
+  },
+  GetQueuedCompletionStatusEx: {
+    args: [handle, any, int, out(intRef), kernelTimeoutMs, any],
+    result: bool,
+  },
+  PostQueuedCompletionStatus: { args: [handle, int, int, any], result: bool },
+  CloseHandle: { args: [handle], result: bool },
+  SleepEx: { args: [kernelTimeoutMs, any], result: slept },
   getaddrinfo: { args: [any, any, any, out(any)], result: code },
 };
 

@@ -10,9 +10,17 @@
 
 import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "./constants.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
-import { formatWinsockError, TUTORIAL_WSASTARTUP_NOTES, WSAEMFILE, WSAENOBUFS } from "./errors.ts";
+import {
+  formatWinsockError,
+  TUTORIAL_WSASTARTUP_NOTES,
+  WSAEACCES,
+  WSAEADDRINUSE,
+  WSAEMFILE,
+  WSAENOBUFS,
+} from "./errors.ts";
 import { printLine } from "./console.ts";
-import { openWinsock } from "./open.ts";
+import { openWinsock, resolveBackend } from "./open.ts";
+import type { BackendName } from "./backend.ts";
 import type { TutorialOptions } from "./cli.ts";
 import type { Winsock } from "./winsock.ts";
 import { formatAddress, programAddress } from "./names.ts";
@@ -25,17 +33,59 @@ import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6, WSADATA } from "./str
  */
 export function openForProgram(options: TutorialOptions): Winsock {
   try {
-    return openWinsock({ backend: options.backend, trace: options.trace });
+    const ws = openWinsock({ backend: options.backend, trace: options.trace });
+    program = { backend: resolveBackend(options.backend), host: options.host, port: options.port };
+    return ws;
   } catch (e) {
-    const cause = e instanceof Error && e.cause instanceof Error ? ` (${e.cause.message})` : "";
+    // Deno's own message may say its first words twice ("Could not open library: Could not …").
+    const cause = e instanceof Error && e.cause instanceof Error
+      ? ` (${e.cause.message.replace(/^(.+?: )\1+/, "$1")})`
+      : "";
     console.error(`${e instanceof Error ? e.message : String(e)}${cause}`);
     Deno.exit(1);
   }
 }
 
-/** The line the tutorial programs print for a failure: message, code, name, meaning. */
+/** The program's backend and `--host`/`--port`, once `openForProgram` has opened it. */
+let program: { backend: BackendName; host: string; port: number } | undefined;
+
+/**
+ * The line the tutorial programs print for a failure: message, code, name,
+ * meaning (only the message for code 0, a failure that is not Winsock's).
+ */
 export function failureLine(message: string, code: number): string {
-  return `${message}: ${formatWinsockError(code)}`;
+  return code === 0 ? message : `${message}: ${formatWinsockError(code)}`;
+}
+
+/** `--host` as `--allow-net` takes it: an IPv6 address in brackets. */
+function netFlagHost(host: string): string {
+  return host.includes(":") ? `[${host}]` : host;
+}
+
+/**
+ * What a person can do about `code` in this program, or null: the flag Deno's permissions
+ * want (10013 on the deno backend, where `--allow-net` does not allow `--host`), or another
+ * `--port` when the address is in use (10048).
+ *
+ * @example
+ * ```ts
+ * import { failureHint } from "./tutorial.ts";
+ * console.log(failureHint(10054)); // null
+ * ```
+ */
+export function failureHint(code: number): string | null {
+  if (!program) return null;
+  const { backend, host, port } = program;
+  if (code === WSAEACCES && backend === "deno") {
+    const flag = netFlagHost(host);
+    const allowed = Deno.permissions.querySync({ name: "net", host: flag }).state === "granted";
+    if (!allowed) return `提示: Deno 的权限不允许访问 ${host}: 加上 --allow-net=${flag}`;
+  }
+  if (code === WSAEADDRINUSE) {
+    return `提示: ${netFlagHost(host)}:${port} 已被占用 (another socket holds port ${port}: ` +
+      "a server still running?): 先关掉它, 或用 --port 换一个端口";
+  }
+  return null;
 }
 
 /** Prints why `WSAStartup` failed, with the tutorial's explanation, and exits 1. */
@@ -73,9 +123,21 @@ export function bindAndListen(ws: Winsock, socketServer: SOCKET, si: SOCKADDR): 
   if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
     fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
   }
-  if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-    printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
-  }
+  const note = allInterfacesNote(si);
+  if (note) printLine(note);
+}
+
+/**
+ * The note a server prints when it binds every interface (`0.0.0.0` or `::`): reachable from
+ * other machines, whatever `--allow-net` says (the FFI backends bypass Deno's permissions).
+ */
+export function allInterfacesNote(si: SOCKADDR): string | null {
+  const any = si instanceof sockaddr_in
+    ? si.sin_addr.S_un.S_addr === 0
+    : si.sin6_addr.s6_addr.every((b) => b === 0);
+  return any
+    ? `注意: 绑定在所有网络接口上 (${si instanceof sockaddr_in ? "0.0.0.0" : "::"})`
+    : null;
 }
 
 /**
@@ -84,6 +146,8 @@ export function bindAndListen(ws: Winsock, socketServer: SOCKET, si: SOCKADDR): 
  */
 export function fail(ws: Winsock, message: string, code: number, ...sockets: SOCKET[]): never {
   printLine(failureLine(message, code));
+  const hint = failureHint(code);
+  if (hint) printLine(hint);
   for (const s of sockets) ws.closesocket(s);
   ws.WSACleanup();
   Deno.exit(1);

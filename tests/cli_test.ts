@@ -128,3 +128,24 @@ Deno.test("usage() names the program and verb and lists every flag and choice", 
   }
   assert.match(usage("client.ts", "connect to"), /client\.ts[\s\S]*address to connect to/);
 });
+
+Deno.test("--help as the programs print it: the UDP chapter's port is UDP, counts spaced, a --trace hint", async () => {
+  const help = async (file: string) => {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "--quiet", file, "--help"],
+      cwd: new URL("../", import.meta.url),
+      stdout: "piped",
+    }).output();
+    assert.equal(out.code, 0);
+    return new TextDecoder().decode(out.stdout);
+  };
+  assert.match(
+    await help("chapters/udp_client.ts"),
+    /--port <1-65535> {5}UDP port \(default 12345\)/,
+  );
+  assert.match(await help("server.ts"), /--port <1-65535> {5}TCP port/);
+  assert.match(await help("server.ts"), /a server prints nothing while it waits: --trace shows it/);
+  const clients = await help("clients.ts");
+  assert.match(clients, /--count <1-10000> {4}clients connected at once/);
+  assert.match(clients, /--messages <1-100000> messages each client sends/);
+});

@@ -73,3 +73,23 @@ Deno.test("client.ts: an unknown flag prints usage and exits 2", async () => {
   assert.equal(code, 2);
   assert.match(stderr, /Usage: deno run/);
 });
+
+Deno.test("client.ts: where Deno's permissions refuse a host (10013), it says which flag to add", async () => {
+  const client = new Program("client.ts", ["--backend", "deno", "--host", "nonsense.invalid"]);
+  const { code, rest, stderr } = await client.exit();
+  assert.deepEqual(rest, [
+    "找不到主机: 10013 WSAEACCES: Permission denied. 权限被拒绝。",
+    "提示: Deno 的权限不允许访问 nonsense.invalid: 加上 --allow-net=nonsense.invalid",
+  ]);
+  assert.deepEqual([code, stderr], [1, ""]);
+});
+
+Deno.test("client.ts: where Deno's permissions refuse the server's address, the flag names it", async () => {
+  const client = new Program("client.ts", ["--backend", "deno", "--host", "127.0.0.2"]);
+  const { code, rest } = await client.exit();
+  assert.deepEqual(rest, [
+    "链接服务器失败: 10013 WSAEACCES: Permission denied. 权限被拒绝。",
+    "提示: Deno 的权限不允许访问 127.0.0.2: 加上 --allow-net=127.0.0.2",
+  ]);
+  assert.equal(code, 1);
+});

@@ -194,6 +194,8 @@ for (const backend of testBackends()) {
       const { code, rest, stderr } = await server.exit();
       assert.deepEqual(rest, [
         "绑定错误: 10048 WSAEADDRINUSE: Address already in use. 地址已被使用。",
+        `提示: 127.0.0.1:${port} 已被占用 (another socket holds port ${port}: a server still ` +
+        "running?): 先关掉它, 或用 --port 换一个端口",
       ]);
       assert.deepEqual([code, stderr], [1, ""]);
     } finally {
@@ -201,6 +203,45 @@ for (const backend of testBackends()) {
       await server.kill();
     }
   });
+
+  for (const after of testBackends()) {
+    Deno.test(`server.ts [${backend}, then ${after}]: restarted at once while its old connection closes, it binds, as on Windows`, async () => {
+      const port = freePort();
+      const args = (b: string) => ["--backend", b, "--port", `${port}`];
+      const first = new Program("server.ts", args(backend));
+      let old: Deno.TcpConn | undefined = await connectWhenListening(port);
+      let second: Program | undefined;
+      let conn: Deno.TcpConn | undefined;
+      try {
+        await readExactly(old, GREETING["utf-8"].length);
+        assert.equal(await first.line(), "客户端链接成功");
+        await first.kill(); // Ctrl-C: the server's end closes first (FIN-WAIT-2, then TIME-WAIT)
+        assert.equal(await readEnd(old), null);
+        second = new Program("server.ts", args(after));
+        conn = await connectWhenListening(port);
+        assert.deepEqual([...await readExactly(conn, GREETING["utf-8"].length)], GREETING["utf-8"]);
+        assert.equal(await second.line(), "客户端链接成功");
+        old.close(); // and again with the old connection in TIME-WAIT
+        old = undefined;
+        conn.close();
+        conn = undefined;
+        assert.equal(await second.line(), "链接中断、客户端下线");
+        assert.equal((await second.exit()).code, 0);
+        const third = new Program("server.ts", args(after));
+        try {
+          conn = await connectWhenListening(port);
+          assert.equal(await third.line(), "客户端链接成功");
+        } finally {
+          await third.kill();
+        }
+      } finally {
+        old?.close();
+        conn?.close();
+        await first.kill();
+        await second?.kill();
+      }
+    });
+  }
 
   Deno.test({
     name: `server.ts [${backend}]: a client that resets names 10054 WSAECONNRESET and exits 1`,
@@ -246,5 +287,6 @@ if (Deno.build.os !== "windows") {
     assert.deepEqual(rest, []);
     assert.match(stderr, /^Cannot load Winsock \(ws2_32\.dll\): there is no ws2_32\.dll on/);
     assert.doesNotMatch(stderr, /\bat .*:\d+:\d+/);
+    assert.doesNotMatch(stderr, /(Could not open library: ){2}/, "Deno's words once, not twice");
   });
 }

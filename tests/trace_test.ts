@@ -13,16 +13,20 @@ import {
   FD_CLOSE,
   FD_SET,
   fd_set,
+  INFINITE,
   type IntRef,
+  INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
   IPPROTO_TCP,
   MAKEWORD,
   MSG_PEEK,
   ntohs,
   openWinsock,
+  type OverlappedRef,
   SD_SEND,
   sizeof,
   SO_REUSEADDR,
+  SO_UPDATE_ACCEPT_CONTEXT,
   SOCK_STREAM,
   sockaddr_in,
   sockaddr_in6,
@@ -33,6 +37,8 @@ import {
   timeval,
   traceWinsock,
   Winsock,
+  WM_USER,
+  WSA_FLAG_OVERLAPPED,
   WSA_INFINITE,
   WSA_WAIT_EVENT_0,
   WSA_WAIT_TIMEOUT,
@@ -201,9 +207,11 @@ for (const backend of testBackends()) {
     const server = new Program("server.ts", ["--backend", backend, "--port", `${port}`, "--trace"]);
     try {
       const { code, rest, stderr } = await server.exit();
-      assert.deepEqual([code, rest], [1, [
+      assert.deepEqual([code, rest[0], rest.length], [
+        1,
         "绑定错误: 10048 WSAEADDRINUSE: Address already in use. 地址已被使用。",
-      ]]);
+        2, // and the hint naming the port and --port
+      ]);
       assert.deepEqual(shape(stderr), [
         STARTUP,
         "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = <s1>",
@@ -568,3 +576,41 @@ Deno.test({
     ]);
   },
 });
+
+for (const backend of testBackends()) {
+  Deno.test(`openWinsock({ trace }) [${backend}]: completion ports, WSASocket and messages: out-parameters as left, names as in C`, async () => {
+    const lines: string[] = [];
+    const ws = openWinsock({ backend, trace: (l) => lines.push(l) });
+    ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+    const port = ws.CreateIoCompletionPort(INVALID_HANDLE_VALUE, null, 0n, 0);
+    assert.ok(port !== null);
+    const s = ws.WSASocket(AF_INET, SOCK_STREAM, IPPROTO_TCP, null, 0, WSA_FLAG_OVERLAPPED);
+    ws.setsockopt(s, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, new Uint8Array(8), 8);
+    assert.equal(ws.PostQueuedCompletionStatus(port, 7, 5n, null), true);
+    const bytes = { value: 0 }, key = { value: 0n };
+    const ov: OverlappedRef = { value: null };
+    assert.equal(await ws.GetQueuedCompletionStatus(port, bytes, key, ov, INFINITE), true);
+    assert.equal(await ws.GetQueuedCompletionStatus(port, bytes, key, ov, 0), false);
+    const hWnd = ws.createMessageWindow(() => 0n);
+    ws.WSAAsyncSelect(s, hWnd, WM_USER + 1, FD_ACCEPT | FD_CLOSE);
+    ws.DestroyWindow(hWnd);
+    ws.closesocket(s);
+    ws.CloseHandle(port);
+    ws.WSACleanup();
+    const h = "0x[0-9a-f]+";
+    const expected = [
+      `CreateIoCompletionPort\\(INVALID_HANDLE_VALUE, NULL, 0x0, 0\\) = (?<port>${h})`,
+      `WSASocket\\(AF_INET, SOCK_STREAM, IPPROTO_TCP, NULL, 0, WSA_FLAG_OVERLAPPED\\) = ${h}`,
+      `setsockopt\\(${h}, SOL_SOCKET, SO_UPDATE_ACCEPT_CONTEXT, optval, 8\\) = .*`,
+      `PostQueuedCompletionStatus\\(\\k<port>, 7, 0x5, NULL\\) = TRUE`,
+      `GetQueuedCompletionStatus\\(\\k<port>, &7, &5, &NULL, INFINITE\\) = TRUE`,
+      `GetQueuedCompletionStatus\\(\\k<port>, &7, &5, &NULL, 0\\) = FALSE \\(258 WAIT_TIMEOUT\\)`,
+      `createMessageWindow.*`, // ours (camelCase): not traced
+      `WSAAsyncSelect\\(${h}, ${h}, WM_USER \\+ 1, FD_ACCEPT \\| FD_CLOSE\\) = 0`,
+    ].filter((l) => !l.startsWith("createMessageWindow"));
+    assert.match(
+      lines.slice(1, 1 + expected.length).join("\n"),
+      new RegExp(`^${expected.join("\n")}$`),
+    );
+  });
+}

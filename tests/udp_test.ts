@@ -244,4 +244,30 @@ for (const backend of testBackends()) {
       await server.kill();
     }
   });
+
+  Deno.test(`udp (${backend}): udp_client.ts with a server that never answers says so within 5 s`, async () => {
+    const silent = Deno.listenDatagram({ hostname: "127.0.0.1", port: 0, transport: "udp" });
+    const port = (silent.addr as Deno.NetAddr).port;
+    const client = new Program("chapters/udp_client.ts", [
+      "--port",
+      String(port),
+      "--backend",
+      backend,
+    ]);
+    try {
+      await client.type("hello\n");
+      const [got] = await silent.receive();
+      assert.equal(new TextDecoder().decode(got), "hello", "the word went out");
+      assert.equal(
+        await client.line(15_000),
+        `5 秒内没有回答: 127.0.0.1:${port} 上有 UDP 服务器吗? ` +
+          "(no reply within 5 s: is udp_server.ts running there?)",
+      );
+      const { code, rest, stderr } = await client.exit();
+      assert.deepEqual([code, rest, stderr], [0, [], ""]);
+    } finally {
+      silent.close();
+      await client.kill();
+    }
+  });
 }

@@ -119,6 +119,8 @@ interface PosixSocket {
   active: boolean;
   /** `SO_EXCLUSIVEADDRUSE`, kept here (no platform has it); `SO_REUSEADDR` stays off meanwhile. */
   exclusive?: boolean;
+  /** `SO_REUSEADDR` as the program set it (the platform's may be on for Windows' rebinding). */
+  reuseAddr?: boolean;
   /** A `SOCK_DGRAM` socket: `recv`/`send` go through `recvfrom`/`sendto`. */
   datagram: boolean;
   /** A datagram socket `connect`ed to a peer. */
@@ -513,6 +515,11 @@ export function createPosixBackend(
 
   const reuseAddr = winsockOption(SOL_SOCKET, SO_REUSEADDR);
 
+  /** A TCP socket whose program left `SO_REUSEADDR` and `SO_EXCLUSIVEADDRUSE` alone. */
+  function rebindsAsWindows(sock: PosixSocket): boolean {
+    return !sock.datagram && !sock.reuseAddr && !sock.exclusive;
+  }
+
   /** `setsockopt` of a translated option, its value in the platform's layout. */
   function setNative(sock: PosixSocket, opt: WinsockOption, value: OptionValue): void {
     const [level, optname] = posixOption(opt, abi)!;
@@ -588,12 +595,28 @@ export function createPosixBackend(
     bind(s, addr) {
       const sock = known(s);
       const bytes = encodeSockaddr(addr, abi.sockaddr);
-      check(c.bind(sock.fd, bytes, bytes.byteLength), "bind");
-      if (sock.datagram) sock.active = true; // select finds its datagrams
+      if (c.bind(sock.fd, bytes, bytes.byteLength) === 0) {
+        if (sock.datagram) sock.active = true; // select finds its datagrams
+        return;
+      }
+      const code = errno();
+      if (code !== abi.errno.EADDRINUSE || !rebindsAsWindows(sock)) throw error(code, "bind");
+      // Windows binds a port that only closed connections hold (TIME-WAIT, FIN-WAIT-2): a
+      // restarted server starts at once. Linux does with SO_REUSEADDR, which our listeners
+      // pass to their connections (listen, below). It stays on only for that bind: a socket
+      // bound or listening here then holds the port, so a second bind fails, as on Windows.
+      setNative(sock, reuseAddr, 1);
+      const rc = c.bind(sock.fd, bytes, bytes.byteLength);
+      const again = errno();
+      setNative(sock, reuseAddr, 0);
+      if (rc === -1) throw error(again, "bind");
     },
     listen(s, backlog) {
       const sock = known(s);
       boundName(sock, "listen");
+      // On while listening: its connections inherit it, so once closed they let a new listener
+      // bind (above); a listening socket holds its port whatever the option says.
+      if (rebindsAsWindows(sock)) setNative(sock, reuseAddr, 1);
       check(c.listen(sock.fd, backlog), "listen");
       sock.active = true;
     },
@@ -764,7 +787,7 @@ export function createPosixBackend(
       const opt = winsockOption(level, optname);
       const value = parseWinsockValue(opt, optval);
       if (opt.kind === "exclusive") {
-        if (value && getNative(sock, reuseAddr)) {
+        if (value && sock.reuseAddr) {
           throw new WinsockError(WSAEINVAL, "SO_EXCLUSIVEADDRUSE: SO_REUSEADDR is set");
         }
         sock.exclusive = value === 1;
@@ -774,12 +797,17 @@ export function createPosixBackend(
         throw new WinsockError(WSAEINVAL, "SO_REUSEADDR: SO_EXCLUSIVEADDRUSE is set");
       }
       setNative(sock, opt, value);
+      if (opt === reuseAddr) sock.reuseAddr = value !== 0;
     },
     getsockopt(s, level, optname, optval) {
       const sock = known(s);
       const opt = winsockOption(level, optname);
       if (opt.kind === "mreq") return formatWinsockValue(opt, 0, optval); // WSAENOPROTOOPT
-      let value = opt.kind === "exclusive" ? Number(sock.exclusive) : getNative(sock, opt);
+      let value = opt.kind === "exclusive"
+        ? Number(sock.exclusive)
+        : opt === reuseAddr
+        ? Number(!!sock.reuseAddr)
+        : getNative(sock, opt);
       if (opt.kind === "error" && value !== 0) {
         value = errnoToWsa(abi, value as number) ?? WSASYSCALLFAILURE;
       }

@@ -12,8 +12,9 @@
  * Script lines (X, Y: a socket's one-letter name; FLAGS: Winsock MSG_* values):
  *   socket X | bind X | bindto X Y | listen X | connect X Y | accept X Y
  *   send X N [FLAGS] | recv X N [FLAGS] | shutdown X HOW | linger X ONOFF SECS
- *   close X | sleep MS | scenario NAME (printed as "== NAME")
- * bind is 127.0.0.1:0, bindto Y's port; connect goes to Y's address. send
+ *   close X | sleep MS | scenario NAME (printed as "== NAME") | rebind X Y
+ * bind is 127.0.0.1:0, bindto Y's port, rebind the port Y was bound to (Y may
+ * be closed since); connect goes to Y's address. send
  * sends the next N letters of a-z (cycling) counted per socket.
  *
  * Built natively (gcc, Linux) by tests/conformance_test.ts and with mingw
@@ -68,6 +69,7 @@ static int last_error(void) {
 
 static sock_t sockets[26];
 static long sent[26];
+static unsigned short bound_port[26]; /* the port each socket was bound to, for rebind */
 static char buf[65536];
 
 /* A byte count from the script, within buf. */
@@ -141,13 +143,17 @@ int main(void) {
       *slot(x) = socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
       if (*slot(x) == BAD_SOCKET) result(-1);
       else printf("ok\n");
-    } else if (strcmp(op, "bind") == 0 || strcmp(op, "bindto") == 0) {
+    } else if (strcmp(op, "bind") == 0 || strcmp(op, "bindto") == 0 || strcmp(op, "rebind") == 0) {
       struct sockaddr_in a;
+      int rc;
       memset(&a, 0, sizeof a);
       a.sin_family = AF_INET;
       a.sin_addr.s_addr = inet_addr("127.0.0.1");
-      if (op[4]) a.sin_port = address_of(*slot(y)).sin_port;
-      result(bind(*slot(x), (struct sockaddr *)&a, sizeof a));
+      if (op[0] == 'r') a.sin_port = bound_port[y[0] - 'a'];
+      else if (op[4]) a.sin_port = address_of(*slot(y)).sin_port;
+      rc = bind(*slot(x), (struct sockaddr *)&a, sizeof a);
+      if (rc == 0) bound_port[x[0] - 'a'] = address_of(*slot(x)).sin_port;
+      result(rc);
     } else if (strcmp(op, "listen") == 0) {
       result(listen(*slot(x), SOMAXCONN));
     } else if (strcmp(op, "connect") == 0) {

@@ -62,6 +62,7 @@ export async function runScenario(
   const ws = openWinsock({ backend, blocking });
   if (ws.WSAStartup(MAKEWORD(2, 2), new WSADATA()) !== 0) throw new Error("WSAStartup failed");
   const sockets = new Map<string, SOCKET>(), sent = new Map<string, number>();
+  const boundPort = new Map<string, number>(); // for rebind: the port each socket was bound to
   const out: string[] = [];
   const sock = (name: string) => sockets.get(name) ?? INVALID_SOCKET;
   const rc = (n: number) => n === SOCKET_ERROR ? `-1 ${ws.WSAGetLastError()}` : `${n}`;
@@ -103,11 +104,15 @@ export async function runScenario(
           break;
         }
         case "bind":
-        case "bindto": {
-          const a = op === "bind" ? new sockaddr_in() : addressOf(y);
+        case "bindto":
+        case "rebind": {
+          const a = op === "bindto" ? addressOf(y) : new sockaddr_in();
           a.sin_family = AF_INET;
           a.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-          result = rc(ws.bind(sock(x), a, sizeof(a)));
+          if (op === "rebind") a.sin_port = boundPort.get(y) ?? 0;
+          const n = ws.bind(sock(x), a, sizeof(a));
+          if (n === 0) boundPort.set(x, addressOf(x).sin_port);
+          result = rc(n);
           break;
         }
         case "listen":

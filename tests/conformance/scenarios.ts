@@ -72,6 +72,9 @@ const DENO_NO_LINGER =
 const DENO_BIND_LISTENS = "the deno backend's bind is Deno.listen: a bound socket already " +
   "accepts connections";
 
+const LINUX_TIME_WAIT_HOLDS = "Linux keeps a port whose connection is in TIME-WAIT unless " +
+  "SO_REUSEADDR is on (most Unix servers set it); Windows binds, and so do the backends";
+
 const LINUX = ["posix@linux", "posix-raw@linux", "deno@linux"] as Target[];
 const DENO = ["deno@linux", "deno@wine", "deno@windows"] as Target[];
 
@@ -214,6 +217,36 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "bind: address in use",
     steps: ["socket l", "bind l", "listen l", "socket b", "bindto b l"],
+  },
+  {
+    // A server restarted while its old connection is in TIME-WAIT (it closed first): Windows
+    // binds; a socket bound or listening on the port still holds it.
+    name: "bind after the server closed first: the port is free again",
+    steps: [
+      ...PAIR,
+      "close a",
+      "close l",
+      SETTLE,
+      "recv c 50",
+      "close c",
+      SETTLE,
+      "socket m",
+      "rebind m l",
+      "socket n",
+      "rebind n l",
+      "listen m",
+      "rebind n l",
+      "socket d",
+      "connect d m",
+      "accept e m",
+    ],
+    differs: [{
+      on: LINUX,
+      step: "rebind m l",
+      c: "-1 10048",
+      facade: "0",
+      why: LINUX_TIME_WAIT_HOLDS,
+    }],
   },
   {
     name: "calls on a closed socket",

@@ -33,4 +33,10 @@ export DENO_DISABLE_NODE_SHIM=1
 unset DENO_DIR
 
 if [ -x /usr/lib/wine/wine64 ]; then wine=/usr/lib/wine/wine64; else wine="$(command -v wine64 || command -v wine)"; fi
+if [ -x /usr/lib/wine/wineserver ]; then wineserver=/usr/lib/wine/wineserver; else wineserver=wineserver; fi
+# Start the wineserver here (unless one runs for the prefix already: it then exits 2), its output
+# in a log: started by Wine itself it would inherit our stderr and, exiting after the last
+# program, could print its object dump after the test run's last line, where it reads as a
+# failure. -p1: it stays a second after the last Windows program ends.
+"$wineserver" -p1 >>"$cache/wineserver.log" 2>&1 || true
 exec "$wine" "$exe" "$@"
