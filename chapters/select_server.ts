@@ -35,6 +35,7 @@ import {
   sizeof,
   SOCK_STREAM,
   sockaddr_in,
+  sockaddr_in6,
   type SOCKET,
   SOCKET_ERROR,
   SOMAXCONN,
@@ -45,11 +46,13 @@ import { tutorialOptions } from "../lib/cli.ts";
 import { addressFamily } from "../lib/names.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import { formatAddress } from "../lib/names.ts";
 import {
+  AcceptFailures,
+  allInterfacesNote,
   fail,
   failureLine,
   openForProgram,
-  peerName,
   serverAddress,
   startWinsock,
 } from "../lib/tutorial.ts";
@@ -76,9 +79,8 @@ if (SOCKET_ERROR === ws.ioctlsocket(socketServer, FIONBIO, { value: 1 })) {
 if (SOCKET_ERROR === ws.listen(socketServer, SOMAXCONN)) {
   fail(ws, "监听失败", ws.WSAGetLastError(), socketServer);
 }
-if (si instanceof sockaddr_in && si.sin_addr.S_un.S_addr === 0) {
-  printLine("注意: 绑定在所有网络接口上 (0.0.0.0)");
-}
+const note = allInterfacesNote(si);
+if (note) printLine(note);
 printLine(`select 服务器已启动: ${options.host}:${options.port}`);
 
 const greeting = encodeText("服务器链接成功\0", options.encoding);
@@ -153,14 +155,20 @@ function enqueue(client: Client, bytes: Uint8Array): void {
   }
 }
 
+const acceptFailures = new AcceptFailures();
+/** Until when (performance.now()) the listener is left out of `readfds`: the system ran short. */
+let acceptAfter = 0;
+
 async function acceptClient(): Promise<void> {
-  const socketClient = await ws.accept(socketServer, null, null);
+  const clientMsg = si instanceof sockaddr_in ? new sockaddr_in() : new sockaddr_in6();
+  const socketClient = await ws.accept(socketServer, clientMsg, { value: sizeof(clientMsg) });
   if (socketClient === INVALID_SOCKET) {
     const err = ws.WSAGetLastError();
-    if (err !== WSAEWOULDBLOCK) printLine(failureLine("客户端链接失败", err)); // 已经走了: nobody to accept
+    // 已经走了 (one client's trouble), or out of descriptors (10024): accept later
+    if (err !== WSAEWOULDBLOCK) acceptAfter = performance.now() + acceptFailures.failed(err);
     return;
   }
-  const name = peerName(ws, socketClient, addressFamily(si));
+  const name = formatAddress(clientMsg); // accept's own answer: getpeername fails for a client already gone
   if (clients.size + 1 >= FD_SETSIZE) {
     // FD_SET would silently leave it out: this client would wait for ever.
     printLine(
@@ -234,12 +242,18 @@ while (true) {
   // exactly the clients with something queued.
   FD_ZERO(readSockets);
   FD_ZERO(writeSockets);
-  FD_SET(socketServer, readSockets);
+  const acceptIn = acceptAfter - performance.now();
+  if (acceptIn <= 0) FD_SET(socketServer, readSockets);
   for (const [s, client] of clients) {
     if (!client.paused && !client.leaving) FD_SET(s, readSockets);
     if (client.queued > 0) FD_SET(s, writeSockets);
   }
-  st.tv_sec = 3;
+  if (readSockets.fd_count + writeSockets.fd_count === 0) { // Sleep(): select takes no empty sets
+    await new Promise((r) => setTimeout(r, acceptIn));
+    continue;
+  }
+  st.tv_sec = acceptIn > 0 ? 0 : 3; // out of descriptors: look again at the listener soon
+  st.tv_usec = acceptIn > 0 ? Math.ceil(acceptIn) * 1000 : 0;
   const nSelect = await ws.select(0, readSockets, writeSockets, null, st);
   if (nSelect === 0) continue; // 3 秒内无响应
   if (nSelect === SOCKET_ERROR) {
