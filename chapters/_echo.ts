@@ -19,38 +19,14 @@ import {
   type SOCKET,
   SOCKET_ERROR,
   type Winsock,
-  WSAEMFILE,
-  WSAENOBUFS,
   WSAEWOULDBLOCK,
 } from "../mod.ts";
 import { printLine } from "../lib/console.ts";
 import { ChunkDecoder, encodeText, type WireEncoding } from "../lib/text.ts";
-import { failureLine } from "../lib/tutorial.ts";
-
-/**
- * `text` as the console may show it: control characters (tab aside) as C
- * escapes (`\r`, `\n`, `\x1b`), so that what a client sends cannot move the
- * cursor, clear the screen or forge a line of the server's. The bytes echoed
- * stay as they came.
- */
-function visible(text: string): string {
-  return text.replace(
-    CONTROLS,
-    (c) =>
-      c === "\n"
-        ? "\\n"
-        : c === "\r"
-        ? "\\r"
-        : `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`,
-  );
-}
-// deno-lint-ignore no-control-regex
-const CONTROLS = /[\x00-\x08\x0a-\x1f\x7f-\x9f]/g;
+import { AcceptFailures, failureLine } from "../lib/tutorial.ts";
 
 /** How long accepting pauses when descriptors ran out, unless a client leaves first. */
 const BACK_OFF_MS = 1000;
-/** A shortage of descriptors is said at most this often (ms), however often accept meets it. */
-const REPORT_EVERY_MS = 60_000;
 
 /**
  * The listener's side: one `accept` per `FD_ACCEPT`. A client's address is
@@ -69,8 +45,8 @@ export class Acceptor {
   #accepted: (s: SOCKET, name: string) => Promise<void>;
   /** Out of descriptors: no accept until `#resume`. */
   #paused = false;
-  /** When a shortage was last said. */
-  #reportedAt = -Infinity;
+  /** Says what failed: a shortage once a minute at most. */
+  #failures = new AcceptFailures();
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   /** Accepts on `listener` (family `af`); `accepted` selects and serves each client. */
@@ -94,13 +70,7 @@ export class Acceptor {
     if (socketClient === INVALID_SOCKET) {
       const code = this.#ws.WSAGetLastError();
       if (code === WSAEWOULDBLOCK) return;
-      const short = code === WSAEMFILE || code === WSAENOBUFS;
-      if (short && performance.now() - this.#reportedAt < REPORT_EVERY_MS) return this.#pause();
-      printLine(failureLine("客户端链接失败", code));
-      if (short) {
-        this.#reportedAt = performance.now();
-        this.#pause();
-      }
+      if (this.#failures.failed(code) > 0) this.#pause(); // out of descriptors: not at once
       return;
     }
     await this.#accepted(socketClient, formatAddress(addr));
@@ -242,7 +212,7 @@ export class EchoClients {
   }
 
   #said(client: Client, bytes: Uint8Array): void {
-    const text = visible(client.text.decode(bytes));
+    const text = client.text.decode(bytes); // control characters escaped
     printLine(`客户端 ${client.name} 说:\t${bytes.byteLength}  ${text}`);
   }
 
