@@ -341,6 +341,11 @@ export class Reactor {
     }
   }
 
+  /** Opens the engine now, if it is not yet (it opens at the first wait otherwise). */
+  open(): void {
+    this.#engine ??= this.#open();
+  }
+
   /** Ends every wait with `WSAEINTR` and lets go of the engine (`WSACleanup`). */
   close(): void {
     for (const w of this.#active()) this.#drop(w, "WSACleanup while waiting");

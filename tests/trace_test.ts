@@ -296,16 +296,15 @@ for (const backend of testBackends()) {
       const lines = shape(stderr).filter((l) => !l.endsWith(" = 0 (timeout)")); // every 3 s
       const select = (n: number) =>
         `select(0, &{fd_count=${n}}, &{fd_count=0}, NULL, &{3, 0}) = 1 (readfds 1, writefds 0)`;
-      assert.equal(lines[16], select(1), "then the second client");
-      assert.deepEqual(lines.slice(0, 16), [
+      assert.equal(lines[15], select(1), "then the second client");
+      assert.deepEqual(lines.slice(0, 15), [
         STARTUP,
         "socket(AF_INET, SOCK_STREAM, IPPROTO_TCP) = <s1>",
         `bind(<s1>, 127.0.0.1:${port}, 16) = 0`,
         "ioctlsocket(<s1>, FIONBIO, &1) = 0",
         "listen(<s1>, SOMAXCONN) = 0",
         select(1),
-        "accept(<s1>, NULL, NULL) = <s2>",
-        "getpeername(<s2>, 127.0.0.1:<peer>, &16) = 0",
+        "accept(<s1>, 127.0.0.1:<peer>, &16) = <s2>",
         "ioctlsocket(<s2>, FIONBIO, &1) = 0",
         "send(<s2>, buf, 22, 0) = 22",
         select(2),

@@ -619,6 +619,9 @@ export function createPosixBackend(
       if (rebindsAsWindows(sock)) setNative(sock, reuseAddr, 1);
       check(c.listen(sock.fd, backlog), "listen");
       sock.active = true;
+      // The reactor's descriptors (epoll, its wake-up) now, while there are some: clients may
+      // take every one before its first wait (WSAEMFILE from select, not from accept).
+      if (!options.blocking) reactor.open();
     },
     accept(s) {
       const sock = known(s);
