@@ -1,0 +1,229 @@
+/**
+ * The named rules: every difference allowed between C on Winsock (the
+ * reference: the mingw harness under Wine, or on Windows) and the façade, or
+ * between C on Linux and C on Winsock, is one of these, a predicate over the
+ * step and its context with the reason. Nothing is allowed per script.
+ */
+
+import type { Target } from "./scenarios.ts";
+
+/** One compared line: the step, what the reference printed, what was got. */
+export interface Context {
+  /** Where the façade ran (façade rules), or "linux-c" (C on Linux, platform rules). */
+  target: Target | "linux-c";
+  /** The script line, e.g. `recv c 50 2`. */
+  step: string;
+  /** Its call (`recv`) and arguments (`["c", "50", "2"]`). */
+  op: string;
+  args: string[];
+  /** What C on Winsock printed after ` => `. */
+  reference: string;
+  /** What the façade (or C on Linux) printed after ` => `. */
+  got: string;
+  /** The script's lines before this one (calls and sleeps). */
+  earlier: string[];
+}
+
+export interface Rule {
+  name: string;
+  why: string;
+  /** Whether the rule explains this difference. */
+  allows(c: Context): boolean;
+  /**
+   * The two sides' sockets are no longer in the same state after it (a
+   * linger the façade could not set, a connection that should have failed):
+   * the rest of the script is not compared.
+   */
+  diverges?: boolean;
+}
+
+const LINUX: Target[] = ["posix@linux", "posix-raw@linux", "deno@linux"];
+const DENO: Target[] = ["deno@linux", "deno@wine", "deno@windows"];
+const on = (targets: Target[], c: Context) => targets.includes(c.target as Target);
+const isRecv = (c: Context) => c.op === "recv" || c.op === "recvfrom";
+const isSend = (c: Context) => c.op === "send" || c.op === "sendto";
+const failed = (text: string, code: number) => text === `-1 ${code}`;
+/** An option's name in `setopt`/`getopt` (or `linger`). */
+const option = (c: Context) => c.op === "linger" ? "linger" : c.args[1];
+/** A flags argument holding bits Winsock knows but a step ignores, or none knows. */
+const UNKNOWN_FLAG = 0x100000;
+const flagsOf = (c: Context) => Number((c.op === "sendto" ? c.args[3] : c.args[2]) ?? 0);
+
+/** The façade against C on Winsock. */
+export const FACADE_RULES: Rule[] = [
+  {
+    name: "wine-consumes-reset",
+    why: "a reset that came before the call: Wine's own recv says 0 (wineserver's poll " +
+      "consumed it); Windows says 10054, and so do the backends (the winsock backend asks " +
+      "WSAPoll, which still shows the reset)",
+    allows: (c) => isRecv(c) && c.reference.startsWith("0") && failed(c.got, 10054),
+  },
+  {
+    name: "wine-ignores-flags",
+    why: "a flag the call does not take (an unknown bit; MSG_WAITALL or MSG_PEEK on send): " +
+      "Wine passes it to Linux, which ignores it; Windows says 10045 WSAEOPNOTSUPP, and so do " +
+      "the posix and deno backends",
+    allows: (c) =>
+      (isRecv(c) || isSend(c)) && failed(c.got, 10045) && !c.reference.startsWith("-1") &&
+      ((flagsOf(c) & UNKNOWN_FLAG) !== 0 || (isSend(c) && (flagsOf(c) & 0xa) !== 0)),
+    diverges: true,
+  },
+  {
+    name: "wine-send-unconnected",
+    why: "a send on a TCP socket never connected: Wine passes Linux's EPIPE on (10054); " +
+      "Windows says 10057 WSAENOTCONN, as the deno backend does",
+    allows: (c) => isSend(c) && failed(c.reference, 10054) && failed(c.got, 10057),
+  },
+  {
+    name: "wine-bind-family",
+    why: "bind with a sockaddr_in6 on an AF_INET socket: Wine says 10045 WSAEOPNOTSUPP; the " +
+      "backends on Linux say 10047 WSAEAFNOSUPPORT (the address family is not the socket's)",
+    allows: (c) =>
+      c.op === "bind6" && failed(c.reference, 10045) && failed(c.got, 10047) &&
+      !c.target.endsWith("@wine"),
+  },
+  {
+    name: "lengths-first",
+    why: "the façade checks a length against its buffer before a call reaches the backend " +
+      "(no bad length is handed to a system call): 10014 for a socket that is not one, where " +
+      "Winsock looks the socket up first and says 10038 WSAENOTSOCK",
+    allows: (c) =>
+      (isRecv(c) || isSend(c)) && /^-|\//.test(c.args[1]) && failed(c.reference, 10038) &&
+      failed(c.got, 10014),
+  },
+  {
+    name: "wine-tcp-option-on-udp",
+    why: "TCP_NODELAY on a UDP socket: Wine says 10022 WSAEINVAL; Windows says 10042 " +
+      "WSAENOPROTOOPT (no such option at that level for the socket), and so do the backends",
+    allows: (c) =>
+      ["setopt", "getopt"].includes(c.op) && c.args[1] === "nodelay" &&
+      failed(c.reference, 10022) && failed(c.got, 10042),
+  },
+  {
+    name: "buffer-sizes",
+    why: "SO_SNDBUF/SO_RCVBUF read back the platform's own sizes (Linux doubles what was set " +
+      "and chooses its defaults; Wine reports its own): the call's result is compared, not " +
+      "the size",
+    allows: (c) =>
+      c.op === "getopt" && ["sndbuf", "rcvbuf"].includes(c.args[1]) &&
+      c.reference.startsWith("0 ") && c.got.startsWith("0 "),
+  },
+  {
+    name: "deno-no-linger",
+    why: "the deno backend cannot express SO_LINGER (10042): Deno's sockets have no such " +
+      "option, so a close that would reset closes in order",
+    allows: (c) => on(DENO, c) && option(c) === "linger" && failed(c.got, 10042),
+    diverges: true,
+  },
+  {
+    name: "deno-few-options",
+    why: "the deno backend keeps only the options Deno's sockets can express (TCP_NODELAY, " +
+      "SO_KEEPALIVE, SO_REUSEADDR, SO_ERROR, SO_TYPE on TCP; SO_TYPE and SO_ERROR on UDP); " +
+      "others are 10042 WSAENOPROTOOPT",
+    allows: (c) => on(DENO, c) && ["setopt", "getopt"].includes(c.op) && failed(c.got, 10042),
+    diverges: true,
+  },
+  {
+    name: "deno-bind-listens",
+    why: "the deno backend's bind is Deno.listen: a bound TCP socket already accepts " +
+      "connections, and cannot then connect",
+    allows: (c) => on(DENO, c) && ["connect", "listen", "accept"].includes(c.op),
+    diverges: true,
+  },
+  {
+    name: "deno-sees-by-reading",
+    why: "Deno's sockets tell what has come only by a read, which the deno backend starts at " +
+      "the first look: a zero-timeout select or FIONREAD may not see yet what C sees",
+    allows: (c) =>
+      on(DENO, c) && (c.op === "select" || (c.op === "ioctl" && c.args[1] === "fionread")),
+  },
+];
+
+/** C on Linux against C on Winsock: the documented Linux differences. */
+export const LINUX_RULES: Rule[] = [
+  {
+    name: "linux-forgets-reset",
+    why: "Linux reports a reset once, then says 0 (Windows keeps saying 10054)",
+    allows: (c) => isRecv(c) && c.got.startsWith("0") && failed(c.reference, 10054),
+  },
+  {
+    name: "linux-epipe",
+    why: "Linux says EPIPE (10054 by meaning) for a send after our own shutdown; Windows says " +
+      "10058 WSAESHUTDOWN",
+    allows: (c) => isSend(c) && failed(c.got, 10054) && failed(c.reference, 10058),
+  },
+  {
+    name: "linux-reads-after-shutdown",
+    why: "Linux still delivers data after shutdown(SD_RECEIVE), and 0 after SD_BOTH; Windows " +
+      "says 10058 WSAESHUTDOWN",
+    allows: (c) => isRecv(c) && failed(c.reference, 10058),
+  },
+  {
+    name: "linux-listen-binds",
+    why: "Linux binds an unbound socket at listen; Windows says 10022 WSAEINVAL",
+    allows: (c) => c.op === "listen" && c.got === "0" && failed(c.reference, 10022),
+  },
+];
+
+/** The first rule that explains `c`, or undefined. */
+export function explain(rules: Rule[], c: Context): Rule | undefined {
+  return rules.find((r) => r.allows(c));
+}
+
+/** Where a run of one script first differs with no rule to explain it. */
+export interface Unexplained {
+  /** The index of the call among the script's calls. */
+  call: number;
+  step: string;
+  reference: string;
+  got: string;
+}
+
+/** What comparing one script found: the rules used, and the first unexplained difference. */
+export interface Verdict {
+  rules: string[];
+  unexplained?: Unexplained;
+}
+
+/**
+ * Compares `got` with `reference` (both as printed: `STEP => RESULT`) for the
+ * script `steps`: each differing line must be explained by a rule; after a
+ * rule that `diverges` (or, with `firstOnly`, after any difference) the rest
+ * is not compared.
+ */
+export function compare(
+  target: Context["target"],
+  steps: string[],
+  reference: string[],
+  got: string[],
+  rules: Rule[],
+  firstOnly = false,
+): Verdict {
+  const verdict: Verdict = { rules: [] };
+  const calls = steps.filter((s) => !s.startsWith("sleep "));
+  for (let i = 0; i < calls.length; i++) {
+    const step = calls[i];
+    const ref = reference[i], mine = got[i];
+    if (ref === mine && ref !== undefined) continue;
+    const result = (line: string | undefined) =>
+      line === undefined ? "(nothing: the run ended)" : line.slice(line.indexOf(" => ") + 4);
+    const [op, ...args] = step.split(" ");
+    const context: Context = {
+      target,
+      step,
+      op,
+      args,
+      reference: result(ref),
+      got: result(mine),
+      earlier: steps.slice(0, steps.indexOf(step)),
+    };
+    const rule = ref !== undefined && mine !== undefined ? explain(rules, context) : undefined;
+    if (!rule) {
+      verdict.unexplained = { call: i, step, reference: context.reference, got: context.got };
+      return verdict;
+    }
+    verdict.rules.push(rule.name);
+    if (rule.diverges || firstOnly) return verdict;
+  }
+  return verdict;
+}
