@@ -338,9 +338,12 @@ export function createDenoBackend(): SocketBackend {
       !!(sock.recvShut || sock.inbox?.byteLength || sock.eof || sock.failure);
   }
 
-  /** `select`'s writable: connected, not shut down for sending, and room in the send buffer. */
+  /**
+   * `select`'s writable: connected, and room in the send buffer or shut down
+   * for sending (send then fails at once, as C sees it writable).
+   */
   function writable(sock: EmulatedSocket): boolean {
-    return !!sock.conn && !sock.sendShut && (sock.outboxBytes ?? 0) < SEND_BUFFER;
+    return !!sock.conn && (sock.sendShut || (sock.outboxBytes ?? 0) < SEND_BUFFER);
   }
 
   /** Writes `outbox` out, one `conn.write` at a time, unless that is under way already. */
@@ -595,10 +598,10 @@ export function createDenoBackend(): SocketBackend {
     },
     shutdown(s, how) {
       const sock = get(s);
-      const conn = connected(s);
       if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) {
-        throw new WinsockError(WSAEINVAL, "shutdown");
+        throw new WinsockError(WSAEINVAL, "shutdown"); // before the state, as Winsock
       }
+      const conn = connected(s);
       if (how !== SD_RECEIVE && !sock.sendShut) {
         sock.sendShut = true;
         const fin = () => void conn.closeWrite().catch(() => {});

@@ -33,7 +33,16 @@ const SIZES = ["0", "1", "50", "50", "3", "65536", "-1", "10/5"];
 /** MSG_PEEK, MSG_WAITALL, MSG_OOB, both of the first two, and a bit no one knows. */
 const RECV_FLAGS = ["", "", "", "", "2", "8", "1", "10", "1048576"];
 const SEND_FLAGS = ["", "", "", "", "", "1", "8", "1048576"];
-const OPTIONS = ["linger", "nodelay", "sndbuf", "rcvbuf", "reuseaddr", "keepalive", "error", "type"];
+const OPTIONS = [
+  "linger",
+  "nodelay",
+  "sndbuf",
+  "rcvbuf",
+  "reuseaddr",
+  "keepalive",
+  "error",
+  "type",
+];
 const BAD_OPTIONS = ["badname", "badlevel"];
 
 /** The script of seed `seed`: 5 to 40 calls on TCP and UDP sockets. */
@@ -51,7 +60,9 @@ export function generate(seed: number): string[] {
   } else if (start < 0.85) {
     steps.push("socket l", "bind l", "listen l", "udp u", "bind u");
   }
-  const made = new Set(steps.filter((s) => /^(socket|udp|accept) /.test(s)).map((s) => s[s.indexOf(" ") + 1]));
+  const made = new Set(
+    steps.filter((s) => /^(socket|udp|accept) /.test(s)).map((s) => s[s.indexOf(" ") + 1]),
+  );
   // Mostly a socket already made; sometimes any name (never opened, or closed).
   const name = () => made.size > 0 && chance(0.9) ? pick([...made]) : pick(NAMES);
   let big = 0; // 64 KiB sends: one at most, so a send never waits for a reader
@@ -77,7 +88,9 @@ export function generate(seed: number): string[] {
       steps.push(`udp ${n}`);
       made.add(n);
     } else if (r < 11) {
-      steps.push(pick([`bind ${x}`, `bind ${x}`, `bindto ${x} ${y}`, `bindany ${x}`, `bind6 ${x}`]));
+      steps.push(
+        pick([`bind ${x}`, `bind ${x}`, `bindto ${x} ${y}`, `bindany ${x}`, `bind6 ${x}`]),
+      );
     } else if (r < 14) steps.push(`listen ${x}`);
     else if (r < 18) steps.push(`connect ${x} ${y}`);
     else if (r < 22) {
@@ -100,7 +113,15 @@ export function generate(seed: number): string[] {
       const len = chance(0.8) ? "" : ` ${pick(["0", "1", "2", "8"])}`;
       steps.push(`getopt ${x} ${opt}${len}`);
     } else if (r < 86) {
-      steps.push(pick([`ioctl ${x} fionread`, `ioctl ${x} fionread`, `ioctl ${x} bad`, `ioctl ${x} fionbio 1`, `ioctl ${x} fionbio 0`]));
+      steps.push(
+        pick([
+          `ioctl ${x} fionread`,
+          `ioctl ${x} fionread`,
+          `ioctl ${x} bad`,
+          `ioctl ${x} fionbio 1`,
+          `ioctl ${x} fionbio 0`,
+        ]),
+      );
     } else if (r < 91) steps.push(`select ${x}`);
     else if (r < 96) steps.push(pick([`sockname ${x}`, `peername ${x}`]));
     else steps.push(SETTLE);
@@ -111,7 +132,9 @@ export function generate(seed: number): string[] {
 /** Where a run happens: the backends here, and this platform's name in targets. */
 const PLATFORM = Deno.build.os !== "windows"
   ? "linux"
-  : Deno.env.get("WINSOCK_TS_UNDER_WINE") ? "wine" : "windows";
+  : Deno.env.get("WINSOCK_TS_UNDER_WINE")
+  ? "wine"
+  : "windows";
 
 /** Script `i` of the run seeded `seed`: its own seed, derived. */
 export function scriptSeed(seed: number, i: number): number {
@@ -132,6 +155,8 @@ export interface Failure {
 export interface Harnesses {
   reference: Harness;
   linux?: Harness;
+  /** Scripts run at once: each harness in as many processes, the façade as many at a time. */
+  parallel?: number;
 }
 
 /** The harnesses here, or null when there is no Winsock C to compare with. */
@@ -150,25 +175,31 @@ async function check(
   linux?: Map<string, string[]>,
 ): Promise<(Unexplained | undefined)[]> {
   const verdicts: (Unexplained | undefined)[] = [];
-  for (const s of scripts) {
-    const ref = reference.get(s.name) ?? [];
-    if (side === "linux-c") {
-      verdicts.push(compare("linux-c", s.steps, ref, linux?.get(s.name) ?? [], LINUX_RULES, true).unexplained);
-    } else {
-      const got = await runScenario(side, s.steps);
-      const target = `${side}@${PLATFORM}` as Target;
-      verdicts.push(compare(target, s.steps, ref, got, FACADE_RULES).unexplained);
+  let next = 0;
+  const worker = async () => {
+    for (let k = next++; k < scripts.length; k = next++) {
+      const s = scripts[k], ref = reference.get(s.name) ?? [];
+      const got = side === "linux-c" ? linux?.get(s.name) ?? [] : await runScenario(side, s.steps);
+      verdicts[k] = side === "linux-c"
+        ? compare("linux-c", s.steps, ref, got, LINUX_RULES, true).unexplained
+        : compare(`${side}@${PLATFORM}` as Target, s.steps, ref, got, FACADE_RULES).unexplained;
     }
-  }
-  void c;
+  };
+  await Promise.all(Array.from({ length: c.parallel ?? 1 }, worker));
   return verdicts;
 }
 
 /** The scripts and C's lines for them (reference, and Linux's if any). */
 async function runC(c: Harnesses, scripts: Scenario[]) {
+  const n = Math.max(1, Math.min(c.parallel ?? 1, scripts.length));
+  const chunks = Array.from({ length: n }, (_, i) => scripts.filter((_, k) => k % n === i));
+  const run = async (harness: Harness) =>
+    new Map(
+      (await Promise.all(chunks.map((chunk) => runHarness(harness, chunk)))).flatMap((m) => [...m]),
+    );
   const [reference, linux] = await Promise.all([
-    runHarness(c.reference, scripts),
-    c.linux ? runHarness(c.linux, scripts) : undefined,
+    run(c.reference),
+    c.linux ? run(c.linux) : undefined,
   ]);
   return { reference, linux };
 }
@@ -191,7 +222,7 @@ export async function shrink(c: Harnesses, failure: Failure): Promise<Failure> {
       }
     }
     const { reference, linux } = await runC(
-      failure.side === "linux-c" ? c : { reference: c.reference },
+      failure.side === "linux-c" ? c : { ...c, linux: undefined },
       candidates,
     );
     let found: Failure | undefined;
@@ -215,8 +246,12 @@ export function describe(f: Failure): string {
   const u = f.unexplained;
   return [
     `fuzz: seed ${f.seed}, script ${f.index}, ${f.side}: "${u.step}": ` +
-    `C on Winsock says ${u.reference}, ${f.side === "linux-c" ? "C on Linux" : f.side} says ${u.got}`,
-    `  replay: deno task fuzz --seed ${f.seed} --from ${f.index} --count 1 --backend ${f.side === "linux-c" ? "posix" : f.side}`,
+    `C on Winsock says ${u.reference}, ${
+      f.side === "linux-c" ? "C on Linux" : f.side
+    } says ${u.got}`,
+    `  replay: deno task fuzz --seed ${f.seed} --from ${f.index} --count 1 --backend ${
+      f.side === "linux-c" ? "posix" : f.side
+    }`,
     "  {",
     `    name: "${u.step.split(" ")[0]}: <what it shows> (fuzz seed ${f.seed} #${f.index})",`,
     `    steps: ${JSON.stringify(f.steps)},`,
@@ -249,7 +284,10 @@ export interface FuzzResult {
 export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResult> {
   const { seed, count, backends, batch = 200, log = () => {} } = options;
   const from = options.from ?? 0;
-  const sides: (BackendName | "linux-c")[] = [...backends, ...(c.linux ? ["linux-c" as const] : [])];
+  const sides: (BackendName | "linux-c")[] = [
+    ...backends,
+    ...(c.linux ? ["linux-c" as const] : []),
+  ];
   const result: FuzzResult = { clean: Object.fromEntries(sides.map((s) => [s, 0])), failures: [] };
   for (let start = from; start < from + count; start += batch) {
     const scripts: Scenario[] = [];
@@ -268,7 +306,9 @@ export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResu
         const failure = { seed, index, side, steps: scripts[k].steps, unexplained: u };
         if (options.noShrink) {
           result.failures.push(failure);
-          log(`fuzz: seed ${seed}, script ${index}, ${side}: "${u.step}": C ${u.reference}, got ${u.got}`);
+          log(
+            `fuzz: seed ${seed}, script ${index}, ${side}: "${u.step}": C ${u.reference}, got ${u.got}`,
+          );
           continue;
         }
         log(`fuzz: seed ${seed}, script ${index}, ${side}: differs at "${u.step}"; shrinking`);
@@ -278,7 +318,11 @@ export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResu
         if (options.stopAtFirst) return result;
       }
     }
-    log(`fuzz: seed ${seed}: ${Math.min(start + batch, from + count) - from} of ${count} scripts; clean ${JSON.stringify(result.clean)}`);
+    log(
+      `fuzz: seed ${seed}: ${
+        Math.min(start + batch, from + count) - from
+      } of ${count} scripts; clean ${JSON.stringify(result.clean)}`,
+    );
   }
   return result;
 }
@@ -294,14 +338,26 @@ if (import.meta.main) {
   const from = Number(arg("from") ?? 0);
   const backends = (arg("backend") ?? (Deno.build.os === "windows" ? "winsock,deno" : "posix,deno"))
     .split(",") as BackendName[];
-  const c = await harnesses();
+  const found = await harnesses();
+  const c = found && { ...found, parallel: Number(arg("parallel") ?? 4) };
   if (!c) {
     console.error("fuzz: no C harness on Winsock: run bash tools/wine/setup.sh (Wine, mingw)");
     Deno.exit(2);
   }
   console.log(`fuzz: seed ${seed}, ${count} scripts from ${from}, backends ${backends.join(", ")}`);
   const noShrink = args.includes("--no-shrink");
-  const result = await fuzz(c, { seed, count, from, backends, noShrink, log: (l) => console.log(l) });
-  console.log(`fuzz: seed ${seed}: clean ${JSON.stringify(result.clean)}, ${result.failures.length} unexplained`);
+  const result = await fuzz(c, {
+    seed,
+    count,
+    from,
+    backends,
+    noShrink,
+    log: (l) => console.log(l),
+  });
+  console.log(
+    `fuzz: seed ${seed}: clean ${
+      JSON.stringify(result.clean)
+    }, ${result.failures.length} unexplained`,
+  );
   Deno.exit(result.failures.length === 0 ? 0 : 1);
 }

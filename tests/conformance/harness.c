@@ -8,9 +8,10 @@
  *   <n>           any other call's return value (recv: then the bytes read, quoted)
  *   -1 <code>     the call failed: WSAGetLastError() on Windows; on Linux errno,
  *                 mapped to the WSA code of the same meaning (table below)
- *   blocks        recv/recvfrom/accept on a blocking socket with nothing to take
+ *   blocks        recv/recvfrom/accept on a blocking socket (UDP, or TCP listening or
+ *                 connected by the script) with nothing to take
  *                 (a zero-timeout select says not readable; for MSG_WAITALL, fewer
- *                 bytes than asked; for MSG_OOB, not exceptional), or send/sendto
+ *                 bytes than asked; MSG_OOB always), or accept on a listener, or send/sendto
  *                 with no room (not writable): the call is not made, since it would
  *                 wait
  *
@@ -99,6 +100,8 @@ static int last_error(void) {
 static sock_t sockets[NAMES];
 static long sent[NAMES];
 static int nonblocking[NAMES], closed[NAMES];
+/* A UDP socket or a TCP one connected by the script (1), or listening (2): its calls may wait. */
+static int live[NAMES];
 static char *buf_end; /* the end of BUF_MAX usable bytes: an inaccessible page follows */
 
 static void fail(const char *what, const char *line) {
@@ -218,14 +221,15 @@ static int ready(sock_t s, int *rc) {
 }
 
 /* Would this receive or accept wait (blocking socket, nothing to take, too little for
- * MSG_WAITALL, no out-of-band data for MSG_OOB)? Errors say no: the call fails at once. */
+ * MSG_WAITALL; MSG_OOB always)? Errors say no: the call fails at once. */
 static int would_wait(int x, int n, int flags) {
   int rc, bits;
   ioctl_arg avail = 0;
   if (nonblocking[x]) return 0;
+  if (flags & 0x1) return 1; /* MSG_OOB: Wine waits for ever, even when select says exceptional */
+  if (!live[x]) return 0;
   bits = ready(sockets[x], &rc);
   if (bits < 0) return 0;
-  if (flags & 0x1) return !(bits & 4); /* MSG_OOB waits for out-of-band data (Windows) */
   if (!(bits & 1)) return 1;
   if ((flags & 0x8) && n > 0 && ioctl_socket(sockets[x], FIONREAD, &avail) == 0 && avail > 0 &&
       (int)avail < n)
@@ -237,7 +241,7 @@ static int would_wait(int x, int n, int flags) {
  * listener, where Wine's send waits for ever)? Errors say no: the call fails at once. */
 static int would_wait_to_send(int x) {
   int rc, bits;
-  if (nonblocking[x]) return 0;
+  if (nonblocking[x] || !live[x]) return 0;
   bits = ready(sockets[x], &rc);
   return bits >= 0 && !(bits & 2);
 }
@@ -291,7 +295,7 @@ static void reset(int open) {
   for (i = 0; i < NAMES; i++) {
     if (open && sockets[i] != BAD_SOCKET && !closed[i]) close_socket(sockets[i]);
     sockets[i] = BAD_SOCKET;
-    sent[i] = nonblocking[i] = closed[i] = 0;
+    sent[i] = nonblocking[i] = closed[i] = live[i] = 0;
   }
 }
 
@@ -302,7 +306,7 @@ static void made(int x, sock_t s) {
     if (closed[i]) sockets[i] = BAD_SOCKET, closed[i] = 0;
   }
   sockets[x] = s;
-  closed[x] = 0;
+  closed[x] = live[x] = 0;
   sent[x] = 0;
   if (s == BAD_SOCKET) result(-1);
   else printf("ok\n");
@@ -344,6 +348,7 @@ int main(void) {
     if (strcmp(op, "socket") == 0 || strcmp(op, "udp") == 0) {
       made(x, op[0] == 's' ? socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)
                            : socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP));
+      live[x] = op[0] == 'u' && sockets[x] != BAD_SOCKET;
     } else if (strcmp(op, "bind") == 0 || strcmp(op, "bindto") == 0 ||
                strcmp(op, "bindany") == 0) {
       struct sockaddr_in a;
@@ -359,18 +364,23 @@ int main(void) {
       a.sin6_addr.s6_addr[15] = 1;
       result(bind(sockets[x], (struct sockaddr *)&a, sizeof a));
     } else if (strcmp(op, "listen") == 0) {
-      result(listen(sockets[x], SOMAXCONN));
+      int rc = listen(sockets[x], SOMAXCONN);
+      if (rc == 0) live[x] = 2;
+      result(rc);
     } else if (strcmp(op, "connect") == 0) {
       struct sockaddr_in a = target_of(sockets[index_of(y, line)]);
-      result(connect(sockets[x], (struct sockaddr *)&a, sizeof a));
+      int rc = connect(sockets[x], (struct sockaddr *)&a, sizeof a);
+      if (rc == 0) live[x] = 1;
+      result(rc);
     } else if (strcmp(op, "accept") == 0) {
       struct sockaddr_in a;
       socklen_t len = sizeof a;
       int l = index_of(y, line);
-      if (would_wait(l, 0, 0)) printf("blocks\n");
+      if (live[l] == 2 && would_wait(l, 0, 0)) printf("blocks\n");
       else {
         made(x, accept(sockets[l], (struct sockaddr *)&a, &len));
         nonblocking[x] = nonblocking[l];
+        live[x] = sockets[x] != BAD_SOCKET;
       }
     } else if (strcmp(op, "send") == 0 || strcmp(op, "sendto") == 0) {
       int n, i, rc, to = op[4] == 't';
@@ -481,7 +491,7 @@ int main(void) {
       }
     } else if (strcmp(op, "close") == 0) {
       int rc = close_socket(sockets[x]);
-      if (rc == 0) closed[x] = 1;
+      if (rc == 0) closed[x] = 1, live[x] = 0;
       result(rc);
     } else {
       fail("unknown step", line);

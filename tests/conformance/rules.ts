@@ -49,6 +49,15 @@ const option = (c: Context) => c.op === "linger" ? "linger" : c.args[1];
 const UNKNOWN_FLAG = 0x100000;
 const flagsOf = (c: Context) => Number((c.op === "sendto" ? c.args[3] : c.args[2]) ?? 0);
 
+/** Whether the script shut the step's socket down for receiving before the step. */
+const shutReceive = (c: Context) =>
+  c.earlier.some((s) => new RegExp(`^shutdown ${c.args[0]} [02]$`).test(s));
+/** Whether the step's socket is a UDP one (made by `udp`, never by `socket` after). */
+const udpSocket = (c: Context) => {
+  const made = c.earlier.filter((s) => new RegExp(`^(udp|socket|accept) ${c.args[0]}\\b`).test(s));
+  return made.length > 0 && made[made.length - 1].startsWith("udp");
+};
+
 /** The façade against C on Winsock. */
 export const FACADE_RULES: Rule[] = [
   {
@@ -64,7 +73,7 @@ export const FACADE_RULES: Rule[] = [
       "Wine passes it to Linux, which ignores it; Windows says 10045 WSAEOPNOTSUPP, and so do " +
       "the posix and deno backends",
     allows: (c) =>
-      (isRecv(c) || isSend(c)) && failed(c.got, 10045) && !c.reference.startsWith("-1") &&
+      (isRecv(c) || isSend(c)) && failed(c.got, 10045) &&
       ((flagsOf(c) & UNKNOWN_FLAG) !== 0 || (isSend(c) && (flagsOf(c) & 0xa) !== 0)),
     diverges: true,
   },
@@ -76,19 +85,21 @@ export const FACADE_RULES: Rule[] = [
   },
   {
     name: "wine-bind-family",
-    why: "bind with a sockaddr_in6 on an AF_INET socket: Wine says 10045 WSAEOPNOTSUPP; the " +
-      "backends on Linux say 10047 WSAEAFNOSUPPORT (the address family is not the socket's)",
+    why: "bind with a sockaddr_in6 on an AF_INET socket: Wine says 10045 WSAEOPNOTSUPP (10022 " +
+      "if already bound); the backends on Linux say 10047 WSAEAFNOSUPPORT (the address family " +
+      "is not the socket's)",
     allows: (c) =>
-      c.op === "bind6" && failed(c.reference, 10045) && failed(c.got, 10047) &&
-      !c.target.endsWith("@wine"),
+      c.op === "bind6" && (failed(c.reference, 10045) || failed(c.reference, 10022)) &&
+      failed(c.got, 10047) && !c.target.endsWith("@wine"),
   },
   {
     name: "lengths-first",
     why: "the façade checks a length against its buffer before a call reaches the backend " +
-      "(no bad length is handed to a system call): 10014 for a socket that is not one, where " +
-      "Winsock looks the socket up first and says 10038 WSAENOTSOCK",
+      "(no bad length is handed to a system call): 10014 where Winsock, which looks at the " +
+      "socket first, names what is wrong with it (10038 not a socket, 10057 not connected, " +
+      "10058 shut down, 10040 too long for a datagram…)",
     allows: (c) =>
-      (isRecv(c) || isSend(c)) && /^-|\//.test(c.args[1]) && failed(c.reference, 10038) &&
+      (isRecv(c) || isSend(c)) && /^-|\//.test(c.args[1]) && c.reference.startsWith("-1 ") &&
       failed(c.got, 10014),
   },
   {
@@ -98,6 +109,65 @@ export const FACADE_RULES: Rule[] = [
     allows: (c) =>
       ["setopt", "getopt"].includes(c.op) && c.args[1] === "nodelay" &&
       failed(c.reference, 10022) && failed(c.got, 10042),
+  },
+  {
+    name: "wine-sets-so-error",
+    why: "setsockopt(SO_ERROR): Wine accepts it on anything (a stub); the option is read-only " +
+      "on Windows and in the backends (10042 WSAENOPROTOOPT, or what is wrong first)",
+    allows: (c) => c.op === "setopt" && c.args[1] === "error" && c.reference === "0",
+    diverges: true,
+  },
+  {
+    name: "wine-options-first",
+    why: "setsockopt/getsockopt: Wine checks the option (10042; 10022 for an unknown level) " +
+      "and its length (10014) before it looks the socket up, and the option before the " +
+      "length; Windows and the backends look at the socket first (10038 WSAENOTSOCK), then " +
+      "the length (10014 WSAEFAULT)",
+    allows: (c) =>
+      ["setopt", "getopt"].includes(c.op) && c.reference !== c.got &&
+      [10042, 10022, 10014].some((code) => failed(c.reference, code)) &&
+      (failed(c.got, 10038) || failed(c.got, 10014)),
+  },
+  {
+    name: "wine-short-reuseaddr",
+    why: "setsockopt(SO_REUSEADDR) with optlen 0: Wine takes it (0); Windows says 10014 " +
+      "WSAEFAULT for an optlen below sizeof(BOOL), and so do the backends",
+    allows: (c) =>
+      c.op === "setopt" && c.args[1] === "reuseaddr" && c.args[3] === "0" &&
+      c.reference === "0" && failed(c.got, 10014),
+    diverges: true,
+  },
+  {
+    name: "linux-readable-after-shutdown",
+    why: "after our shutdown(SD_RECEIVE) (or SD_BOTH), Linux's poll calls the socket readable, " +
+      "so the backends on Linux make the recv (10058 WSAESHUTDOWN, as Windows) where Wine's " +
+      "select says not readable and the harness does not call",
+    allows: (c) =>
+      on(LINUX, c) && shutReceive(c) &&
+      ((isRecv(c) && c.reference === "blocks") ||
+        (c.op === "select" && c.got.includes("r") && !c.reference.includes("r"))),
+  },
+  {
+    name: "deno-udp-no-ioctl-shutdown",
+    why: "the deno backend's UDP sockets (Deno.listenDatagram) take no ioctlsocket and no " +
+      "shutdown: 10038",
+    allows: (c) =>
+      on(DENO, c) && ["ioctl", "shutdown"].includes(c.op) && failed(c.got, 10038) &&
+      udpSocket(c),
+    diverges: true,
+  },
+  {
+    name: "wine-send-unconnected-udp",
+    why: "send on a UDP socket never connected: Wine says 10022 WSAEINVAL; Windows says " +
+      "10057 WSAENOTCONN, and so do the backends",
+    allows: (c) => c.op === "send" && failed(c.reference, 10022) && failed(c.got, 10057),
+  },
+  {
+    name: "deno-no-send-flags",
+    why: "the deno backend's send and sendto take no flags (10045 WSAEOPNOTSUPP): Deno's " +
+      "sockets have no out-of-band data",
+    allows: (c) => on(DENO, c) && isSend(c) && flagsOf(c) !== 0 && failed(c.got, 10045),
+    diverges: true,
   },
   {
     name: "buffer-sizes",
@@ -201,6 +271,7 @@ export function compare(
 ): Verdict {
   const verdict: Verdict = { rules: [] };
   const calls = steps.filter((s) => !s.startsWith("sleep "));
+  const callAt = steps.flatMap((s, k) => s.startsWith("sleep ") ? [] : [k]);
   for (let i = 0; i < calls.length; i++) {
     const step = calls[i];
     const ref = reference[i], mine = got[i];
@@ -215,7 +286,7 @@ export function compare(
       args,
       reference: result(ref),
       got: result(mine),
-      earlier: steps.slice(0, steps.indexOf(step)),
+      earlier: steps.slice(0, callAt[i]),
     };
     const rule = ref !== undefined && mine !== undefined ? explain(rules, context) : undefined;
     if (!rule) {
