@@ -512,6 +512,7 @@ export function createDenoBackend(): SocketBackend {
       }
     },
     listen(s) {
+      if (udp.has(s)) throw new WinsockError(WSAEOPNOTSUPP, "listen: a UDP socket");
       const sock = get(s);
       if (!sock.listener) throw new WinsockError(WSAEINVAL, "listen: socket not bound");
       sock.listening = true;
@@ -558,6 +559,7 @@ export function createDenoBackend(): SocketBackend {
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");
       if (sock.connecting) throw new WinsockError(WSAEALREADY, "connect");
+      if (sock.listening) throw new WinsockError(WSAEINVAL, "connect: a listening socket");
       if (sock.listener) {
         throw new WinsockError(WSAEOPNOTSUPP, "connect: a bound socket (emulation)");
       }

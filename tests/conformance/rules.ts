@@ -22,6 +22,8 @@ export interface Context {
   got: string;
   /** The script's lines before this one (calls and sleeps). */
   earlier: string[];
+  /** What C on Winsock printed for the calls before this one (`STEP => RESULT`). */
+  earlierReference: string[];
 }
 
 export interface Rule {
@@ -118,49 +120,41 @@ export const FACADE_RULES: Rule[] = [
     diverges: true,
   },
   {
-    name: "wine-options-first",
-    why: "setsockopt/getsockopt: Wine checks the option (10042; 10022 for an unknown level) " +
-      "and its length (10014) before it looks the socket up, and the option before the " +
-      "length; Windows and the backends look at the socket first (10038 WSAENOTSOCK), then " +
-      "the length (10014 WSAEFAULT)",
+    name: "option-check-order",
+    why: "setsockopt/getsockopt with more than one thing wrong (the socket, the level, the " +
+      "option, the length): Wine looks at the option and the length before the socket; " +
+      "Windows and the backends at the socket first, then the length, then the option. " +
+      "Both refuse",
     allows: (c) =>
-      ["setopt", "getopt"].includes(c.op) && c.reference !== c.got &&
-      [10042, 10022, 10014].some((code) => failed(c.reference, code)) &&
-      (failed(c.got, 10038) || failed(c.got, 10014)),
+      ["setopt", "getopt", "linger"].includes(c.op) && c.reference !== c.got &&
+      [10042, 10022, 10014, 10038].some((code) => failed(c.reference, code)) &&
+      [10042, 10022, 10014, 10038].some((code) => failed(c.got, code)),
   },
   {
-    name: "wine-short-reuseaddr",
-    why: "setsockopt(SO_REUSEADDR) with optlen 0: Wine takes it (0); Windows says 10014 " +
-      "WSAEFAULT for an optlen below sizeof(BOOL), and so do the backends",
+    name: "wine-sets-linger-on-udp",
+    why: "setsockopt(SO_LINGER) on a UDP socket: Wine takes it (its getsockopt says 10042); " +
+      "Windows refuses it (10042 WSAENOPROTOOPT: not for sockets without connections), and " +
+      "so does the posix backend",
     allows: (c) =>
-      c.op === "setopt" && c.args[1] === "reuseaddr" && c.args[3] === "0" &&
-      c.reference === "0" && failed(c.got, 10014),
-    diverges: true,
+      option(c) === "linger" && ["setopt", "linger"].includes(c.op) && udpSocket(c) &&
+      c.reference === "0" && failed(c.got, 10042),
   },
   {
-    name: "linux-readable-after-shutdown",
-    why: "after our shutdown(SD_RECEIVE) (or SD_BOTH), Linux's poll calls the socket readable, " +
-      "so the backends on Linux make the recv (10058 WSAESHUTDOWN, as Windows) where Wine's " +
-      "select says not readable and the harness does not call",
+    name: "waitall-where-windows-refuses",
+    why: "MSG_WAITALL with MSG_PEEK, or on a UDP socket: Windows refuses it (10045 " +
+      "WSAEOPNOTSUPP, as documented); Wine ignores MSG_WAITALL; the backends answer as " +
+      "their platform's recv does",
     allows: (c) =>
-      on(LINUX, c) && shutReceive(c) &&
-      ((isRecv(c) && c.reference === "blocks") ||
-        (c.op === "select" && c.got.includes("r") && !c.reference.includes("r"))),
-  },
-  {
-    name: "deno-udp-no-ioctl-shutdown",
-    why: "the deno backend's UDP sockets (Deno.listenDatagram) take no ioctlsocket and no " +
-      "shutdown: 10038",
-    allows: (c) =>
-      on(DENO, c) && ["ioctl", "shutdown"].includes(c.op) && failed(c.got, 10038) &&
-      udpSocket(c),
+      isRecv(c) && (flagsOf(c) & 0x8) !== 0 && ((flagsOf(c) & 0x2) !== 0 || udpSocket(c)),
     diverges: true,
   },
   {
     name: "wine-send-unconnected-udp",
-    why: "send on a UDP socket never connected: Wine says 10022 WSAEINVAL; Windows says " +
-      "10057 WSAENOTCONN, and so do the backends",
-    allows: (c) => c.op === "send" && failed(c.reference, 10022) && failed(c.got, 10057),
+    why: "send on a UDP socket never connected: Wine says 10022 WSAEINVAL (10040 first for a " +
+      "datagram too long); Windows says 10057 WSAENOTCONN, and so do the backends",
+    allows: (c) =>
+      c.op === "send" && (failed(c.reference, 10022) || failed(c.reference, 10040)) &&
+      failed(c.got, 10057) && udpSocket(c),
   },
   {
     name: "deno-no-send-flags",
@@ -201,11 +195,55 @@ export const FACADE_RULES: Rule[] = [
     diverges: true,
   },
   {
-    name: "deno-sees-by-reading",
-    why: "Deno's sockets tell what has come only by a read, which the deno backend starts at " +
-      "the first look: a zero-timeout select or FIONREAD may not see yet what C sees",
+    name: "wine-short-reuseaddr",
+    why: "setsockopt(SO_REUSEADDR) with optlen 0: Wine takes it (0); Windows says 10014 " +
+      "WSAEFAULT for an optlen below sizeof(BOOL), and so do the backends",
     allows: (c) =>
-      on(DENO, c) && (c.op === "select" || (c.op === "ioctl" && c.args[1] === "fionread")),
+      c.op === "setopt" && c.args[1] === "reuseaddr" && c.args[3] === "0" &&
+      c.reference === "0" && failed(c.got, 10014),
+    diverges: true,
+  },
+  {
+    name: "linux-readable-after-shutdown",
+    why: "after our shutdown(SD_RECEIVE) (or SD_BOTH), Linux's poll calls the socket readable, " +
+      "so the backends on Linux make the recv (10058 WSAESHUTDOWN, as Windows) where Wine's " +
+      "select says not readable and the harness does not call",
+    allows: (c) =>
+      on(LINUX, c) && shutReceive(c) &&
+      ((isRecv(c) && c.reference === "blocks") ||
+        (c.op === "select" && c.got.includes("r") && !c.reference.includes("r"))),
+  },
+  {
+    name: "deno-udp-no-ioctl-shutdown",
+    why: "the deno backend's UDP sockets (Deno.listenDatagram) take no ioctlsocket and no " +
+      "shutdown: 10038",
+    allows: (c) =>
+      on(DENO, c) && ["ioctl", "shutdown"].includes(c.op) && failed(c.got, 10038) &&
+      udpSocket(c),
+    diverges: true,
+  },
+  {
+    name: "after-a-failed-connect",
+    why: "a socket whose connect failed (or is under way, non-blocking, and never looked at " +
+      "with select) is in no defined state: Windows says to close it. Wine calls it " +
+      "exceptional and readable (recv 0); the backends call it not connected (10057) and " +
+      "report the connect's own error",
+    allows: (c) =>
+      c.earlierReference.some((l) => new RegExp(`^connect ${c.args[0]} \\w => -1 `).test(l)),
+    diverges: true,
+  },
+  {
+    name: "deno-sees-by-reading",
+    why: "Deno's sockets tell what has come (data, a close, a reset) only by a read, which the " +
+      "deno backend starts at the first look: a zero-timeout select or FIONREAD may not see " +
+      "yet what C sees, nor getpeername or a zero-length send a reset, nor a non-blocking " +
+      "recv what has just come",
+    allows: (c) =>
+      on(DENO, c) &&
+      (c.op === "select" || (c.op === "ioctl" && c.args[1] === "fionread") ||
+        (c.op === "peername" && failed(c.reference, 10057) && c.got.startsWith("0 ")) ||
+        (isSend(c) && c.args[1] === "0" && failed(c.reference, 10054) && c.got === "0") ||
+        (isRecv(c) && failed(c.got, 10035) && !c.reference.startsWith("-1"))),
   },
 ];
 
@@ -287,6 +325,7 @@ export function compare(
       reference: result(ref),
       got: result(mine),
       earlier: steps.slice(0, callAt[i]),
+      earlierReference: reference.slice(0, i),
     };
     const rule = ref !== undefined && mine !== undefined ? explain(rules, context) : undefined;
     if (!rule) {
