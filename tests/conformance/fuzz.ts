@@ -374,6 +374,7 @@ if (import.meta.main) {
     from,
     backends,
     noShrink,
+    batch: Number(arg("batch") ?? 200),
     log: (l) => console.log(l),
   });
   console.log(

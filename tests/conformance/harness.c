@@ -33,8 +33,8 @@
  * first socket bound to it ("?" if none, "0"); recvfrom adds "from ADDR PORT";
  * select (X in all three sets, zero timeout) prints the count and r, w, e.
  * Each scenario starts afresh: the sockets still open are closed. A closed
- * socket's name keeps its handle until a new socket is made (which could be
- * given the same number), then stands for INVALID_SOCKET.
+ * socket's name stands for INVALID_SOCKET from then on (its number could be
+ * given to the next socket made).
  *
  * Built natively (gcc, Linux) by tests/conformance_test.ts and with mingw
  * (-lws2_32) by tools/wine/build-peers.sh, to run under Wine.
@@ -99,7 +99,7 @@ static int last_error(void) {
 #define BUF_MAX 65536
 static sock_t sockets[NAMES];
 static long sent[NAMES];
-static int nonblocking[NAMES], closed[NAMES];
+static int nonblocking[NAMES];
 /* A UDP socket or a TCP one connected by the script (1), or listening (2): its calls may wait. */
 static int live[NAMES];
 static char *buf_end; /* the end of BUF_MAX usable bytes: an inaccessible page follows */
@@ -184,7 +184,7 @@ static void print_address(const struct sockaddr_in *a) {
   for (i = 0; i < NAMES; i++) {
     struct sockaddr_in mine;
     socklen_t len = sizeof mine;
-    if (sockets[i] == BAD_SOCKET || closed[i]) continue;
+    if (sockets[i] == BAD_SOCKET) continue;
     memset(&mine, 0, sizeof mine);
     if (getsockname(sockets[i], (struct sockaddr *)&mine, &len) == 0 &&
         mine.sin_family == AF_INET && ntohs(mine.sin_port) == port) {
@@ -293,20 +293,16 @@ static DWORD WINAPI watchdog(LPVOID unused) {
 static void reset(int open) {
   int i;
   for (i = 0; i < NAMES; i++) {
-    if (open && sockets[i] != BAD_SOCKET && !closed[i]) close_socket(sockets[i]);
+    if (open && sockets[i] != BAD_SOCKET) close_socket(sockets[i]);
     sockets[i] = BAD_SOCKET;
-    sent[i] = nonblocking[i] = closed[i] = live[i] = 0;
+    sent[i] = nonblocking[i] = live[i] = 0;
   }
 }
 
-/* A new socket in slot x: closed sockets' names stand for INVALID_SOCKET from now on. */
+/* A new socket in slot x. */
 static void made(int x, sock_t s) {
-  int i;
-  for (i = 0; i < NAMES; i++) {
-    if (closed[i]) sockets[i] = BAD_SOCKET, closed[i] = 0;
-  }
   sockets[x] = s;
-  closed[x] = live[x] = 0;
+  live[x] = 0;
   sent[x] = 0;
   if (s == BAD_SOCKET) result(-1);
   else printf("ok\n");
@@ -491,7 +487,7 @@ int main(void) {
       }
     } else if (strcmp(op, "close") == 0) {
       int rc = close_socket(sockets[x]);
-      if (rc == 0) closed[x] = 1, live[x] = 0;
+      if (rc == 0) sockets[x] = BAD_SOCKET, live[x] = 0;
       result(rc);
     } else {
       fail("unknown step", line);

@@ -99,7 +99,6 @@ interface Slot {
   socket: SOCKET;
   sent: number;
   nonblocking: boolean;
-  closed: boolean;
   /** A UDP socket or a TCP one connected by the script (1), or listening (2): calls may wait. */
   live: number;
 }
@@ -123,7 +122,7 @@ export async function runScenario(
     if (!s) {
       slots.set(
         name,
-        s = { socket: INVALID_SOCKET, sent: 0, nonblocking: false, closed: false, live: 0 },
+        s = { socket: INVALID_SOCKET, sent: 0, nonblocking: false, live: 0 },
       );
     }
     return s;
@@ -150,7 +149,7 @@ export async function runScenario(
     if (port === 0) return text + "0";
     for (const name of [...slots.keys()].sort()) {
       const s = slots.get(name)!;
-      if (s.socket === INVALID_SOCKET || s.closed) continue;
+      if (s.socket === INVALID_SOCKET) continue;
       const mine = new sockaddr_in();
       if (
         ws.getsockname(s.socket, mine, { value: sizeof(mine) }) === 0 &&
@@ -159,12 +158,9 @@ export async function runScenario(
     }
     return text + "?";
   };
-  /** A new socket for `name`: closed sockets' names stand for INVALID_SOCKET from now on. */
+  /** A new socket for `name`. */
   const made = (name: string, s: SOCKET) => {
-    for (const other of slots.values()) {
-      if (other.closed) Object.assign(other, { socket: INVALID_SOCKET, closed: false });
-    }
-    Object.assign(slot(name), { socket: s, sent: 0, closed: false, live: 0 });
+    Object.assign(slot(name), { socket: s, sent: 0, live: 0 });
     return s === INVALID_SOCKET ? fail() : "ok";
   };
   const within = async <T>(call: T | Promise<T>): Promise<T> => {
@@ -364,7 +360,8 @@ export async function runScenario(
         }
         case "close": {
           const n = ws.closesocket(me.socket);
-          if (n === 0) Object.assign(me, { closed: true, live: 0 });
+          // Its name stands for INVALID_SOCKET from then on (the number could be reused).
+          if (n === 0) Object.assign(me, { socket: INVALID_SOCKET, live: 0 });
           result = rc(n);
           break;
         }
