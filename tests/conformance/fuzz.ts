@@ -13,17 +13,8 @@ import type { BackendName } from "../../mod.ts";
 import { type Harness, nativeHarness, runHarness, windowsHarness } from "./c.ts";
 import { compare, FACADE_RULES, LINUX_RULES, type Unexplained, type Verdict } from "./rules.ts";
 import { runScenario } from "./run.ts";
+import { prng } from "../_support.ts";
 import type { Scenario, Target } from "./scenarios.ts";
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
 
 /** The settling time after a close or a shutdown, before anyone looks (ms). */
 const SETTLE = "sleep 50";

@@ -83,11 +83,6 @@ export function harnessLines(output: string): Map<string, string[]> {
   return byName;
 }
 
-/** The letters `send` sends: the next `n` of a-z, after `from` already sent. */
-function letters(from: number, n: number): Uint8Array {
-  return Uint8Array.from({ length: n }, (_, i) => 97 + (from + i) % 26);
-}
-
 /** "N" or "N/CAP": the length N and a buffer of CAP bytes (N's, or 0 when N is negative). */
 function bufferOf(text: string): [number, number] {
   const [n, cap] = text.split("/").map(Number);
@@ -145,7 +140,7 @@ export async function runScenario(
   /** " ADDR PORT", the port as the letter of the first socket bound to it. */
   const address = (a: sockaddr_in) => {
     const port = ntohs(a.sin_port);
-    let text = ` ${a.sin_family === AF_INET ? inet_ntoa(a.sin_addr) : "?family"} `;
+    const text = ` ${a.sin_family === AF_INET ? inet_ntoa(a.sin_addr) : "?family"} `;
     if (port === 0) return text + "0";
     for (const name of [...slots.keys()].sort()) {
       const s = slots.get(name)!;
