@@ -60,6 +60,27 @@ const udpSocket = (c: Context) => {
   return made.length > 0 && made[made.length - 1].startsWith("udp");
 };
 
+/** Whether socket `y` had a port (bound, or bound by a call) before reference line `before`. */
+const hadPort = (lines: string[], y: string, before: number) =>
+  lines.slice(0, before).some((l) =>
+    new RegExp(
+      `^((bind|bindto|bindany) ${y}\\b.* => 0|(connect|listen) ${y}\\b.* => 0|` +
+        `sendto ${y}\\b.* => \\d|accept ${y}\\b.* => ok)`,
+    ).test(l)
+  );
+/**
+ * Whether the step, or an earlier connect or sendto of its socket, aimed at a
+ * socket with no port: the harness then names port 0.
+ */
+const toPortZero = (c: Context) => {
+  const x = c.args[0];
+  const aims = [...c.earlierReference, `${c.step} => ${c.reference}`];
+  return aims.some((l, i) => {
+    const m = l.match(new RegExp(`^(?:connect ${x} (\\w)|sendto ${x} \\S+ (\\w))\\b`));
+    return m !== null && !hadPort(aims, m[1] ?? m[2], i);
+  });
+};
+
 /** The façade against C on Winsock. */
 export const FACADE_RULES: Rule[] = [
   {
@@ -223,6 +244,21 @@ export const FACADE_RULES: Rule[] = [
     diverges: true,
   },
   {
+    name: "to-port-zero",
+    why: "a connect or sendto to a socket with no port goes to port 0, which Windows refuses " +
+      "(10049 WSAEADDRNOTAVAIL) and Wine and Linux each treat their own way (UDP: sent, " +
+      "refused later, or 10022): nothing a program can rely on",
+    allows: toPortZero,
+    diverges: true,
+  },
+  {
+    name: "oob-none-waiting",
+    why: "recv(MSG_OOB) on a non-blocking socket with no out-of-band data: Winsock says 10035 " +
+      "WSAEWOULDBLOCK; Linux says EINVAL (10022), and the posix backend passes it on",
+    allows: (c) =>
+      isRecv(c) && (flagsOf(c) & 0x1) !== 0 && failed(c.reference, 10035) && failed(c.got, 10022),
+  },
+  {
     name: "after-a-failed-connect",
     why: "a socket whose connect failed (or is under way, non-blocking, and never looked at " +
       "with select) is in no defined state: Windows says to close it. Wine calls it " +
@@ -243,7 +279,8 @@ export const FACADE_RULES: Rule[] = [
       (c.op === "select" || (c.op === "ioctl" && c.args[1] === "fionread") ||
         (c.op === "peername" && failed(c.reference, 10057) && c.got.startsWith("0 ")) ||
         (isSend(c) && c.args[1] === "0" && failed(c.reference, 10054) && c.got === "0") ||
-        (isRecv(c) && failed(c.got, 10035) && !c.reference.startsWith("-1"))),
+        (isRecv(c) && failed(c.got, 10035) && !c.reference.startsWith("-1")) ||
+        (isRecv(c) && c.args[1] === "0" && failed(c.reference, 10035) && c.got === "0")),
   },
 ];
 
