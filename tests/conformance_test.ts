@@ -26,7 +26,7 @@ let cOutput: Promise<Map<string, string[]>> | undefined;
 function cLines(): Promise<Map<string, string[]>> {
   return cOutput ??= (async () => {
     if (!HARNESS) throw new Error("no conformance harness: run bash tools/wine/build-peers.sh");
-    return await deadline(runHarness(HARNESS, SCENARIOS), 60_000, "the C harness to finish");
+    return await deadline(runHarness(HARNESS, SCENARIOS), 180_000, "the C harness to finish");
   })();
 }
 
