@@ -5,8 +5,12 @@
  * be explained by a named rule (`rules.ts`). A failing script is shrunk to a
  * minimal one and printed with its seed, ready to paste into `scenarios.ts`.
  *
- *   deno task fuzz [--seed S] [--count N] [--backend posix,deno]
+ *   deno task fuzz [--seed S] [--count N] [--from I] [--backend posix,deno]
  *   bash tools/wine/deno.sh run -A tests/conformance/fuzz.ts --backend winsock,deno
+ *
+ * --only I,J,… runs those scripts of the seed; --no-shrink lists every
+ * difference instead of shrinking each side's first; --parallel P (4) runs P
+ * scripts at once; --batch B (200) scripts go through one C run.
  */
 
 import type { BackendName } from "../../mod.ts";
@@ -261,6 +265,8 @@ export interface FuzzOptions {
   stopAtFirst?: boolean;
   /** Do not shrink failures: list them (a survey). */
   noShrink?: boolean;
+  /** Only these scripts (indices), instead of `count` from `from`. */
+  only?: number[];
   log?: (line: string) => void;
 }
 
@@ -294,11 +300,14 @@ export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResu
     failures: [],
     linux: {},
   };
-  for (let start = from; start < from + count; start += batch) {
-    const scripts: Scenario[] = [];
-    for (let i = start; i < Math.min(start + batch, from + count); i++) {
-      scripts.push({ name: `fuzz ${seed} #${i}`, steps: generate(scriptSeed(seed, i)) });
-    }
+  // The scripts' indices: `only`, else `count` from `from`.
+  const indices = options.only ?? Array.from({ length: count }, (_, i) => from + i);
+  for (let start = 0; start < indices.length; start += batch) {
+    const chosen = indices.slice(start, start + batch);
+    const scripts: Scenario[] = chosen.map((i) => ({
+      name: `fuzz ${seed} #${i}`,
+      steps: generate(scriptSeed(seed, i)),
+    }));
     const { reference, linux } = await runC(c, scripts);
     for (const side of sides) {
       const verdicts = await check(c, side, scripts, reference, linux);
@@ -313,7 +322,7 @@ export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResu
           result.linux[key] = (result.linux[key] ?? 0) + 1;
           continue;
         }
-        const index = start + k;
+        const index = chosen[k];
         const failure = { seed, index, side, steps: scripts[k].steps, unexplained: u };
         // Shrinking takes a C run per round: the first failure of a side is shrunk (unless a
         // survey), the others are listed as they are.
@@ -332,9 +341,8 @@ export async function fuzz(c: Harnesses, options: FuzzOptions): Promise<FuzzResu
       }
     }
     log(
-      `fuzz: seed ${seed}: ${
-        Math.min(start + batch, from + count) - from
-      } of ${count} scripts; clean ${JSON.stringify(result.clean)}`,
+      `fuzz: seed ${seed}: ${start + chosen.length} of ${indices.length} scripts; ` +
+        `clean ${JSON.stringify(result.clean)}`,
     );
   }
   return result;
@@ -365,6 +373,7 @@ if (import.meta.main) {
     from,
     backends,
     noShrink,
+    only: arg("only")?.split(",").map(Number),
     batch: Number(arg("batch") ?? 200),
     log: (l) => console.log(l),
   });
