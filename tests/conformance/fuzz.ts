@@ -365,7 +365,12 @@ if (import.meta.main) {
     console.error("fuzz: no C harness on Winsock: run bash tools/wine/setup.sh (Wine, mingw)");
     Deno.exit(2);
   }
-  console.log(`fuzz: seed ${seed}, ${count} scripts from ${from}, backends ${backends.join(", ")}`);
+  console.log(
+    `fuzz: seed ${seed}, ${
+      arg("only") ? `scripts ${arg("only")}` : `${count} scripts from ${from}`
+    }` +
+      `, backends ${backends.join(", ")}`,
+  );
   const noShrink = args.includes("--no-shrink");
   const result = await fuzz(c, {
     seed,

@@ -148,8 +148,8 @@ export const FACADE_RULES: Rule[] = [
       "Both refuse",
     allows: (c) =>
       ["setopt", "getopt", "linger"].includes(c.op) && c.reference !== c.got &&
-      [10042, 10022, 10014, 10038].some((code) => failed(c.reference, code)) &&
-      [10042, 10022, 10014, 10038].some((code) => failed(c.got, code)),
+      [10042, 10022, 10014, 10038, 10045].some((code) => failed(c.reference, code)) &&
+      [10042, 10022, 10014, 10038, 10045].some((code) => failed(c.got, code)),
   },
   {
     name: "wine-sets-linger-on-udp",
@@ -257,6 +257,47 @@ export const FACADE_RULES: Rule[] = [
       "WSAEWOULDBLOCK; Linux says EINVAL (10022), and the posix backend passes it on",
     allows: (c) =>
       isRecv(c) && (flagsOf(c) & 0x1) !== 0 && failed(c.reference, 10035) && failed(c.got, 10022),
+  },
+  {
+    name: "wine-recv-unbound-udp",
+    why: "recv/recvfrom on a UDP socket never bound: Windows says 10022 WSAEINVAL at once, and " +
+      "so do the backends; Wine waits (10035 on a non-blocking socket)",
+    allows: (c) => isRecv(c) && udpSocket(c) && failed(c.reference, 10035) && failed(c.got, 10022),
+  },
+  {
+    name: "udp-port-unreachable",
+    why: "a datagram sent to a port nobody listens on: Windows fails the next recv with 10054 " +
+      "WSAECONNRESET; Linux fails the next send or recv of a connected socket with " +
+      "ECONNREFUSED, which the posix backend passes on (10061 on a send, 10054 on a recv); " +
+      "Wine reports nothing",
+    allows: (c) =>
+      udpSocket(c) && (isSend(c) || isRecv(c)) && !c.reference.startsWith("-1") &&
+      (failed(c.got, 10061) || failed(c.got, 10054)),
+    diverges: true,
+  },
+  {
+    name: "wine-send-after-reset",
+    why: "send on a connection the peer has reset (it closed with data unread, or aborted): " +
+      "Windows says 10054 WSAECONNRESET, and so does the posix backend; Wine's send succeeds",
+    allows: (c) =>
+      isSend(c) && !udpSocket(c) && /^\d/.test(c.reference) && failed(c.got, 10054) &&
+      c.earlier.some((l) => l.startsWith("close ")),
+    diverges: true,
+  },
+  {
+    name: "wine-binds-taken-port",
+    why: "bind to the port of a connected socket: Wine takes it; Windows and Linux say 10048 " +
+      "WSAEADDRINUSE, and so do the backends",
+    allows: (c) => c.op === "bindto" && c.reference === "0" && failed(c.got, 10048),
+    diverges: true,
+  },
+  {
+    name: "wine-bool-first-byte",
+    why: "a BOOL option set to 4096: Wine reads the first byte only (off); Windows reads the " +
+      "int (on), and so do the backends",
+    allows: (c) =>
+      c.op === "getopt" && c.reference === "0 0" && c.got === "0 1" &&
+      c.earlier.some((l) => l.startsWith(`setopt ${c.args[0]} ${c.args[1]} 4096`)),
   },
   {
     name: "after-a-failed-connect",
