@@ -8,7 +8,8 @@
  *   <n>           any other call's return value (recv: then the bytes read, quoted)
  *   -1 <code>     the call failed: WSAGetLastError() on Windows; on Linux errno,
  *                 mapped to the WSA code of the same meaning (table below)
- *   blocks        recv/recvfrom/accept on a blocking socket (UDP, or TCP listening or
+ *   blocks        after a `guard` line (the fuzzer's scripts begin with one):
+ *                 recv/recvfrom/accept on a blocking socket (UDP, or TCP listening or
  *                 connected by the script) with nothing to take
  *                 (a zero-timeout select says not readable; for MSG_WAITALL, fewer
  *                 bytes than asked; MSG_OOB always), or accept on a listener, or send/sendto
@@ -23,7 +24,7 @@
  *   sendto X N Y [FLAGS] | recvfrom X N [FLAGS] | shutdown X HOW
  *   linger X ONOFF SECS | setopt X OPT VALUE [LEN] | getopt X OPT [LEN]
  *   ioctl X fionbio ARG | ioctl X fionread | ioctl X bad | select X
- *   sockname X | peername X | close X | sleep MS | scenario NAME ("== NAME")
+ *   sockname X | peername X | close X | sleep MS | guard | scenario NAME ("== NAME")
  * bind is 127.0.0.1:0, bindto Y's port, bindany 0.0.0.0:0, bind6 [::1]:0 (a
  * sockaddr_in6); connect and sendto go to 127.0.0.1 at Y's port. send sends
  * the next N letters of a-z (cycling) counted per socket. OPT: linger (VALUE
@@ -102,6 +103,8 @@ static long sent[NAMES];
 static int nonblocking[NAMES];
 /* A UDP socket or a TCP one connected by the script (1), or listening (2): its calls may wait. */
 static int live[NAMES];
+/* `guard` was read: calls that would wait are not made (the fuzzer's scripts). */
+static int guarded;
 static char *buf_end; /* the end of BUF_MAX usable bytes: an inaccessible page follows */
 
 static void fail(const char *what, const char *line) {
@@ -225,7 +228,7 @@ static int ready(sock_t s, int *rc) {
 static int would_wait(int x, int n, int flags) {
   int rc, bits;
   ioctl_arg avail = 0;
-  if (nonblocking[x]) return 0;
+  if (!guarded || nonblocking[x]) return 0;
   if (flags & 0x1) return 1; /* MSG_OOB: Wine waits for ever, even when select says exceptional */
   if (!live[x]) return 0;
   bits = ready(sockets[x], &rc);
@@ -241,7 +244,7 @@ static int would_wait(int x, int n, int flags) {
  * listener, where Wine's send waits for ever)? Errors say no: the call fails at once. */
 static int would_wait_to_send(int x) {
   int rc, bits;
-  if (nonblocking[x] || !live[x]) return 0;
+  if (!guarded || nonblocking[x] || !live[x]) return 0;
   bits = ready(sockets[x], &rc);
   return bits >= 0 && !(bits & 2);
 }
@@ -327,11 +330,16 @@ int main(void) {
     if (sscanf(line, "%15s %7s %15s %15s %15s", op, xs, y, z, w) < 1) continue;
     if (strcmp(op, "scenario") == 0) { /* the next scenario: its name, fresh sockets */
       reset(1);
+      guarded = 0;
       printf("== %s\n", line + 9);
       continue;
     }
     if (strcmp(op, "sleep") == 0) {
       sleep_ms(atoi(xs));
+      continue;
+    }
+    if (strcmp(op, "guard") == 0) {
+      guarded = 1;
       continue;
     }
 #ifdef _WIN32

@@ -190,7 +190,7 @@ export async function runScenario(
   /** Would this receive or accept wait? (harness.c's `would_wait`, through the façade.) */
   const wouldWait = async (name: string, n: number, flags: number) => {
     const s = slot(name);
-    if (s.nonblocking) return false;
+    if (!guarded || s.nonblocking) return false;
     if (flags & 0x1) return true; // MSG_OOB: Wine waits for ever, even when select says exceptional
     if (!s.live) return false;
     const bits = await ready(s.socket, settle, "r");
@@ -203,16 +203,20 @@ export async function runScenario(
   /** Would this send wait? (harness.c's `would_wait_to_send`.) */
   const wouldWaitToSend = async (name: string) => {
     const s = slot(name);
-    if (s.nonblocking || !s.live) return false;
+    if (!guarded || s.nonblocking || !s.live) return false;
     const bits = await ready(s.socket, 0, "w");
     return bits !== null && !bits[1].includes("w");
   };
-  let step = "";
+  let step = "", guarded = false;
   try {
     for (step of steps) {
       const [op, x, y, z, w] = step.split(" ");
       if (op === "sleep") {
         await new Promise((r) => setTimeout(r, Number(x)));
+        continue;
+      }
+      if (op === "guard") {
+        guarded = true;
         continue;
       }
       const me = slot(x);

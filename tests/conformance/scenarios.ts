@@ -269,7 +269,7 @@ export const SCENARIOS: Scenario[] = [
   // Found by the fuzzer (tests/conformance/fuzz.ts), each shrunk to the calls that show it.
   {
     name: "a negative length: 10014 WSAEFAULT, as C (fuzz)",
-    steps: [...PAIR, "send c -1", "recv a -1"],
+    steps: [...PAIR, "send c -1", "send c 3", SETTLE, "recv a -1", "recv a 50"],
   },
   {
     name: "a UDP socket is writable from the start (fuzz)",
