@@ -433,7 +433,8 @@ export function createDenoBackend(): SocketBackend {
     if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
     if (buf.byteLength === 0) return 0;
     if (flags & MSG_PEEK) return await receive(sock, buf, true);
-    if (!(flags & MSG_WAITALL)) return await receive(sock, buf, false);
+    // A socket made non-blocking takes what has come, as Winsock does (looping would lose it).
+    if (!(flags & MSG_WAITALL) || sock.nonBlocking) return await receive(sock, buf, false);
     let got = 0; // MSG_WAITALL: until full, the peer's close, or an error, as Windows waits
     while (got < buf.byteLength) {
       const n = await receive(sock, buf.subarray(got), false);

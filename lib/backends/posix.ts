@@ -688,9 +688,13 @@ export function createPosixBackend(
         const got = dgram.recvfrom(sock, buf, flags);
         return got instanceof Promise ? got.then(recvCount, recover) : recvCount(got);
       }
-      // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits (a blocking
-      // one waits by itself, and the raw path must answer without a Promise).
-      if (options.blocking || (flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) {
+      // On the non-blocking path MSG_WAITALL loops until full, as Windows waits (a blocking call
+      // waits by itself, and the raw path must answer without a Promise). A socket made
+      // non-blocking takes what has come, as Winsock does (looping would lose it at EAGAIN).
+      if (
+        options.blocking || sock.nonBlocking || (flags & MSG_WAITALL) === 0 ||
+        (flags & MSG_PEEK) !== 0
+      ) {
         return recvOnce(sock, buf, native, recover);
       }
       return recovering(recvAll(sock, buf, native), recover);

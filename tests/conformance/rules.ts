@@ -326,6 +326,13 @@ export const FACADE_RULES: Rule[] = [
     diverges: true,
   },
   {
+    name: "deno-no-oob",
+    why: "the deno backend's recv takes MSG_PEEK and MSG_WAITALL only (10045 WSAEOPNOTSUPP): " +
+      "Deno's sockets have no out-of-band data",
+    allows: (c) => on(DENO, c) && isRecv(c) && (flagsOf(c) & 0x1) !== 0 && failed(c.got, 10045),
+    diverges: true,
+  },
+  {
     name: "deno-sees-by-reading",
     why: "Deno's sockets tell what has come (data, a close, a reset) only by a read, which the " +
       "deno backend starts at the first look: a zero-timeout select or FIONREAD may not see " +
@@ -337,7 +344,8 @@ export const FACADE_RULES: Rule[] = [
         (c.op === "peername" && failed(c.reference, 10057) && c.got.startsWith("0 ")) ||
         (isSend(c) && c.args[1] === "0" && failed(c.reference, 10054) && c.got === "0") ||
         (isRecv(c) && failed(c.got, 10035) && !c.reference.startsWith("-1")) ||
-        (isRecv(c) && c.args[1] === "0" && failed(c.reference, 10035) && c.got === "0")),
+        (isRecv(c) && c.args[1] === "0" && failed(c.reference, 10035) && c.got === "0") ||
+        (isRecv(c) && c.got === "blocks" && (flagsOf(c) & 0x8) !== 0)),
   },
 ];
 

@@ -75,6 +75,8 @@ const LINUX_UDP_LINGER = "Linux takes SO_LINGER on a UDP socket; Windows says 10
 const LINUX_FORGETS_CONNECTION = "once a connection has ended, Linux forgets it (shutdown says " +
   "ENOTCONN, bind takes a new address); Windows keeps the socket's state, and so does the " +
   "posix backend";
+const DENO_SEES_BY_READING = "the deno backend learns what has come only by a read, which the " +
+  "first look starts: a non-blocking recv says 10035 once before the data (none is lost)";
 const DENO_NO_LINGER =
   "the deno backend cannot express SO_LINGER (10042): Deno's sockets have no such option";
 const DENO_BIND_LISTENS = "the deno backend's bind is Deno.listen: a bound socket already " +
@@ -324,6 +326,21 @@ export const SCENARIOS: Scenario[] = [
       { on: LINUX, step: "bindany a", c: "0", facade: "-1 10022", why: LINUX_FORGETS_CONNECTION },
     ],
     unsupported: { on: DENO, why: DENO_NO_LINGER },
+  },
+  {
+    name: "MSG_WAITALL on a non-blocking socket: what has come, nothing lost (fuzz)",
+    steps: [
+      ...PAIR,
+      "ioctl a fionbio 1",
+      "send c 3",
+      SETTLE,
+      "recv a 50 8",
+      "recv a 50 8",
+      "send c 2",
+      SETTLE,
+      "recv a 50",
+    ],
+    unsupported: { on: DENO, why: DENO_SEES_BY_READING },
   },
   {
     name: "shut down for sending: writable, the send fails at once (fuzz)",
