@@ -48,7 +48,7 @@ import { inet_addr } from "../../lib/helpers.ts";
 import type { Scenario } from "./scenarios.ts";
 
 /** How long one call may wait before the scenario is given up (ms). */
-const CALL_MS = 5_000;
+const CALL_MS = 15_000;
 
 /** `setopt`/`getopt`'s option names: Winsock level and name (as harness.c's table). */
 const OPTIONS: Record<string, [number, number]> = {
