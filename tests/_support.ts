@@ -289,3 +289,13 @@ export async function pair(ws: Winsock): Promise<[SOCKET, SOCKET, SOCKET]> {
   assert.notEqual(accepted, INVALID_SOCKET, `accept: ${ws.WSAGetLastError()}`);
   return [client, accepted, listener];
 }
+
+/** mulberry32: a small seeded PRNG. */
+export function prng(seed: number): () => number {
+  return () => {
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
+  };
+}

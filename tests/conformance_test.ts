@@ -9,52 +9,14 @@
 import assert from "node:assert/strict";
 import { type BackendName, describeWinsockError } from "../mod.ts";
 import { type Difference, type Scenario, SCENARIOS, type Target } from "./conformance/scenarios.ts";
-import { harnessLines, harnessScript, runScenario } from "./conformance/run.ts";
+import { runScenario } from "./conformance/run.ts";
+import { nativeHarness, runHarness, windowsHarness } from "./conformance/c.ts";
 import { deadline, testBackends, UNDER_WINE } from "./_support.ts";
 
-const SOURCE = new URL("./conformance/harness.c", import.meta.url);
 const PLATFORM = Deno.build.os !== "windows" ? "linux" : UNDER_WINE ? "wine" : "windows";
 
-/**
- * The harness to run: on Linux (and macOS) built with gcc into the OS temp
- * dir, keyed by a hash of its source; on Windows the mingw build of
- * tools/wine/build-peers.sh (`WINSOCK_TS_PEERS`), or null when there is none.
- */
-async function harness(): Promise<string | null> {
-  if (Deno.build.os === "windows") {
-    const dir = Deno.env.get("WINSOCK_TS_PEERS");
-    const exe = dir && `${dir}/conformance_harness.exe`;
-    return exe && exists(exe) ? exe : null;
-  }
-  const source = await Deno.readFile(SOURCE);
-  const hash = [...new Uint8Array(await crypto.subtle.digest("SHA-256", source))]
-    .slice(0, 8).map((b) => b.toString(16).padStart(2, "0")).join("");
-  const tmp = Deno.env.get("TMPDIR") ?? "/tmp";
-  const exe = `${tmp}/winsock-ts-conformance-${hash}`;
-  if (exists(exe)) return exe;
-  const built = await new Deno.Command("gcc", {
-    args: ["-O2", "-Wall", "-o", `${exe}.${Deno.pid}`, decodeURIComponent(SOURCE.pathname)],
-    stdout: "null",
-    stderr: "piped",
-  }).output().catch((e) => {
-    throw new Error(`the conformance harness needs gcc: ${e}`);
-  });
-  if (!built.success) {
-    throw new Error(`gcc failed on harness.c:\n${new TextDecoder().decode(built.stderr)}`);
-  }
-  await Deno.rename(`${exe}.${Deno.pid}`, exe);
-  return exe;
-}
-
-function exists(path: string): boolean {
-  try {
-    return Deno.statSync(path).isFile;
-  } catch {
-    return false;
-  }
-}
-
-const HARNESS = await harness();
+/** The harness: gcc's build on Linux; on Windows the mingw build of tools/wine/build-peers.sh. */
+const HARNESS = Deno.build.os === "windows" ? await windowsHarness() : await nativeHarness();
 // In CI the Wine peers are always built (.ci/run runs tools/wine/setup.sh first).
 const noHarness = HARNESS === null && Deno.env.get("CI") !== "true";
 
@@ -64,18 +26,7 @@ let cOutput: Promise<Map<string, string[]>> | undefined;
 function cLines(): Promise<Map<string, string[]>> {
   return cOutput ??= (async () => {
     if (!HARNESS) throw new Error("no conformance harness: run bash tools/wine/build-peers.sh");
-    const child = new Deno.Command(HARNESS, {
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "piped",
-    }).spawn();
-    const writer = child.stdin.getWriter();
-    await writer.write(new TextEncoder().encode(harnessScript(SCENARIOS)));
-    await writer.close();
-    const out = await deadline(child.output(), 60_000, "the C harness to finish");
-    const text = new TextDecoder().decode(out.stdout);
-    assert.equal(out.code, 0, `harness exit code; stderr: ${new TextDecoder().decode(out.stderr)}`);
-    return harnessLines(text);
+    return await deadline(runHarness(HARNESS, SCENARIOS), 180_000, "the C harness to finish");
   })();
 }
 

@@ -17,16 +17,7 @@ import {
   inet_pton,
   WinsockError,
 } from "../mod.ts";
-
-/** mulberry32: a small seeded PRNG. */
-function prng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 2 ** 32;
-  };
-}
+import { prng } from "./_support.ts";
 
 const SEED = Number(Deno.env.get("FUZZ_SEED") ?? 20261124);
 const ROUNDS = 3000;

@@ -123,7 +123,7 @@ for (const backend of testBackends()) {
     assert.equal(await ws.send(client, small, 1500, 0), SOCKET_ERROR);
     assert.equal(ws.WSAGetLastError(), 10014);
     assert.equal(await ws.send(client, small, -1, 0), SOCKET_ERROR);
-    assert.equal(ws.WSAGetLastError(), 10022);
+    assert.equal(ws.WSAGetLastError(), 10014); // as C: Winsock's probe of the range fails
     assert.equal(await ws.recv(server, small, 2.5, 0), SOCKET_ERROR);
     assert.equal(ws.WSAGetLastError(), 10022);
     // Nothing was sent by the refused calls: the next byte the server reads is the first one sent.

@@ -369,9 +369,12 @@ export function createDenoBackend(): SocketBackend {
       !!(sock.recvShut || sock.inbox?.byteLength || sock.eof || sock.failure);
   }
 
-  /** `select`'s writable: connected, not shut down for sending, and room in the send buffer. */
+  /**
+   * `select`'s writable: connected, and room in the send buffer or shut down
+   * for sending (send then fails at once, as C sees it writable).
+   */
   function writable(sock: EmulatedSocket): boolean {
-    return !!sock.conn && !sock.sendShut && (sock.outboxBytes ?? 0) < SEND_BUFFER;
+    return !!sock.conn && (sock.sendShut || (sock.outboxBytes ?? 0) < SEND_BUFFER);
   }
 
   /** Writes `outbox` out, one `conn.write` at a time, unless that is under way already. */
@@ -461,7 +464,8 @@ export function createDenoBackend(): SocketBackend {
     if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
     if (buf.byteLength === 0) return 0;
     if (flags & MSG_PEEK) return await receive(sock, buf, true);
-    if (!(flags & MSG_WAITALL)) return await receive(sock, buf, false);
+    // A socket made non-blocking takes what has come, as Winsock does (looping would lose it).
+    if (!(flags & MSG_WAITALL) || sock.nonBlocking) return await receive(sock, buf, false);
     let got = 0; // MSG_WAITALL: until full, the peer's close, or an error, as Windows waits
     while (got < buf.byteLength) {
       const n = await receive(sock, buf.subarray(got), false);
@@ -544,6 +548,7 @@ export function createDenoBackend(): SocketBackend {
       }
     },
     listen(s) {
+      if (udp.has(s)) throw new WinsockError(WSAEOPNOTSUPP, "listen: a UDP socket");
       const sock = get(s);
       if (!sock.listener) throw new WinsockError(WSAEINVAL, "listen: socket not bound");
       sock.listening = true;
@@ -590,6 +595,7 @@ export function createDenoBackend(): SocketBackend {
       const sock = get(s);
       if (sock.conn) throw new WinsockError(WSAEISCONN, "connect");
       if (sock.connecting) throw new WinsockError(WSAEALREADY, "connect");
+      if (sock.listening) throw new WinsockError(WSAEINVAL, "connect: a listening socket");
       if (sock.listener) {
         throw new WinsockError(WSAEOPNOTSUPP, "connect: a bound socket (emulation)");
       }
@@ -630,10 +636,10 @@ export function createDenoBackend(): SocketBackend {
     },
     shutdown(s, how) {
       const sock = get(s);
-      const conn = connected(s);
       if (how !== SD_RECEIVE && how !== SD_SEND && how !== SD_BOTH) {
-        throw new WinsockError(WSAEINVAL, "shutdown");
+        throw new WinsockError(WSAEINVAL, "shutdown"); // before the state, as Winsock
       }
+      const conn = connected(s);
       if (how !== SD_RECEIVE && !sock.sendShut) {
         sock.sendShut = true;
         const fin = () => void conn.closeWrite().catch(() => {});

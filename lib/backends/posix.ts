@@ -62,8 +62,11 @@ import {
   WinsockError,
   WSAEAFNOSUPPORT,
   WSAECONNRESET,
+  WSAEDESTADDRREQ,
   WSAEINTR,
   WSAEINVAL,
+  WSAENOPROTOOPT,
+  WSAENOTCONN,
   WSAENOTSOCK,
   WSAEOPNOTSUPP,
   WSAESHUTDOWN,
@@ -117,6 +120,8 @@ interface PosixSocket {
   reset: boolean;
   /** Connected or listening: `select` can find it ready (Linux calls a fresh socket readable). */
   active: boolean;
+  /** `listen` succeeded. */
+  listening?: boolean;
   /** `SO_EXCLUSIVEADDRUSE`, kept here (no platform has it); `SO_REUSEADDR` stays off meanwhile. */
   exclusive?: boolean;
   /** `SO_REUSEADDR` as the program set it (the platform's may be on for Windows' rebinding). */
@@ -420,7 +425,9 @@ export function createPosixBackend(
       if (settleConnect(sock) === "failed") failed.add(sock);
     }
     // A failed connect is exceptional only, as on Windows (Linux calls it readable and writable).
-    const active = (list: PosixSocket[]) => list.filter((sock) => sock.active && !failed.has(sock));
+    // A UDP socket is writable from the start, as on Windows; a TCP one only once connected.
+    const active = (list: PosixSocket[]) =>
+      list.filter((sock) => (sock.active || sock.datagram) && !failed.has(sock));
     const sets = {
       read: active(asked.read),
       write: active(asked.write),
@@ -485,6 +492,22 @@ export function createPosixBackend(
     sock.connecting = undefined;
     sock.active = true;
     return "connected";
+  }
+
+  /** `opt`, unless it is SO_LINGER on a UDP socket: Windows says `WSAENOPROTOOPT` (Linux takes it). */
+  function streamOnly<T extends { name: string }>(sock: PosixSocket, opt: T): T {
+    if (sock.datagram && opt.name === "SO_LINGER") {
+      throw new WinsockError(WSAENOPROTOOPT, "SO_LINGER: a UDP socket");
+    }
+    return opt;
+  }
+
+  /** `send` on a UDP socket never connected: Windows says `WSAENOTCONN` (Linux EDESTADDRREQ). */
+  function notConnected(e: unknown): never {
+    if (e instanceof WinsockError && e.code === WSAEDESTADDRREQ) {
+      throw new WinsockError(WSAENOTCONN, "send: a UDP socket not connected");
+    }
+    throw e;
   }
 
   function translateFlags(flags: number, what: string): number {
@@ -594,6 +617,8 @@ export function createPosixBackend(
     },
     bind(s, addr) {
       const sock = known(s);
+      // Windows: a TCP socket connected once stays bound (Linux unbinds it after a reset).
+      if (sock.active && !sock.datagram) throw new WinsockError(WSAEINVAL, "bind: bound already");
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.bind(sock.fd, bytes, bytes.byteLength) === 0) {
         if (sock.datagram) sock.active = true; // select finds its datagrams
@@ -614,11 +639,12 @@ export function createPosixBackend(
     listen(s, backlog) {
       const sock = known(s);
       boundName(sock, "listen");
+      if (sock.datagram) throw new WinsockError(WSAEOPNOTSUPP, "listen: a UDP socket");
       // On while listening: its connections inherit it, so once closed they let a new listener
       // bind (above); a listening socket holds its port whatever the option says.
       if (rebindsAsWindows(sock)) setNative(sock, reuseAddr, 1);
       check(c.listen(sock.fd, backlog), "listen");
-      sock.active = true;
+      sock.active = sock.listening = true;
       // The reactor's descriptors (epoll, its wake-up) now, while there are some: clients may
       // take every one before its first wait (WSAEMFILE from select, not from accept).
       if (!options.blocking) reactor.open();
@@ -656,6 +682,7 @@ export function createPosixBackend(
     },
     connect(s, addr) {
       const sock = known(s);
+      if (sock.listening) throw new WinsockError(WSAEINVAL, "connect: a listening socket");
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
         sock.active = true;
@@ -691,15 +718,22 @@ export function createPosixBackend(
     recv(s, buf, flags, recover) {
       const sock = known(s);
       const native = translateFlags(flags, "recv");
+      if (!sock.datagram && ((!sock.active && !sock.connecting) || sock.listening)) { // Linux: 0 after SHUT_RD
+        throw new WinsockError(WSAENOTCONN, "recv: not connected");
+      }
       if (sock.recvShut) throw new WinsockError(WSAESHUTDOWN, "recv");
       if (sock.reset) throw new WinsockError(WSAECONNRESET, "recv");
       if (sock.datagram) {
         const got = dgram.recvfrom(sock, buf, flags);
         return got instanceof Promise ? got.then(recvCount, recover) : recvCount(got);
       }
-      // A non-blocking recv ignores MSG_WAITALL: loop until full, as Windows waits (a blocking
-      // one waits by itself, and the raw path must answer without a Promise).
-      if (options.blocking || (flags & MSG_WAITALL) === 0 || (flags & MSG_PEEK) !== 0) {
+      // On the non-blocking path MSG_WAITALL loops until full, as Windows waits (a blocking call
+      // waits by itself, and the raw path must answer without a Promise). A socket made
+      // non-blocking takes what has come, as Winsock does (looping would lose it at EAGAIN).
+      if (
+        options.blocking || sock.nonBlocking || (flags & MSG_WAITALL) === 0 ||
+        (flags & MSG_PEEK) !== 0
+      ) {
         return recvOnce(sock, buf, native, recover);
       }
       return recovering(recvAll(sock, buf, native), recover);
@@ -708,7 +742,14 @@ export function createPosixBackend(
       const sock = known(s);
       const native = translateFlags(flags, "send") | noSignal;
       if (sock.sendShut) throw new WinsockError(WSAESHUTDOWN, "send");
-      if (sock.datagram) return recovering(dgram.sendto(sock, buf, flags, null), recover);
+      if (sock.datagram) {
+        try {
+          const sent = dgram.sendto(sock, buf, flags, null);
+          return recovering(sent instanceof Promise ? sent.catch(notConnected) : sent, recover);
+        } catch (e) {
+          return notConnected(e);
+        }
+      }
       // Most sends fit at once: no closure, no loop (a non-blocking socket sends what fits).
       const first = sock.nonBlocking ? undefined : sendNow(sock, buf, native);
       if (first === buf.byteLength) return first;
@@ -721,6 +762,7 @@ export function createPosixBackend(
         return 0;
       }
       if (cmd !== FIONREAD) throw new WinsockError(WSAEOPNOTSUPP, `ioctlsocket: cmd ${cmd}`);
+      if (sock.listening) return 0; // Windows: nothing to read (Linux: EINVAL)
       const count = new Int32Array(1);
       const request = BigInt(abi.os === "darwin" ? FIONREAD : LINUX_FIONREAD);
       check(c.ioctl(sock.fd, request, count, 0n, 0n, 0n, 0n, 0n, count), "ioctlsocket(FIONREAD)");
@@ -730,7 +772,13 @@ export function createPosixBackend(
       const sock = known(s);
       const native = [abi.SHUT_RD, abi.SHUT_WR, abi.SHUT_RDWR][how];
       if (native === undefined) throw new WinsockError(WSAEINVAL, `shutdown: how ${how}`);
-      check(c.shutdown(sock.fd, native), "shutdown");
+      // Windows: a listener is not connected (Linux would stop it listening); a UDP socket
+      // need not be connected, nor a connection the peer has ended (Linux says ENOTCONN): the
+      // directions shut down fail with 10058 from then on.
+      if (sock.listening) throw new WinsockError(WSAENOTCONN, "shutdown: a listening socket");
+      const rc = c.shutdown(sock.fd, native);
+      const ended = rc === -1 && errno() === abi.errno.ENOTCONN && (sock.datagram || sock.active);
+      if (!ended) check(rc, "shutdown");
       if (how !== SD_SEND) sock.recvShut = true;
       if (how !== SD_RECEIVE) sock.sendShut = true;
     },
@@ -750,8 +798,9 @@ export function createPosixBackend(
       if (options.blocking) return selectNow(socks, timeoutMs);
       const interest = (events: number) => (sock: PosixSocket) => ({
         fd: sock.socket,
-        // Never ready, as on Windows (only closing ends it), unless connected, listening or connecting.
-        events: sock.active || sock.connecting ? events : 0,
+        // Never ready, as on Windows (only closing ends it), unless connected, listening,
+        // connecting, or UDP.
+        events: sock.active || sock.connecting || sock.datagram ? events : 0,
       });
       const interests = [
         ...socks.read.map(interest(abi.POLLIN)),
@@ -787,7 +836,7 @@ export function createPosixBackend(
     getsockname: (s) => boundName(known(s), "getsockname"),
     setsockopt(s, level, optname, optval) {
       const sock = known(s);
-      const opt = winsockOption(level, optname);
+      const opt = streamOnly(sock, winsockOption(level, optname));
       const value = parseWinsockValue(opt, optval);
       if (opt.kind === "exclusive") {
         if (value && sock.reuseAddr) {
@@ -804,7 +853,7 @@ export function createPosixBackend(
     },
     getsockopt(s, level, optname, optval) {
       const sock = known(s);
-      const opt = winsockOption(level, optname);
+      const opt = streamOnly(sock, winsockOption(level, optname));
       if (opt.kind === "mreq") return formatWinsockValue(opt, 0, optval); // WSAENOPROTOOPT
       let value = opt.kind === "exclusive"
         ? Number(sock.exclusive)

@@ -24,15 +24,19 @@ export interface IntRef {
   value: number;
 }
 
-/** `buf` cut to `len` bytes; `WSAEFAULT`/`WSAEINVAL` for a length it does not hold. */
+/**
+ * `buf` cut to `len` bytes; `WSAEFAULT` for a length it does not hold (beyond
+ * it, or negative: as Winsock, whose probe of the range fails), `WSAEINVAL`
+ * for one that is no integer.
+ */
 export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Array {
   if (!(buf instanceof Uint8Array)) {
     throw new WinsockError(WSAEFAULT, `${what}: buf is not a Uint8Array`);
   }
-  if (typeof len !== "number" || !Number.isInteger(len) || len < 0) {
+  if (typeof len !== "number" || !Number.isInteger(len)) {
     throw new WinsockError(WSAEINVAL, `${what}: len ${String(len)} is not a length`);
   }
-  if (len > buf.byteLength) {
+  if (len < 0 || len > buf.byteLength) {
     throw new WinsockError(
       WSAEFAULT,
       `${what}: len ${len} exceeds the ${buf.byteLength}-byte buffer`,

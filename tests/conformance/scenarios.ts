@@ -67,6 +67,16 @@ const LINUX_LISTEN_BINDS = "Linux binds an unbound socket at listen; Windows say
   "WSAEINVAL, and so do the backends";
 const LINUX_SEND_UNCONNECTED = "Linux says EPIPE (10054 by meaning; Wine passes it on) for " +
   "a send on a socket never connected; Windows says 10057 WSAENOTCONN, as the deno backend does";
+const LINUX_LISTENER = "on a listener Linux says EINVAL to FIONREAD and EISCONN to connect, " +
+  "and takes shutdown (it stops listening); Windows says 0 bytes, 10022 WSAEINVAL and 10057 " +
+  "WSAENOTCONN, and so does the posix backend";
+const LINUX_UDP_LINGER = "Linux takes SO_LINGER on a UDP socket; Windows says 10042 " +
+  "WSAENOPROTOOPT (not for sockets without connections), and so does the posix backend";
+const LINUX_FORGETS_CONNECTION = "once a connection has ended, Linux forgets it (shutdown says " +
+  "ENOTCONN, bind takes a new address); Windows keeps the socket's state, and so does the " +
+  "posix backend";
+const DENO_SEES_BY_READING = "the deno backend learns what has come only by a read, which the " +
+  "first look starts: a non-blocking recv says 10035 once before the data (none is lost)";
 const DENO_NO_LINGER =
   "the deno backend cannot express SO_LINGER (10042): Deno's sockets have no such option";
 const DENO_BIND_LISTENS = "the deno backend's bind is Deno.listen: a bound socket already " +
@@ -290,5 +300,83 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "a second connect, accept on a socket not listening",
     steps: [...PAIR, "connect c l", "socket x", "bind x", "accept y x"],
+  },
+  // Found by the fuzzer (tests/conformance/fuzz.ts), each shrunk to the calls that show it.
+  {
+    name: "a negative length: 10014 WSAEFAULT, as C (fuzz)",
+    steps: [...PAIR, "send c -1", "send c 3", SETTLE, "recv a -1", "recv a 50"],
+  },
+  {
+    name: "a UDP socket is writable from the start (fuzz)",
+    steps: ["udp u", "select u", "udp v", "bind v", "select v"],
+  },
+  {
+    name: "shutdown, connect and FIONREAD on a listener (fuzz)",
+    steps: ["socket l", "bind l", "listen l", "ioctl l fionread", "connect l l", "shutdown l 2"],
+    differs: [
+      { on: LINUX, step: "ioctl l fionread", c: "-1 10022", facade: "0 0", why: LINUX_LISTENER },
+      { on: LINUX, step: "connect l l", c: "-1 10056", facade: "-1 10022", why: LINUX_LISTENER },
+      { on: LINUX, step: "shutdown l 2", c: "0", facade: "-1 10057", why: LINUX_LISTENER },
+    ],
+  },
+  {
+    name: "listen and SO_LINGER on a UDP socket (fuzz)",
+    steps: ["udp u", "bind u", "listen u", "getopt u linger"],
+    differs: [
+      {
+        on: LINUX,
+        step: "getopt u linger",
+        c: "0 {0, 0}",
+        facade: "-1 10042",
+        why: LINUX_UDP_LINGER,
+      },
+    ],
+  },
+  {
+    name: "recv on a socket never connected, after shutdown(SD_RECEIVE) (fuzz)",
+    steps: ["socket c", "shutdown c 0", "recv c 3"],
+    differs: [
+      { on: LINUX, step: "recv c 3", c: "0", facade: "-1 10057", why: LINUX_READS_AFTER_SHUTDOWN },
+    ],
+  },
+  {
+    name: "shutdown again after the peer closed (fuzz)",
+    steps: [...PAIR, "close a", SETTLE, "shutdown c 2", SETTLE, "shutdown c 1"],
+    differs: [
+      {
+        on: LINUX,
+        step: "shutdown c 1",
+        c: "-1 10057",
+        facade: "0",
+        why: LINUX_FORGETS_CONNECTION,
+      },
+    ],
+  },
+  {
+    name: "bind on an accepted socket after a reset (fuzz)",
+    steps: [...PAIR, "linger c 1 0", "close c", SETTLE, "bindany a"],
+    differs: [
+      { on: LINUX, step: "bindany a", c: "0", facade: "-1 10022", why: LINUX_FORGETS_CONNECTION },
+    ],
+    unsupported: { on: DENO, why: DENO_NO_LINGER },
+  },
+  {
+    name: "MSG_WAITALL on a non-blocking socket: what has come, nothing lost (fuzz)",
+    steps: [
+      ...PAIR,
+      "ioctl a fionbio 1",
+      "send c 3",
+      SETTLE,
+      "recv a 50 8",
+      "recv a 50 8",
+      "send c 2",
+      SETTLE,
+      "recv a 50",
+    ],
+    unsupported: { on: DENO, why: DENO_SEES_BY_READING },
+  },
+  {
+    name: "shut down for sending: writable, the send fails at once (fuzz)",
+    steps: [...PAIR, "shutdown c 1", SETTLE, "select c", "socket x", "shutdown x 7"],
   },
 ];

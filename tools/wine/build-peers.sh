@@ -5,7 +5,7 @@
 #   $CACHE/peers/tutorial_server-utf-8.exe   tutorial_server-gbk.exe
 #   $CACHE/peers/tutorial_client-utf-8.exe   tutorial_client-gbk.exe
 # and the conformance suite's C harness (tests/conformance/harness.c):
-#   $CACHE/peers/conformance_harness.exe
+#   $CACHE/peers/conformance_harness-<first 16 hex digits of its SHA-256>.exe
 # ($CACHE = ${WINSOCK_TS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/winsock-ts})
 # An .exe is rebuilt only when its .c is newer. Prints the peers directory
 # on stdout (progress goes to stderr). Run them with wine (see deno.sh).
@@ -44,10 +44,12 @@ for name in tutorial_server tutorial_client event_select_trace; do
   done
 done
 src="$root/tests/conformance/harness.c"
-exe="$out/conformance_harness.exe"
 [ -f "$src" ] || { echo "build-peers: ERROR: missing $src" >&2; exit 1; }
+# Named by a hash of its source (as tests/conformance/c.ts looks for it): checkouts
+# with different harnesses share the cache without mixing them up.
+exe="$out/conformance_harness-$(sha256sum "$src" | cut -c1-16).exe"
 if [ ! -s "$exe" ] || [ "$src" -nt "$exe" ]; then
-  echo "build-peers: conformance_harness.exe" >&2
+  echo "build-peers: $(basename "$exe")" >&2
   "$cc" -O2 -s -static-libgcc -o "$exe.tmp" "$src" -lws2_32 \
     || { echo "build-peers: ERROR: compiling $src failed" >&2; exit 1; }
   mv "$exe.tmp" "$exe"
