@@ -213,6 +213,12 @@ export class Reactor {
   #turned = 0;
   /** The wait started last (the only one, when one waits). */
   #newest: Waiter | null = null;
+  /**
+   * The descriptor (and events) whose last wait was answered right after its
+   * first relax let another task run: the peer shares this core (-1: none).
+   */
+  #handOff = -1;
+  #handOffEvents = 0;
   /** The last spin found its answer after the spinner was descheduled (no `relax`). */
   #preempted = false;
 
@@ -253,9 +259,24 @@ export class Reactor {
     attempt: () => T | undefined,
     recover?: Recover<T>,
   ): Awaitable<T> {
+    this.relaxFor(fd, events);
     const result = attempt();
     if (result !== undefined) return result;
     return this.retryLater(fd, events, attempt, recover);
+  }
+
+  /**
+   * Before the first try of a call on `fd` for `events`: if the last wait
+   * there was answered as soon as a relax let another task run (the peer
+   * shares this core), relaxes now, so that the peer answers before the try
+   * rather than after a wait. A relax that lets nothing run ends that.
+   */
+  relaxFor(fd: bigint, events: number): void {
+    const relax = this.#relax;
+    if (relax === null || this.#handOff !== Number(fd) || this.#handOffEvents !== events) return;
+    const before = performance.now();
+    relax();
+    if (performance.now() - before <= RELAXED_MS) this.#handOff = -1;
   }
 
   /**
@@ -596,11 +617,14 @@ export class Reactor {
   #spinOn(w: Waiter, start: number, until: number): number {
     const relax = this.#relax;
     let relaxAt = start;
-    for (let now = start; now < until;) {
+    this.#handOff = -1;
+    for (let now = start, first = true; now < until; first = false) {
+      let handedOff = false;
       if (relax && now >= relaxAt) {
         relax();
         const after = performance.now();
-        relaxAt = after - now > RELAXED_MS ? after : after + QUIET_MS;
+        handedOff = after - now > RELAXED_MS;
+        relaxAt = handedOff ? after : after + QUIET_MS;
       }
       let result: unknown;
       try {
@@ -611,6 +635,7 @@ export class Reactor {
         return 1;
       }
       if (result !== undefined) {
+        if (first && handedOff) [this.#handOff, this.#handOffEvents] = [w.key, w.events];
         this.#remove(w);
         w.resolve(result);
         return 1;
