@@ -219,6 +219,8 @@ export class Reactor {
    */
   #handOff = -1;
   #handOffEvents = 0;
+  /** The last relax of a spin let no other task run: the core is ours. */
+  #alone = false;
   /** The last spin found its answer after the spinner was descheduled (no `relax`). */
   #preempted = false;
 
@@ -611,12 +613,12 @@ export class Reactor {
    * not two). It relaxes first (the call has just said "would block"), and
    * again before every try while relaxing lets another task run on this core
    * (the peer, sharing it, answers then); a relax that comes back at once
-   * says nothing else wants this core, and the next waits `QUIET_MS`.
-   * 1 if the wait is over, else 0.
+   * says nothing else wants this core, and the next comes `QUIET_MS` later
+   * (in this spin or the next). 1 if the wait is over, else 0.
    */
   #spinOn(w: Waiter, start: number, until: number): number {
     const relax = this.#relax;
-    let relaxAt = start;
+    let relaxAt = this.#alone ? start + QUIET_MS : start;
     this.#handOff = -1;
     for (let now = start, first = true; now < until; first = false) {
       let handedOff = false;
@@ -624,6 +626,7 @@ export class Reactor {
         relax();
         const after = performance.now();
         handedOff = after - now > RELAXED_MS;
+        this.#alone = !handedOff;
         relaxAt = handedOff ? after : after + QUIET_MS;
       }
       let result: unknown;
