@@ -15,9 +15,20 @@
  * (`sched_yield`, `SwitchToThread`) lets a process ready on the same core
  * run: when client and server share a core, the peer answers during the
  * yield instead of waiting for the spinner's time slice to end (measured:
- * one-core ping-pong 26k → 39k msgs/s, unpinned 20k → 82k). Before each spin
- * the reactor yields to the event loop, so timers and other tasks wait at
- * most one budget.
+ * one-core ping-pong 26k → 39k msgs/s, unpinned 20k → 82k). Before a spin
+ * the reactor yields to the event loop (with one wait, only if the loop has
+ * not had a turn for `TURN_MS`; else after a microtask), so timers and other
+ * tasks wait at most that and one budget.
+ *
+ * **One wait** (one call on one socket, no deadline: a ping-pong's `recv`)
+ * spins on its own call instead of polling: one system call per look, not
+ * a poll and then the call. It relaxes only while relaxing lets another
+ * task run on this core; a relax that comes back at once means the peer
+ * runs elsewhere, and the spin then relaxes every `QUIET_MS` only. When a
+ * relax answered the last wait on a socket (the peer shares this core),
+ * the next call there relaxes before its first try (`relaxFor`), and needs
+ * no wait at all: send, relax, recv, as a blocking C program's send, block,
+ * recv.
  *
  * **Engines** (`reactor/`): Linux registers each socket with `epoll` once
  * (O(ready) per wake-up; a parked wait sees new sockets by itself); elsewhere
@@ -638,7 +649,10 @@ export class Reactor {
         return 1;
       }
       if (result !== undefined) {
-        if (first && handedOff) [this.#handOff, this.#handOffEvents] = [w.key, w.events];
+        if (first && handedOff) {
+          this.#handOff = w.key;
+          this.#handOffEvents = w.events;
+        }
         this.#remove(w);
         w.resolve(result);
         return 1;
