@@ -15,9 +15,20 @@
  * (`sched_yield`, `SwitchToThread`) lets a process ready on the same core
  * run: when client and server share a core, the peer answers during the
  * yield instead of waiting for the spinner's time slice to end (measured:
- * one-core ping-pong 26k → 39k msgs/s, unpinned 20k → 82k). Before each spin
- * the reactor yields to the event loop, so timers and other tasks wait at
- * most one budget.
+ * one-core ping-pong 26k → 39k msgs/s, unpinned 20k → 82k). Before a spin
+ * the reactor yields to the event loop (with one wait, only if the loop has
+ * not had a turn for `TURN_MS`; else after a microtask), so timers and other
+ * tasks wait at most that and one budget.
+ *
+ * **One wait** (one call on one socket, no deadline: a ping-pong's `recv`)
+ * spins on its own call instead of polling: one system call per look, not
+ * a poll and then the call. It relaxes only while relaxing lets another
+ * task run on this core; a relax that comes back at once means the peer
+ * runs elsewhere, and the spin then relaxes every `QUIET_MS` only. When a
+ * relax answered the last wait on a socket (the peer shares this core),
+ * the next call there relaxes before its first try (`relaxFor`), and needs
+ * no wait at all: send, relax, recv, as a blocking C program's send, block,
+ * recv.
  *
  * **Engines** (`reactor/`): Linux registers each socket with `epoll` once
  * (O(ready) per wake-up; a parked wait sees new sockets by itself); elsewhere
@@ -147,6 +158,19 @@ const PREEMPTED_MS = 0.03;
 /** The longest timeout `poll` takes (`int` milliseconds). */
 const MAX_TIMEOUT_MS = 0x7fffffff;
 
+/**
+ * A spin with one wait starts after a microtask, not a task, unless the event
+ * loop last had a turn this long ago (ms): timers and other tasks wait at most
+ * this plus one spin budget.
+ */
+const TURN_MS = 0.2;
+
+/** A relax that took longer than this (ms) let another task run on this core. */
+const RELAXED_MS = 0.005;
+
+/** How long (ms) the spin of one wait polls without relaxing after a relax that let nothing run. */
+const QUIET_MS = 0.05;
+
 /** Runs after every microtask and every task already due (timers included): ~1.5 µs. */
 const nextTask = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -196,6 +220,20 @@ export class Reactor {
   #retired: Engine[] = [];
   #stats: WaitStats = { pending: 0, peak: 0, total: 0 };
   #relax: (() => void) | null;
+  /** When the event loop last had a turn (`performance.now()`). */
+  #turned = 0;
+  /** The wait started last (the only one, when one waits). */
+  #newest: Waiter | null = null;
+  /**
+   * The descriptor (and events) whose last wait was answered right after its
+   * first relax let another task run: the peer shares this core (-1: none).
+   */
+  #handOff = -1;
+  #handOffEvents = 0;
+  /** The last relax of a spin let no other task run: the core is ours. */
+  #alone = false;
+  /** The last spin found its answer after the spinner was descheduled (no `relax`). */
+  #preempted = false;
 
   /**
    * A reactor over the engine `open` makes (at the first wait, again after
@@ -234,9 +272,24 @@ export class Reactor {
     attempt: () => T | undefined,
     recover?: Recover<T>,
   ): Awaitable<T> {
+    this.relaxFor(fd, events);
     const result = attempt();
     if (result !== undefined) return result;
     return this.retryLater(fd, events, attempt, recover);
+  }
+
+  /**
+   * Before the first try of a call on `fd` for `events`: if the last wait
+   * there was answered as soon as a relax let another task run (the peer
+   * shares this core), relaxes now, so that the peer answers before the try
+   * rather than after a wait. A relax that lets nothing run ends that.
+   */
+  relaxFor(fd: bigint, events: number): void {
+    const relax = this.#relax;
+    if (relax === null || this.#handOff !== Number(fd) || this.#handOffEvents !== events) return;
+    const before = performance.now();
+    relax();
+    if (performance.now() - before <= RELAXED_MS) this.#handOff = -1;
   }
 
   /**
@@ -277,6 +330,7 @@ export class Reactor {
   /** Starts the wait `w`: registers its sockets, and starts or wakes the poll if need be. */
   #add(w: Waiter): void {
     const engine = this.#engine ??= this.#open();
+    this.#newest = w;
     w.active = true;
     this.#count++;
     if (w.until !== Infinity) this.#timed++;
@@ -392,6 +446,7 @@ export class Reactor {
   #remove(w: Waiter): void {
     if (!w.active) return;
     w.active = false;
+    if (this.#newest === w) this.#newest = null;
     this.#count--;
     if (w.until !== Infinity) this.#timed--;
     if (w.until !== Infinity || w.key < 0) this.#listed.delete(w);
@@ -452,7 +507,9 @@ export class Reactor {
   /**
    * Settles the waits the polls answered (O(ready)), those whose time is up,
    * and, if the poll failed (a socket closed behind our back), all of them:
-   * each retries its call, which reports the error on the JS thread.
+   * each retries its call, which reports the error on the JS thread. Returns
+   * how many waits the polls ended (a retried call that would block again,
+   * for an event its last try already saw, waits on and is not counted).
    */
   #settle(n: number): number {
     const fired = this.#fired;
@@ -462,8 +519,8 @@ export class Reactor {
       fired[i] = null;
       if (!w.active) continue;
       this.#remove(w);
-      answered++;
       w.settle(w.fired);
+      if (!w.active) answered++;
     }
     this.#firedCount = 0;
     if (n < 0 || this.#timed > 0) {
@@ -489,30 +546,33 @@ export class Reactor {
     this.#running = true;
     try {
       while (this.#count > 0) {
-        await nextTask(); // every caller of this turn has started its wait; timers have run
+        await null; // every caller of this microtask checkpoint so far has started its wait
+        if (this.#count !== 1 || performance.now() - this.#turned >= TURN_MS) {
+          await nextTask(); // every caller of this turn has started its wait; timers have run
+          this.#turned = performance.now();
+        }
         if (this.#count === 0) break;
         const engine = this.#engine ??= this.#open();
         const start = performance.now();
         const deadline = this.#deadline();
-        // Spin: zero-timeout polls on the JS thread, for the budget at most.
+        // Spin on the JS thread, for the budget at most.
         const budgetUs = this.#policy.budgetUs;
         const spinUntil = Math.min(start + budgetUs / 1000, deadline);
-        let n = 0, last = start, preempted = false;
-        for (let now = start; n === 0 && now < spinUntil;) {
-          n = engine.look(this.#onReady);
-          if (n !== 0) break;
-          this.#relax?.(); // lets a peer on this core run (and answer) now
-          const before = performance.now();
-          n = engine.look(this.#onReady); // a last look after the relax, whatever the time
-          now = performance.now();
-          preempted ||= before - last > PREEMPTED_MS && !this.#relax;
-          last = now;
-        }
-        const settled = this.#settle(n);
+        this.#preempted = false;
+        const only = this.#only();
+        let n = 0, settled = 0;
+        if (only) settled = this.#spinOn(only, start, spinUntil);
+        else settled = this.#settle(n = this.#spin(engine, start, spinUntil));
         if (budgetUs > 0 && (settled > 0 || n === 0 && spinUntil < deadline)) {
           // Found within the budget, or spent it all. An answer that came while the spinner
           // was descheduled came because it let go of the CPU: the spin did not help.
-          this.#policy.spun(settled > 0 && !preempted);
+          this.#policy.spun(settled > 0 && !this.#preempted);
+        }
+        if (n === 0 && settled === 0 && this.#count > 0 && (only || spinUntil <= start)) {
+          // The spin made no poll: one now, on the JS thread, takes what the kernel queued
+          // (an edge a call already took counts: a park would end at once for it).
+          settled = this.#settle(n = engine.look(this.#onReady));
+          if (n > 0) n = 0;
         }
         if (n === 0 && settled === 0 && this.#count > 0) {
           // Park: one poll on the worker thread.
@@ -533,6 +593,80 @@ export class Reactor {
     } finally {
       this.#running = false;
     }
+  }
+
+  /** The only wait, if it is one call on one socket with no deadline (a `retry`); else null. */
+  #only(): Waiter | null {
+    const w = this.#newest;
+    return this.#count === 1 && w !== null && w.active && w.attempt !== null &&
+        w.until === Infinity
+      ? w
+      : null;
+  }
+
+  /**
+   * Zero-timeout polls of every waiting socket until one is ready or `until`,
+   * with a relax between two; the number the last poll found (-1: it failed).
+   */
+  #spin(engine: Engine, start: number, until: number): number {
+    let n = 0, last = start;
+    for (let now = start; n === 0 && now < until;) {
+      n = engine.look(this.#onReady);
+      if (n !== 0) break;
+      this.#relax?.(); // lets a peer on this core run (and answer) now
+      const before = performance.now();
+      n = engine.look(this.#onReady); // a last look after the relax, whatever the time
+      now = performance.now();
+      if (!this.#relax && before - last > PREEMPTED_MS) this.#preempted = true;
+      last = now;
+    }
+    return n;
+  }
+
+  /**
+   * The spin of the only wait, `w`: its call made again until it does not
+   * say "would block" or `until`, with no poll (one system call per look,
+   * not two). It relaxes first (the call has just said "would block"), and
+   * again before every try while relaxing lets another task run on this core
+   * (the peer, sharing it, answers then); a relax that comes back at once
+   * says nothing else wants this core, and the next comes `QUIET_MS` later
+   * (in this spin or the next). 1 if the wait is over, else 0.
+   */
+  #spinOn(w: Waiter, start: number, until: number): number {
+    const relax = this.#relax;
+    let relaxAt = this.#alone ? start + QUIET_MS : start;
+    this.#handOff = -1;
+    for (let now = start, first = true; now < until; first = false) {
+      let handedOff = false;
+      if (relax && now >= relaxAt) {
+        relax();
+        const after = performance.now();
+        handedOff = after - now > RELAXED_MS;
+        this.#alone = !handedOff;
+        relaxAt = handedOff ? after : after + QUIET_MS;
+      }
+      let result: unknown;
+      try {
+        result = w.attempt!();
+      } catch (e) {
+        this.#remove(w);
+        w.fail(e);
+        return 1;
+      }
+      if (result !== undefined) {
+        if (first && handedOff) {
+          this.#handOff = w.key;
+          this.#handOffEvents = w.events;
+        }
+        this.#remove(w);
+        w.resolve(result);
+        return 1;
+      }
+      const later = performance.now();
+      if (!relax && later - now > PREEMPTED_MS) this.#preempted = true;
+      now = later;
+    }
+    return 0;
   }
 
   async #park(engine: Engine, timeout: number, until: number): Promise<number> {

@@ -355,6 +355,7 @@ export function createPosixBackend(
     if (sock.nonBlocking || options.blocking) {
       return retry(sock, abi.POLLIN, recvLater(sock, rest, native));
     }
+    reactor.relaxFor(sock.socket, abi.POLLIN);
     const n = recvNow(sock, rest, native); // most answer at once: no closure for them
     if (n !== undefined) return n;
     return reactor.retryLater(sock.socket, abi.POLLIN, recvLater(sock, rest, native), recover);
