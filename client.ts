@@ -29,10 +29,10 @@ import {
 } from "./mod.ts";
 import { addressFamily, hostAddress } from "./lib/names.ts";
 import type { SOCKADDR } from "./lib/structs.ts";
-import { tutorialOptions } from "./lib/cli.ts";
-import { printLine, TokenReader } from "./lib/console.ts";
-import { ChunkDecoder, consoleToWire } from "./lib/text.ts";
-import { fail, finish, openForProgram, startupFailed } from "./lib/tutorial.ts";
+import { tutorialOptions } from "./tutorial/cli.ts";
+import { printLine, TokenReader } from "./tutorial/console.ts";
+import { ChunkDecoder, consoleToWire } from "./tutorial/text.ts";
+import { fail, finish, openForProgram, startupFailed } from "./tutorial/program.ts";
 
 const options = tutorialOptions("client.ts", "connect to");
 const ws = openForProgram(options);

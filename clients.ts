@@ -25,11 +25,11 @@ import {
   SOCKET_ERROR,
   WSADATA,
 } from "./mod.ts";
-import { tutorialOptions } from "./lib/cli.ts";
+import { tutorialOptions } from "./tutorial/cli.ts";
 import { addressFamily } from "./lib/names.ts";
-import { printLine } from "./lib/console.ts";
-import { ChunkDecoder, encodeText } from "./lib/text.ts";
-import { failureLine, openForProgram, serverAddress, startupFailed } from "./lib/tutorial.ts";
+import { printLine } from "./tutorial/console.ts";
+import { ChunkDecoder, encodeText } from "./tutorial/text.ts";
+import { failureLine, openForProgram, serverAddress, startupFailed } from "./tutorial/program.ts";
 
 const options = tutorialOptions("clients.ts", "connect to", {
   count: { default: 60, max: 10_000, help: "clients connected at once" },

@@ -13,9 +13,9 @@
  */
 
 import { parseArgs, styleText } from "node:util";
-import { freePort, waitUntilBound } from "./lib/loopback.ts";
+import { freePort, waitUntilBound } from "./tutorial/loopback.ts";
 import { BACKEND_CHOICES, type BackendChoice, resolveBackend } from "./lib/open.ts";
-import { WIRE_ENCODINGS } from "./lib/text.ts";
+import { WIRE_ENCODINGS } from "./tutorial/text.ts";
 
 const SERVER_SAYS = ["欢迎光临", "再见"];
 const CLIENT_SAYS = ["你好，服务器", "hello,winsock"];

@@ -57,7 +57,7 @@ export {
   type SocketBackend,
   type WaitStats,
   type WNDPROC,
-} from "./lib/backend.ts";
+} from "./lib/backends/contract.ts";
 export {
   BACKEND_CHOICES,
   type BackendChoice,

@@ -33,10 +33,16 @@ import {
 } from "./mod.ts";
 import { addressFamily, hostAddress } from "./lib/names.ts";
 import type { SOCKADDR } from "./lib/structs.ts";
-import { tutorialOptions } from "./lib/cli.ts";
-import { printLine, TokenReader } from "./lib/console.ts";
-import { ChunkDecoder, consoleToWire, encodeText } from "./lib/text.ts";
-import { allInterfacesNote, fail, finish, openForProgram, startupFailed } from "./lib/tutorial.ts";
+import { tutorialOptions } from "./tutorial/cli.ts";
+import { printLine, TokenReader } from "./tutorial/console.ts";
+import { ChunkDecoder, consoleToWire, encodeText } from "./tutorial/text.ts";
+import {
+  allInterfacesNote,
+  fail,
+  finish,
+  openForProgram,
+  startupFailed,
+} from "./tutorial/program.ts";
 
 const options = tutorialOptions("server.ts", "listen on");
 const ws = openForProgram(options);

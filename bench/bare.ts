@@ -17,7 +17,7 @@
  */
 
 import { openLibc } from "../ffi/libc.ts";
-import { posixAbi } from "../lib/backends/posix_abi.ts";
+import { posixAbi } from "../lib/backends/posix/abi.ts";
 import { IPPROTO_TCP } from "../mod.ts";
 import { cpuSeconds, loopback, now } from "./bare_common.ts";
 

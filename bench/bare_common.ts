@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PosixAbi } from "../lib/backends/posix_abi.ts";
+import type { PosixAbi } from "../lib/backends/posix/abi.ts";
 import { AF_INET, htons, inet_addr, sockaddr_in } from "../mod.ts";
 import { encodeSockaddr } from "../lib/structs.ts";
 import process from "node:process";

@@ -17,8 +17,8 @@
  */
 
 import { type Libc, openLibc } from "../ffi/libc.ts";
-import { type PosixAbi, posixAbi } from "../lib/backends/posix_abi.ts";
-import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/reactor/epoll.ts";
+import { type PosixAbi, posixAbi } from "../lib/backends/posix/abi.ts";
+import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/backends/reactor/epoll.ts";
 import { IPPROTO_TCP } from "../mod.ts";
 import { cpuSeconds, loopback, now } from "./bare_common.ts";
 import { setImmediate } from "node:timers";

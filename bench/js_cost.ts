@@ -21,8 +21,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { posixAbi } from "../lib/backends/posix_abi.ts";
-import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/reactor/epoll.ts";
+import { posixAbi } from "../lib/backends/posix/abi.ts";
+import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../lib/backends/reactor/epoll.ts";
 
 const args = parseArgs({
   args: Deno.args,
@@ -113,7 +113,7 @@ async function one(how: "facade" | "bare"): Promise<number> {
   };
   const m = await import("../mod.ts");
   const { openLibc } = await import("../ffi/libc.ts");
-  const { posixAbi } = await import("../lib/backends/posix_abi.ts");
+  const { posixAbi } = await import("../lib/backends/posix/abi.ts");
   const { bareEpoll } = await import("./bare_epoll.ts");
   const ws = m.openWinsock({ backend: "posix" });
   ws.WSAStartup(0x0202, new m.WSADATA());

@@ -16,7 +16,7 @@ import { cpus, release } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { freePort } from "../lib/loopback.ts";
+import { freePort } from "../tutorial/loopback.ts";
 import { openWinsock, Winsock } from "../mod.ts";
 
 const WORKLOADS = [

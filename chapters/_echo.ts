@@ -21,9 +21,9 @@ import {
   type Winsock,
   WSAEWOULDBLOCK,
 } from "../mod.ts";
-import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText, type WireEncoding } from "../lib/text.ts";
-import { AcceptFailures, failureLine } from "../lib/tutorial.ts";
+import { printLine } from "../tutorial/console.ts";
+import { ChunkDecoder, encodeText, type WireEncoding } from "../tutorial/text.ts";
+import { AcceptFailures, failureLine } from "../tutorial/program.ts";
 
 /** How long accepting pauses when descriptors ran out, unless a client leaves first. */
 const BACK_OFF_MS = 1000;

@@ -37,8 +37,8 @@ import {
   WSAGETSELECTERROR,
   WSAGETSELECTEVENT,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine } from "../lib/console.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine } from "../tutorial/console.ts";
 import {
   bindAndListen,
   fail,
@@ -46,7 +46,7 @@ import {
   openForProgram,
   serverAddress,
   startWinsock,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 import { addressFamily } from "../lib/names.ts";
 import { Acceptor, EchoClients } from "./_echo.ts";
 

@@ -49,9 +49,9 @@ import {
   WSABUF,
   WSAOVERLAPPED,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine } from "../tutorial/console.ts";
+import { ChunkDecoder, encodeText } from "../tutorial/text.ts";
 import {
   AcceptFailures,
   bindAndListen,
@@ -61,7 +61,7 @@ import {
   serverAddress,
   startWinsock,
   systemShort,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/completion_routine_server.ts", "listen on");

@@ -21,7 +21,7 @@
  *   handed over as a bigint) and start the next operations themselves.
  * - posix, deno: the port is this thread's emulation (its reactor does
  *   the I/O), so this thread dequeues it and posts each completion to a
- *   `SharedCompletionQueue` (lib/emulated/shared_port.ts) the Workers wait
+ *   `SharedCompletionQueue` (chapters/shared_port.ts) the Workers wait
  *   on with `Atomics.wait`; a Worker asks this thread to start the next
  *   operation (`postMessage`).
  *
@@ -48,10 +48,10 @@ import {
   WSABUF,
   type WSAOVERLAPPED,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine } from "../lib/console.ts";
-import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
-import { encodeText } from "../lib/text.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine } from "../tutorial/console.ts";
+import { SharedCompletionQueue } from "./shared_port.ts";
+import { encodeText } from "../tutorial/text.ts";
 import {
   AcceptFailures,
   bindAndListen,
@@ -60,7 +60,7 @@ import {
   openForProgram,
   serverAddress,
   startWinsock,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
 import type { WorkerInit } from "./iocp_worker.ts";

@@ -32,10 +32,10 @@ import {
   WSADATA,
   type WSAOVERLAPPED,
 } from "../mod.ts";
-import { printLine } from "../lib/console.ts";
-import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
-import { ChunkDecoder, type WireEncoding } from "../lib/text.ts";
-import { failureLine } from "../lib/tutorial.ts";
+import { printLine } from "../tutorial/console.ts";
+import { SharedCompletionQueue } from "./shared_port.ts";
+import { ChunkDecoder, type WireEncoding } from "../tutorial/text.ts";
+import { failureLine } from "../tutorial/program.ts";
 import { RECV, SEND, Slots } from "./_iocp_slots.ts";
 
 /** What the main thread hands a Worker. */

@@ -51,9 +51,9 @@ import {
   type WSAEVENT,
   WSAOVERLAPPED,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine } from "../tutorial/console.ts";
+import { ChunkDecoder, encodeText } from "../tutorial/text.ts";
 import {
   AcceptFailures,
   bindAndListen,
@@ -63,7 +63,7 @@ import {
   serverAddress,
   startWinsock,
   systemShort,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/overlapped_server.ts", "listen on");

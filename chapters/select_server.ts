@@ -42,10 +42,10 @@ import {
   timeval,
   WSAEWOULDBLOCK,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
 import { addressFamily } from "../lib/names.ts";
-import { printLine } from "../lib/console.ts";
-import { ChunkDecoder, encodeText } from "../lib/text.ts";
+import { printLine } from "../tutorial/console.ts";
+import { ChunkDecoder, encodeText } from "../tutorial/text.ts";
 import { formatAddress } from "../lib/names.ts";
 import {
   AcceptFailures,
@@ -55,7 +55,7 @@ import {
   openForProgram,
   serverAddress,
   startWinsock,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 
 const options = tutorialOptions("chapters/select_server.ts", "listen on");
 const ws = openForProgram(options);

@@ -24,11 +24,11 @@ import {
   SOCKET_ERROR,
   timeval,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine, TokenReader } from "../lib/console.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine, TokenReader } from "../tutorial/console.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
-import { ChunkDecoder, consoleToWire } from "../lib/text.ts";
-import { fail, finish, openForProgram, serverAddress, startWinsock } from "../lib/tutorial.ts";
+import { ChunkDecoder, consoleToWire } from "../tutorial/text.ts";
+import { fail, finish, openForProgram, serverAddress, startWinsock } from "../tutorial/program.ts";
 
 const options = tutorialOptions("chapters/udp_client.ts", "send to");
 /** How long each word waits for its reply. */

@@ -26,10 +26,10 @@ import {
   WSAECONNRESET,
   WSAEMSGSIZE,
 } from "../mod.ts";
-import { tutorialOptions } from "../lib/cli.ts";
-import { printLine } from "../lib/console.ts";
+import { tutorialOptions } from "../tutorial/cli.ts";
+import { printLine } from "../tutorial/console.ts";
 import { addressFamily, formatAddress } from "../lib/names.ts";
-import { ChunkDecoder } from "../lib/text.ts";
+import { ChunkDecoder } from "../tutorial/text.ts";
 import {
   allInterfacesNote,
   fail,
@@ -37,7 +37,7 @@ import {
   openForProgram,
   serverAddress,
   startWinsock,
-} from "../lib/tutorial.ts";
+} from "../tutorial/program.ts";
 
 const options = tutorialOptions("chapters/udp_server.ts", "bind to");
 const ws = openForProgram(options);

@@ -2,7 +2,7 @@
  * The raw binding: the `Deno.dlopen` symbol table of the C library
  * (`libc.so.6` on Linux, `libSystem.B.dylib` on macOS), C names and C
  * signatures (64-bit), nothing else. The posix backend
- * (`lib/backends/posix.ts`) is the only user; nothing here checks a length
+ * (`lib/backends/posix/sockets.ts`) is the only user; nothing here checks a length
  * or a descriptor.
  *
  * As with `ws2_32.ts`, the socket calls are deliberately synchronous: `errno`
@@ -151,7 +151,7 @@ export function libcSymbols(os: LibcOs) {
     /** int sched_yield(void); */
     sched_yield: { parameters: [], result: "i32" },
     // epoll (Linux only: `optional`, so they are null on macOS). Layout of struct epoll_event:
-    // lib/reactor/epoll.ts.
+    // lib/backends/reactor/epoll.ts.
     /** int epoll_create1(int flags); */
     epoll_create1: { parameters: ["i32"], result: "i32", optional: true },
     /** int epoll_ctl(int epfd, int op, int fd, struct epoll_event *event); */

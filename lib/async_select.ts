@@ -2,17 +2,17 @@
  * The asynchronous select model's façade side: the checks `Winsock`'s
  * `WSAAsyncSelect` family makes, and the choice of backend (user32's real
  * message-only window on winsock, the emulated queue in
- * `emulated/messages.ts` elsewhere).
+ * `emulated/async_select.ts` elsewhere).
  *
  * @module
  */
 
-import type { AsyncSelectBackend, EventSelectBackend, SocketBackend } from "./backend.ts";
+import type { AsyncSelectBackend, EventSelectBackend, SocketBackend } from "./backends/contract.ts";
 import type { HWND } from "./constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL } from "./errors.ts";
 import { MSG } from "./structs.ts";
-import { EmulatedEvents } from "./emulated/events.ts";
-import { EmulatedMessages } from "./emulated/messages.ts";
+import { EmulatedEvents } from "./emulated/event_select.ts";
+import { EmulatedMessages } from "./emulated/async_select.ts";
 
 /**
  * The asynchronous select calls for `backend` (the backend the façade uses

@@ -2,12 +2,12 @@
  * The event select model's façade side: the checks `Winsock`'s
  * `WSAEventSelect` family makes before a backend sees anything, and the
  * choice of backend (ws2_32's own calls on winsock, the emulation in
- * `emulated/events.ts` elsewhere).
+ * `emulated/event_select.ts` elsewhere).
  *
  * @module
  */
 
-import type { Awaitable, EventSelectBackend, SocketBackend } from "./backend.ts";
+import type { Awaitable, EventSelectBackend, SocketBackend } from "./backends/contract.ts";
 import {
   FD_ALL_EVENTS,
   FD_MAX_EVENTS,
@@ -23,7 +23,7 @@ import {
   WSAEINVAL,
 } from "./errors.ts";
 import { WSANETWORKEVENTS } from "./structs.ts";
-import { EmulatedEvents } from "./emulated/events.ts";
+import { EmulatedEvents } from "./emulated/event_select.ts";
 
 /**
  * The event select calls for `backend`: its own, or an emulation; then

@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Awaitable, SocketBackend } from "./backend.ts";
+import type { Awaitable, SocketBackend } from "./backends/contract.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC, INADDR_NONE } from "./constants.ts";
 import {
   WinsockError,

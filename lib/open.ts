@@ -4,15 +4,15 @@
  * @module
  */
 
-import type { BackendName } from "./backend.ts";
-import { createDenoBackend } from "./backends/deno.ts";
-import { createPosixBackend } from "./backends/posix.ts";
-import { createWinsockBackend } from "./backends/winsock.ts";
+import type { BackendName } from "./backends/contract.ts";
+import { createDenoBackend } from "./backends/deno/sockets.ts";
+import { createPosixBackend } from "./backends/posix/sockets.ts";
+import { createWinsockBackend } from "./backends/winsock/sockets.ts";
 import { stderrSink, type TraceSink, traceWinsock } from "./trace.ts";
 import { Winsock } from "./winsock.ts";
-import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
+import { SpinPolicy, type SpinSetting } from "./backends/reactor/policy.ts";
 
-export type { SpinSetting } from "./reactor/policy.ts";
+export type { SpinSetting } from "./backends/reactor/policy.ts";
 
 /** What `--backend` accepts: a backend, or `auto` to let the platform decide. */
 export type BackendChoice = BackendName | "auto";

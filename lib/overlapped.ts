@@ -13,13 +13,13 @@
  * @module
  */
 
-import type { EventSelectBackend, SocketBackend } from "./backend.ts";
+import type { EventSelectBackend, SocketBackend } from "./backends/contract.ts";
 import type { HANDLE, SOCKET } from "./constants.ts";
 import type { WSAOVERLAPPED } from "./overlapped_structs.ts";
 import type { SOCKADDR } from "./structs.ts";
-import { EmulatedEvents } from "./emulated/events.ts";
+import { EmulatedEvents } from "./emulated/event_select.ts";
 import { createEmulatedEngine } from "./emulated/overlapped.ts";
-import { createNativeEngine } from "./native/overlapped.ts";
+import { createNativeEngine } from "./backends/winsock/overlapped.ts";
 
 /**
  * `LPWSAOVERLAPPED_COMPLETION_ROUTINE`: `void CALLBACK (DWORD dwError, DWORD

@@ -11,7 +11,7 @@
 /// <reference lib="deno.worker" />
 
 import { MAKEWORD, openWinsock, type Winsock, WSABUF, WSADATA, WSAOVERLAPPED } from "../mod.ts";
-import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
+import { SharedCompletionQueue } from "../chapters/shared_port.ts";
 
 let sender: Winsock | null = null;
 

@@ -8,7 +8,7 @@
 
 import assert from "node:assert/strict";
 import type { Program } from "./_support.ts";
-import { readProc, runText } from "../lib/loopback.ts";
+import { readProc, runText } from "../tutorial/loopback.ts";
 
 /** /proc/net/tcp's `st` column. */
 const TCP_STATES: Record<string, string> = {

@@ -25,7 +25,7 @@ import {
   WSADATA,
 } from "../mod.ts";
 import assert from "node:assert/strict";
-export { freePort, waitUntilBound } from "../lib/loopback.ts";
+export { freePort, waitUntilBound } from "../tutorial/loopback.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -200,7 +200,7 @@ export class Program {
   }
 }
 
-/** Encodes text as the given wire encoding would (test side, independent of lib/text.ts). */
+/** Encodes text as the given wire encoding would (test side, independent of tutorial/text.ts). */
 export const GREETING: Record<"utf-8" | "gbk", number[]> = {
   "utf-8": [...new TextEncoder().encode("服务器链接成功"), 0],
   gbk: [0xb7, 0xfe, 0xce, 0xf1, 0xc6, 0xf7, 0xc1, 0xb4, 0xbd, 0xd3, 0xb3, 0xc9, 0xb9, 0xa6, 0],

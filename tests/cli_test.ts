@@ -1,9 +1,9 @@
-/** Tests for lib/cli.ts: the flags server.ts and client.ts share. */
+/** Tests for tutorial/cli.ts: the flags server.ts and client.ts share. */
 
 import assert from "node:assert/strict";
-import { parseTutorialArgs, usage, UsageError } from "../lib/cli.ts";
+import { parseTutorialArgs, usage, UsageError } from "../tutorial/cli.ts";
 import { BACKEND_CHOICES } from "../lib/open.ts";
-import { WIRE_ENCODINGS } from "../lib/text.ts";
+import { WIRE_ENCODINGS } from "../tutorial/text.ts";
 
 function rejects(args: string[], pattern?: RegExp): void {
   assert.throws(() => parseTutorialArgs(args), (e: unknown) => {

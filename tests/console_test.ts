@@ -1,7 +1,7 @@
-/** Tests for lib/console.ts: `TokenReader` reads tokens as `scanf("%s")` does. */
+/** Tests for tutorial/console.ts: `TokenReader` reads tokens as `scanf("%s")` does. */
 
 import assert from "node:assert/strict";
-import { TokenReader } from "../lib/console.ts";
+import { TokenReader } from "../tutorial/console.ts";
 
 const enc = new TextEncoder();
 const dec = new TextDecoder();

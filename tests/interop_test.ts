@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { encodeText } from "../lib/text.ts";
+import { encodeText } from "../tutorial/text.ts";
 import { deadline, freePort, Program, testBackends, waitUntilBound } from "./_support.ts";
 
 /** The peers, as built by tools/wine/build-peers.sh, and how to start one. */

@@ -11,7 +11,7 @@
 
 import assert from "node:assert/strict";
 import { INVALID_HANDLE_VALUE, isWinsockError, WSABUF, WSAEFAULT, WSAOVERLAPPED } from "../mod.ts";
-import { SharedCompletionQueue } from "../lib/emulated/shared_port.ts";
+import { SharedCompletionQueue } from "../chapters/shared_port.ts";
 import { deadline, pair, started, testBackends } from "./_support.ts";
 
 const WORKER = new URL("./_iocp_worker.ts", import.meta.url).href;

@@ -24,7 +24,7 @@ import {
   SOCKET_ERROR,
   type Winsock,
 } from "../mod.ts";
-import { ADDRINFO_LAYOUT_DARWIN, ADDRINFO_LAYOUT_LINUX } from "../lib/backends/posix_abi.ts";
+import { ADDRINFO_LAYOUT_DARWIN, ADDRINFO_LAYOUT_LINUX } from "../lib/backends/posix/abi.ts";
 import { ipv6Address } from "../lib/names.ts";
 import { freePort, GREETING, Program, started, testBackends, waitUntilBound } from "./_support.ts";
 

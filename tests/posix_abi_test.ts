@@ -42,7 +42,7 @@ import {
   posixFdIsSet,
   TIMEVAL_LAYOUT_POSIX,
   translateNameFlags,
-} from "../lib/backends/posix_abi.ts";
+} from "../lib/backends/posix/abi.ts";
 import { LIBC_PATHS, libcSymbols } from "../ffi/libc.ts";
 
 function v4(port: number): sockaddr_in {

@@ -1,5 +1,5 @@
 /**
- * The socket option table of `lib/backends/posix_options.ts`, as data: each
+ * The socket option table of `lib/backends/posix/options.ts`, as data: each
  * Winsock option's numbers, the Linux and macOS option it becomes (written
  * out from winsock2.h/ws2ipdef.h, glibc and xnu), and the conversions of
  * values both ways. The options on real sockets: `sockopt_test.ts`.
@@ -37,7 +37,7 @@ import {
   WSAEINVAL,
   WSAENOPROTOOPT,
 } from "../mod.ts";
-import { DARWIN_ABI, LINUX_ABI, type PosixAbi } from "../lib/backends/posix_abi.ts";
+import { DARWIN_ABI, LINUX_ABI, type PosixAbi } from "../lib/backends/posix/abi.ts";
 import {
   decodePosixValue,
   encodePosixValue,
@@ -47,7 +47,7 @@ import {
   posixOption,
   WINSOCK_OPTIONS,
   winsockOption,
-} from "../lib/backends/posix_options.ts";
+} from "../lib/backends/posix/options.ts";
 import { WinsockError } from "../lib/errors.ts";
 
 const int = (n: number) => new Uint8Array(new Int32Array([n]).buffer);

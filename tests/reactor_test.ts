@@ -25,13 +25,18 @@ import {
   WSAEINTR,
 } from "../mod.ts";
 import { deadline, pair, started, testBackends } from "./_support.ts";
-import { SPIN_CAP_US, SPIN_STEP_US, SpinPolicy, type SpinSetting } from "../lib/reactor/policy.ts";
+import {
+  SPIN_CAP_US,
+  SPIN_STEP_US,
+  SpinPolicy,
+  type SpinSetting,
+} from "../lib/backends/reactor/policy.ts";
 import {
   decodeEpollEvent,
   encodeEpollEvent,
   EPOLL,
   EPOLL_EVENT_LAYOUTS,
-} from "../lib/reactor/epoll.ts";
+} from "../lib/backends/reactor/epoll.ts";
 
 const FFI_BACKENDS = testBackends().filter((b) => b !== "deno");
 /** Connections waiting at once (each is two sockets in this process). */

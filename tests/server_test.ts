@@ -17,7 +17,7 @@ import {
   writeAll,
 } from "./_support.ts";
 
-/** Test-side text on the wire: hand-written GBK bytes, so lib/text.ts is not checking itself. */
+/** Test-side text on the wire: hand-written GBK bytes, so tutorial/text.ts is not checking itself. */
 const WIRE = {
   "utf-8": {
     你好: new TextEncoder().encode("你好"),

@@ -1,4 +1,4 @@
-/** Tests for lib/text.ts: GBK and UTF-8 on the wire, chunked decoding. */
+/** Tests for tutorial/text.ts: GBK and UTF-8 on the wire, chunked decoding. */
 
 import assert from "node:assert/strict";
 import {
@@ -7,7 +7,7 @@ import {
   encodeText,
   WIRE_ENCODINGS,
   type WireEncoding,
-} from "../lib/text.ts";
+} from "../tutorial/text.ts";
 
 const GREETING = "服务器链接成功";
 

@@ -45,7 +45,7 @@ import {
   WSADATA,
   WSANETWORKEVENTS,
 } from "../mod.ts";
-import { createDenoBackend } from "../lib/backends/deno.ts";
+import { createDenoBackend } from "../lib/backends/deno/sockets.ts";
 import {
   deadline,
   freePort,

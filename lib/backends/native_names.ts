@@ -14,7 +14,7 @@
  * @module
  */
 
-import type { Awaitable } from "../backend.ts";
+import type { Awaitable } from "./contract.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "../constants.ts";
 import { WinsockError, WSAEAFNOSUPPORT, WSAEINVAL, WSAESOCKTNOSUPPORT } from "../errors.ts";
 import {

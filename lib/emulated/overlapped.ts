@@ -14,7 +14,7 @@
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, SocketBackend } from "../backend.ts";
+import type { Awaitable, SocketBackend } from "../backends/contract.ts";
 import { type HANDLE, INFINITE, type SOCKET, SOL_SOCKET } from "../constants.ts";
 import {
   isWinsockError,
@@ -38,8 +38,8 @@ import {
   type Outcome,
 } from "../overlapped.ts";
 import { ApcQueue } from "./apc.ts";
-import type { EmulatedEvents } from "./events.ts";
-import { EmulatedPort } from "./iocp.ts";
+import type { EmulatedEvents } from "./event_select.ts";
+import { EmulatedPort } from "./completion_ports.ts";
 
 /** `ERROR_ABANDONED_WAIT_0`: the port was closed while `GetQueuedCompletionStatus` waited. */
 export const ERROR_ABANDONED_WAIT_0 = 735;

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { AsyncSelectBackend, WNDPROC } from "../backend.ts";
+import type { AsyncSelectBackend, WNDPROC } from "../backends/contract.ts";
 import {
   asyncSelectFor,
   checkMessage,

@@ -6,7 +6,7 @@
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, BackendName, SocketBackend, WaitStats } from "../backend.ts";
+import type { Awaitable, BackendName, SocketBackend, WaitStats } from "../backends/contract.ts";
 import { type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import { isWinsockError, WinsockError, WSAEFAULT, WSANOTINITIALISED } from "../errors.ts";
 import { WSADATA } from "../structs.ts";

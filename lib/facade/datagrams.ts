@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Awaitable, Datagram } from "../backend.ts";
+import type { Awaitable, Datagram } from "../backends/contract.ts";
 import { type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import { WinsockError, WSAEFAULT, WSAEMSGSIZE } from "../errors.ts";
 import { gather, noOverlapped, scatter } from "../datagrams.ts";

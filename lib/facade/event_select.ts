@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { EventSelectBackend } from "../backend.ts";
+import type { EventSelectBackend } from "../backends/contract.ts";
 import {
   checkEvent,
   checkNetworkEvents,

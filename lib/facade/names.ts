@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Awaitable } from "../backend.ts";
+import type { Awaitable } from "../backends/contract.ts";
 import { SOCKET_ERROR } from "../constants.ts";
 
 import { type AddrinfoRef, callGetaddrinfo, callGethostname, callGetnameinfo } from "../names.ts";

@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Awaitable, Recover, SelectSets } from "../backend.ts";
+import type { Awaitable, Recover, SelectSets } from "../backends/contract.ts";
 import { FIONBIO, FIONREAD, INVALID_SOCKET, type SOCKET, SOCKET_ERROR } from "../constants.ts";
 import { WinsockError, WSAEFAULT, WSAEINVAL, WSAEOPNOTSUPP } from "../errors.ts";
 import { fd_set, type SOCKADDR, timeval } from "../structs.ts";

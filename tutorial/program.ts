@@ -8,8 +8,8 @@
  * @module
  */
 
-import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "./constants.ts";
-import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
+import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "../lib/constants.ts";
+import { HIBYTE, LOBYTE, MAKEWORD } from "../lib/helpers.ts";
 import {
   formatWinsockError,
   TUTORIAL_WSASTARTUP_NOTES,
@@ -17,14 +17,14 @@ import {
   WSAEADDRINUSE,
   WSAEMFILE,
   WSAENOBUFS,
-} from "./errors.ts";
+} from "../lib/errors.ts";
 import { printLine } from "./console.ts";
-import { openWinsock, resolveBackend } from "./open.ts";
-import type { BackendName } from "./backend.ts";
+import { openWinsock, resolveBackend } from "../lib/open.ts";
+import type { BackendName } from "../lib/backends/contract.ts";
 import type { TutorialOptions } from "./cli.ts";
-import type { Winsock } from "./winsock.ts";
-import { formatAddress, programAddress } from "./names.ts";
-import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6, WSADATA } from "./structs.ts";
+import type { Winsock } from "../lib/winsock.ts";
+import { formatAddress, programAddress } from "../lib/names.ts";
+import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6, WSADATA } from "../lib/structs.ts";
 
 /**
  * Opens the façade for a program (traced to stderr with `--trace`); a
@@ -69,7 +69,7 @@ function netFlagHost(host: string): string {
  *
  * @example
  * ```ts
- * import { failureHint } from "./tutorial.ts";
+ * import { failureHint } from "./program.ts";
  * console.log(failureHint(10054)); // null
  * ```
  */

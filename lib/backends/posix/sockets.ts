@@ -35,7 +35,7 @@ import {
   type SelectSets,
   sendAll,
   type SocketBackend,
-} from "../backend.ts";
+} from "../contract.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -56,7 +56,7 @@ import {
   SOL_SOCKET,
   TCP_KEEPALIVE,
   TCP_KEEPINTVL,
-} from "../constants.ts";
+} from "../../constants.ts";
 import {
   isWinsockError,
   WinsockError,
@@ -74,16 +74,16 @@ import {
   WSAETIMEDOUT,
   WSAEWOULDBLOCK,
   WSASYSCALLFAILURE,
-} from "../errors.ts";
-import { type Libc, openLibc } from "../../ffi/libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../structs.ts";
-import { inet_addr } from "../helpers.ts";
-import { type Engine, epollEngine, pollEngine, Reactor, type WakeUp } from "../reactor.ts";
+} from "../../errors.ts";
+import { type Libc, openLibc } from "../../../ffi/libc.ts";
+import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../../structs.ts";
+import { inet_addr } from "../../helpers.ts";
+import { type Engine, epollEngine, pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
 import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../reactor/epoll.ts";
-import { nativeGetaddrinfo, nativeGetnameinfo } from "./native_names.ts";
-import { posixDatagrams, recvCount } from "./posix_dgram.ts";
-import { posixNames } from "./posix_names.ts";
-import { type ErrnoName, errnoToWsa, POLLFD_LAYOUT, type PosixAbi, posixAbi } from "./posix_abi.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo } from "../native_names.ts";
+import { posixDatagrams, recvCount } from "./datagrams.ts";
+import { posixNames } from "./names.ts";
+import { type ErrnoName, errnoToWsa, POLLFD_LAYOUT, type PosixAbi, posixAbi } from "./abi.ts";
 import {
   decodePosixValue,
   encodePosixValue,
@@ -96,7 +96,7 @@ import {
   posixValueSize,
   type WinsockOption,
   winsockOption,
-} from "./posix_options.ts";
+} from "./options.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
@@ -142,7 +142,7 @@ interface PosixSocket {
  *
  * @example
  * ```ts ignore
- * import { createPosixBackend } from "./posix.ts";
+ * import { createPosixBackend } from "./sockets.ts";
  * console.log(createPosixBackend().name); // "posix" (on Linux or macOS, with --allow-ffi)
  * ```
  */

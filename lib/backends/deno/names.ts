@@ -14,7 +14,7 @@
  */
 
 import type { LookupAddress } from "node:dns";
-import { AF_INET, AF_INET6, AF_UNSPEC } from "../constants.ts";
+import { AF_INET, AF_INET6, AF_UNSPEC } from "../../constants.ts";
 import {
   WinsockError,
   WSAEACCES,
@@ -26,9 +26,9 @@ import {
   WSANO_RECOVERY,
   WSATRY_AGAIN,
   WSATYPE_NOT_FOUND,
-} from "../errors.ts";
-import { htons, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
-import { ADDRINFOA, type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
+} from "../../errors.ts";
+import { htons, inet_ntop, inet_pton, ntohs } from "../../helpers.ts";
+import { ADDRINFOA, type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../../structs.ts";
 
 /** Winsock's `AI_*` and `NI_*` bits this emulation knows. */
 const AI_PASSIVE = 0x1, AI_CANONNAME = 0x2, AI_NUMERICHOST = 0x4, AI_KNOWN = 0xd0f;

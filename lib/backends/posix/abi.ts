@@ -49,8 +49,8 @@ import {
   WSANO_RECOVERY,
   WSATRY_AGAIN,
   WSATYPE_NOT_FOUND,
-} from "../errors.ts";
-import type { AddrinfoLayout, SockaddrAbi } from "../structs.ts";
+} from "../../errors.ts";
+import type { AddrinfoLayout, SockaddrAbi } from "../../structs.ts";
 
 /** Linux: 16-bit family, as on Windows; `AF_INET6` = 10. */
 export const LINUX_SOCKADDR_ABI: SockaddrAbi = {
@@ -91,7 +91,7 @@ export const TIMEVAL_LAYOUT_POSIX = { size: 16, tv_sec: 0, tv_usec: 8 } as const
  *
  * @example
  * ```ts
- * import { encodePosixFdSet } from "./posix_abi.ts";
+ * import { encodePosixFdSet } from "./abi.ts";
  * console.log(encodePosixFdSet([3, 9])[0], encodePosixFdSet([3, 9])[1]); // 8 2
  * ```
  */
@@ -114,7 +114,7 @@ export function encodePosixFdSet(fds: readonly number[]): Uint8Array {
  *
  * @example
  * ```ts
- * import { encodePosixFdSet, posixFdIsSet } from "./posix_abi.ts";
+ * import { encodePosixFdSet, posixFdIsSet } from "./abi.ts";
  * console.log(posixFdIsSet(encodePosixFdSet([9]), 9)); // true
  * ```
  */
@@ -128,7 +128,7 @@ export function posixFdIsSet(bytes: Uint8Array, fd: number): boolean {
  *
  * @example
  * ```ts
- * import { encodePosixTimeval } from "./posix_abi.ts";
+ * import { encodePosixTimeval } from "./abi.ts";
  * console.log(encodePosixTimeval(1500).byteLength); // 16
  * ```
  */
@@ -146,7 +146,7 @@ export function encodePosixTimeval(ms: number): Uint8Array {
  *
  * @example
  * ```ts
- * import { decodePosixTimeval, encodePosixTimeval } from "./posix_abi.ts";
+ * import { decodePosixTimeval, encodePosixTimeval } from "./abi.ts";
  * console.log(decodePosixTimeval(encodePosixTimeval(1500))); // 1500
  * ```
  */
@@ -711,7 +711,7 @@ export const DARWIN_ABI: PosixAbi = {
  *
  * @example
  * ```ts
- * import { posixAbi } from "./posix_abi.ts";
+ * import { posixAbi } from "./abi.ts";
  * console.log(posixAbi("darwin").sockaddr.AF_INET6); // 30
  * ```
  */
@@ -727,7 +727,7 @@ export function posixAbi(os: string = Deno.build.os): PosixAbi {
  *
  * @example
  * ```ts
- * import { errnoToWsa, LINUX_ABI } from "./posix_abi.ts";
+ * import { errnoToWsa, LINUX_ABI } from "./abi.ts";
  * console.log(errnoToWsa(LINUX_ABI, 98)); // 10048 (EADDRINUSE → WSAEADDRINUSE)
  * ```
  */
@@ -744,7 +744,7 @@ export function errnoToWsa(abi: PosixAbi, errno: number): number | undefined {
  *
  * @example
  * ```ts
- * import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
+ * import { eaiToWsa, LINUX_ABI } from "./abi.ts";
  * console.log(eaiToWsa(LINUX_ABI, -2)); // 11001 (EAI_NONAME → WSAHOST_NOT_FOUND)
  * ```
  */
@@ -762,7 +762,7 @@ export function eaiToWsa(abi: PosixAbi, eai: number): number {
  *
  * @example
  * ```ts
- * import { LINUX_ABI, translateNameFlags } from "./posix_abi.ts";
+ * import { LINUX_ABI, translateNameFlags } from "./abi.ts";
  * console.log(translateNameFlags(LINUX_ABI.nameFlags.ni, 0x2 | 0x8)); // 3 (NI_NUMERICHOST | NI_NUMERICSERV)
  * ```
  */

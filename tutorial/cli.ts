@@ -6,8 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { hostText } from "./names.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "./open.ts";
+import { hostText } from "../lib/names.ts";
+import { BACKEND_CHOICES, type BackendChoice } from "../lib/open.ts";
 import { WIRE_ENCODINGS, type WireEncoding } from "./text.ts";
 
 /** The tutorial programs' options. */

@@ -31,7 +31,7 @@
  * @module
  */
 
-import { emulateWSAStartup, recovering, type SocketBackend } from "../backend.ts";
+import { emulateWSAStartup, recovering, type SocketBackend } from "../contract.ts";
 import {
   AF_INET,
   AF_INET6,
@@ -47,7 +47,7 @@ import {
   SOCK_DGRAM,
   SOCK_STREAM,
   type SOCKET,
-} from "../constants.ts";
+} from "../../constants.ts";
 import {
   WinsockError,
   WSAEACCES,
@@ -74,17 +74,17 @@ import {
   WSAESOCKTNOSUPPORT,
   WSAETIMEDOUT,
   WSAEWOULDBLOCK,
-} from "../errors.ts";
-import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../helpers.ts";
-import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../structs.ts";
+} from "../../errors.ts";
+import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../../helpers.ts";
+import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../../structs.ts";
 import {
   formatWinsockValue,
   parseWinsockValue,
   type WinsockOption,
   winsockOption,
-} from "./posix_options.ts";
-import { createDenoDatagrams, isMappedIPv4, type SelectView } from "./deno_dgram.ts";
-import { denoGetaddrinfo, denoGetnameinfo } from "./deno_names.ts";
+} from "../posix/options.ts";
+import { createDenoDatagrams, isMappedIPv4, type SelectView } from "./datagrams.ts";
+import { denoGetaddrinfo, denoGetnameinfo } from "./names.ts";
 
 interface EmulatedSocket {
   af: number;
@@ -266,7 +266,7 @@ export function fromAddress(name: SOCKADDR, af: number): { hostname: string; por
  *
  * @example
  * ```ts
- * import { createDenoBackend } from "./deno.ts";
+ * import { createDenoBackend } from "./sockets.ts";
  * console.log(createDenoBackend().name); // "deno"
  * ```
  */

@@ -20,8 +20,8 @@
  * @module
  */
 
-import type { Datagram } from "../backend.ts";
-import { AF_INET6, type SOCKET } from "../constants.ts";
+import type { Datagram } from "../contract.ts";
+import { AF_INET6, type SOCKET } from "../../constants.ts";
 import {
   WinsockError,
   WSAEACCES,
@@ -31,9 +31,9 @@ import {
   WSAENOTCONN,
   WSAEOPNOTSUPP,
   WSAESOCKTNOSUPPORT,
-} from "../errors.ts";
-import type { SOCKADDR } from "../structs.ts";
-import { fromAddress, fromDenoError, toAddress } from "./deno.ts";
+} from "../../errors.ts";
+import type { SOCKADDR } from "../../structs.ts";
+import { fromAddress, fromDenoError, toAddress } from "./sockets.ts";
 
 /** What the deno backend's `select` asks of one socket. */
 export interface SelectView {

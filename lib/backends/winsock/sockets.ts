@@ -28,7 +28,7 @@ import {
   type SelectSets,
   sendAll,
   type SocketBackend,
-} from "../backend.ts";
+} from "../contract.ts";
 import {
   AF_INET,
   FIONBIO,
@@ -47,7 +47,7 @@ import {
   SOL_SOCKET,
   WSA_FLAG_NO_HANDLE_INHERIT,
   WSA_FLAG_OVERLAPPED,
-} from "../constants.ts";
+} from "../../constants.ts";
 import {
   WinsockError,
   WSAECONNREFUSED,
@@ -56,15 +56,15 @@ import {
   WSAEMSGSIZE,
   WSAENOTSOCK,
   WSAEWOULDBLOCK,
-} from "../errors.ts";
-import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "./native_names.ts";
-import { eaiToWsa, LINUX_ABI } from "./posix_abi.ts";
-import { inet_addr } from "../helpers.ts";
-import { pollEngine, Reactor, type WakeUp } from "../reactor.ts";
-import { openWs2_32, type Ws2_32 } from "../../ffi/ws2_32.ts";
-import { type Kernel32, openKernel32 } from "../../ffi/kernel32.ts";
-import { createNativeEventSelect } from "./winsock_events.ts";
-import { createNativeAsyncSelect } from "./winsock_async.ts";
+} from "../../errors.ts";
+import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "../native_names.ts";
+import { eaiToWsa, LINUX_ABI } from "../posix/abi.ts";
+import { inet_addr } from "../../helpers.ts";
+import { pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
+import { openWs2_32, type Ws2_32 } from "../../../ffi/ws2_32.ts";
+import { type Kernel32, openKernel32 } from "../../../ffi/kernel32.ts";
+import { createNativeEventSelect } from "./event_select.ts";
+import { createNativeAsyncSelect } from "./async_select.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
   decodeFdSet,
@@ -80,7 +80,7 @@ import {
   WINDOWS_SOCKADDR_ABI,
   WSADATA_LAYOUT_WIN64,
   WSAPOLLFD_LAYOUT,
-} from "../structs.ts";
+} from "../../structs.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
@@ -95,7 +95,7 @@ const CONNECT_LOOK_MS = 500;
  *
  * @example
  * ```ts ignore
- * import { createWinsockBackend } from "./winsock.ts";
+ * import { createWinsockBackend } from "./sockets.ts";
  * console.log(createWinsockBackend().name); // "winsock" (on Windows, with --allow-ffi)
  * ```
  */

@@ -6,7 +6,7 @@
  *
  * **Hybrid waiting.** A wait first polls on the JS thread: zero-timeout
  * polls over every waiting socket, serving whichever is ready, for a short
- * budget (`reactor/policy.ts`: adaptive by default, growing while answers
+ * budget (`backends/reactor/policy.ts`: adaptive by default, growing while answers
  * come within 200 µs and falling to nothing when they do not). Only when the
  * budget is spent is the wait **parked**: handed to one pending poll on a
  * worker thread (a `nonblocking: true` FFI call), which a wake-up socket
@@ -42,15 +42,15 @@
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, Recover, SelectSets, WaitStats } from "./backend.ts";
-import { WinsockError, WSAEINTR } from "./errors.ts";
-import type { Engine } from "./reactor/engine.ts";
-import { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
+import type { Awaitable, Recover, SelectSets, WaitStats } from "../contract.ts";
+import { WinsockError, WSAEINTR } from "../../errors.ts";
+import type { Engine } from "./engine.ts";
+import { SpinPolicy, type SpinSetting } from "./policy.ts";
 
-export type { Engine, WakeUp } from "./reactor/engine.ts";
-export { type PollApi, pollEngine, type PollfdLayout } from "./reactor/poll.ts";
-export { type EpollApi, epollEngine } from "./reactor/epoll.ts";
-export { SpinPolicy, type SpinSetting } from "./reactor/policy.ts";
+export type { Engine, WakeUp } from "./engine.ts";
+export { type PollApi, pollEngine, type PollfdLayout } from "./poll.ts";
+export { type EpollApi, epollEngine } from "./epoll.ts";
+export { SpinPolicy, type SpinSetting } from "./policy.ts";
 
 /** One socket and the events it waits for. */
 export interface Interest {

@@ -44,8 +44,8 @@ import {
   TCP_KEEPCNT,
   TCP_KEEPINTVL,
   TCP_NODELAY,
-} from "../constants.ts";
-import { WinsockError, WSAEFAULT, WSAEINVAL, WSAENOPROTOOPT } from "../errors.ts";
+} from "../../constants.ts";
+import { WinsockError, WSAEFAULT, WSAEINVAL, WSAENOPROTOOPT } from "../../errors.ts";
 import {
   decodePosixTimeval,
   encodePosixTimeval,
@@ -54,7 +54,7 @@ import {
   LINGER_LAYOUT_WINDOWS,
   type PosixAbi,
   TIMEVAL_LAYOUT_POSIX,
-} from "./posix_abi.ts";
+} from "./abi.ts";
 
 /**
  * How an option's value is laid out (Winsock side → platform side):
@@ -176,7 +176,7 @@ function opt(
  *
  * @example
  * ```ts
- * import { winsockOption } from "./posix_options.ts";
+ * import { winsockOption } from "./options.ts";
  * console.log(winsockOption(0xffff, 0x1006).name); // "SO_RCVTIMEO"
  * ```
  */
@@ -223,7 +223,7 @@ function smallInt(bytes: Uint8Array): number {
  *
  * @example
  * ```ts
- * import { parseWinsockValue, winsockOption } from "./posix_options.ts";
+ * import { parseWinsockValue, winsockOption } from "./options.ts";
  * const linger = winsockOption(0xffff, 0x80);
  * console.log(parseWinsockValue(linger, new Uint8Array([1, 0, 7, 0]))); // { l_onoff: 1, l_linger: 7 }
  * ```
@@ -268,7 +268,7 @@ export function parseWinsockValue(opt: WinsockOption, optval: Uint8Array): Optio
  *
  * @example
  * ```ts
- * import { formatWinsockValue, winsockOption } from "./posix_options.ts";
+ * import { formatWinsockValue, winsockOption } from "./options.ts";
  * const nodelay = winsockOption(6, 1);
  * console.log(formatWinsockValue(nodelay, 1, new Uint8Array(4))); // 1 (a BOOLEAN)
  * ```
@@ -322,7 +322,7 @@ export function posixValueSize(opt: WinsockOption): number {
  *
  * @example
  * ```ts
- * import { encodePosixValue, winsockOption } from "./posix_options.ts";
+ * import { encodePosixValue, winsockOption } from "./options.ts";
  * const rcvtimeo = winsockOption(0xffff, 0x1006);
  * console.log(encodePosixValue(rcvtimeo, 1500).byteLength); // 16 (a timeval, on Linux and macOS)
  * ```
@@ -349,8 +349,8 @@ export function encodePosixValue(opt: WinsockOption, value: OptionValue): Uint8A
  *
  * @example
  * ```ts
- * import { decodePosixValue, winsockOption } from "./posix_options.ts";
- * import { LINUX_ABI } from "./posix_abi.ts";
+ * import { decodePosixValue, winsockOption } from "./options.ts";
+ * import { LINUX_ABI } from "./abi.ts";
  * const rcvbuf = winsockOption(0xffff, 0x1002);
  * console.log(decodePosixValue(rcvbuf, LINUX_ABI, new Uint8Array([0x40, 0x0d, 3, 0]), 4)); // 100000
  * ```
@@ -397,7 +397,7 @@ export const TCP_KEEPALIVE_SIZE = 12;
  *
  * @example
  * ```ts
- * import { parseTcpKeepalive } from "./posix_options.ts";
+ * import { parseTcpKeepalive } from "./options.ts";
  * const bytes = new Uint8Array(new Uint32Array([1, 7000, 3000]).buffer);
  * console.log(parseTcpKeepalive(bytes).keepalivetime); // 7000
  * ```
@@ -423,7 +423,7 @@ export function parseTcpKeepalive(input: Uint8Array): TcpKeepalive {
  *
  * @example
  * ```ts
- * import { keepaliveSeconds } from "./posix_options.ts";
+ * import { keepaliveSeconds } from "./options.ts";
  * console.log(keepaliveSeconds(7000), keepaliveSeconds(1500), keepaliveSeconds(0)); // 7 2 1
  * ```
  */

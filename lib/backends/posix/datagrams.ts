@@ -16,18 +16,18 @@
  * @module
  */
 
-import type { Awaitable, Datagram } from "../backend.ts";
-import type { SOCKET } from "../constants.ts";
+import type { Awaitable, Datagram } from "../contract.ts";
+import type { SOCKET } from "../../constants.ts";
 import {
   isWinsockError,
   WinsockError,
   WSAECONNREFUSED,
   WSAECONNRESET,
   WSAEMSGSIZE,
-} from "../errors.ts";
-import type { Libc } from "../../ffi/libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SOCKADDR } from "../structs.ts";
-import type { PosixAbi } from "./posix_abi.ts";
+} from "../../errors.ts";
+import type { Libc } from "../../../ffi/libc.ts";
+import { decodeSockaddr, encodeSockaddr, type SOCKADDR } from "../../structs.ts";
+import type { PosixAbi } from "./abi.ts";
 
 /** The largest datagram: a UDP length field's 65535 bytes. */
 const MAX_DATAGRAM = 65536;

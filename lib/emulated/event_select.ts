@@ -41,7 +41,7 @@ import {
   recovering,
   type SelectSets,
   type SocketBackend,
-} from "../backend.ts";
+} from "../backends/contract.ts";
 import {
   FD_ACCEPT,
   FD_ACCEPT_BIT,

@@ -13,17 +13,17 @@
  * @module
  */
 
-import type { EventSelectBackend } from "../backend.ts";
+import type { EventSelectBackend } from "../contract.ts";
 import {
   type SOCKET,
   SOCKET_ERROR,
   WSA_INFINITE,
   WSA_WAIT_FAILED,
   WSA_WAIT_TIMEOUT,
-} from "../constants.ts";
-import { WinsockError } from "../errors.ts";
-import { decodeWSANETWORKEVENTS, WSANETWORKEVENTS_LAYOUT } from "../structs.ts";
-import type { Ws2_32 } from "../../ffi/ws2_32.ts";
+} from "../../constants.ts";
+import { WinsockError } from "../../errors.ts";
+import { decodeWSANETWORKEVENTS, WSANETWORKEVENTS_LAYOUT } from "../../structs.ts";
+import type { Ws2_32 } from "../../../ffi/ws2_32.ts";
 
 /**
  * The native event select calls over an opened ws2_32; `nonBlocking`

@@ -10,11 +10,11 @@
  * @module
  */
 
-import type { AsyncSelectBackend, WNDPROC } from "../backend.ts";
+import type { AsyncSelectBackend, WNDPROC } from "../backends/contract.ts";
 import { type HWND, WM_QUIT, WSAMAKESELECTREPLY } from "../constants.ts";
 import { WinsockError, WSAEINVAL } from "../errors.ts";
 import { MSG } from "../structs.ts";
-import type { EmulatedEvents } from "./events.ts";
+import type { EmulatedEvents } from "./event_select.ts";
 
 /**
  * Windows and a message queue, over the event select emulation.

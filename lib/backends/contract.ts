@@ -7,16 +7,16 @@
  * @module
  */
 
-import type { HWND, SOCKET, WSAEVENT } from "./constants.ts";
-import { WinsockError, WSAVERNOTSUPPORTED } from "./errors.ts";
-import { HIBYTE, LOBYTE, MAKEWORD } from "./helpers.ts";
+import type { HWND, SOCKET, WSAEVENT } from "../constants.ts";
+import { WinsockError, WSAVERNOTSUPPORTED } from "../errors.ts";
+import { HIBYTE, LOBYTE, MAKEWORD } from "../helpers.ts";
 import {
   type ADDRINFOA,
   type MSG,
   type SOCKADDR,
   WSADATA,
   type WSANETWORKEVENTS,
-} from "./structs.ts";
+} from "../structs.ts";
 import type { SpinSetting } from "./reactor/policy.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
@@ -254,7 +254,7 @@ export interface Datagram {
 export interface BackendOptions {
   /** Leave sockets blocking and call straight through, as C does (default false). */
   blocking?: boolean;
-  /** How long the reactor polls on the JS thread before it parks a wait (`lib/reactor/policy.ts`). */
+  /** How long the reactor polls on the JS thread before it parks a wait (`lib/backends/reactor/policy.ts`). */
   spin?: SpinSetting;
 }
 
@@ -267,7 +267,7 @@ export const HIGHEST_VERSION: number = MAKEWORD(2, 2);
  *
  * @example
  * ```ts
- * import { emulateWSAStartup } from "./backend.ts";
+ * import { emulateWSAStartup } from "./contract.ts";
  * console.log(emulateWSAStartup(0x0301).wVersion.toString(16)); // "202"
  * ```
  */
@@ -291,7 +291,7 @@ export function emulateWSAStartup(wVersionRequested: number): WSADATA {
  *
  * @example
  * ```ts
- * import { sendAll } from "./backend.ts";
+ * import { sendAll } from "./contract.ts";
  * console.log(sendAll(new Uint8Array(8), (rest) => Math.min(rest.byteLength, 5))); // 8 (5, then 3)
  * ```
  */

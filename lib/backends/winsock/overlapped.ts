@@ -20,7 +20,7 @@
  * @module
  */
 
-import { INFINITE, INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
+import { INFINITE, INVALID_HANDLE_VALUE, type SOCKET, SOCKET_ERROR } from "../../constants.ts";
 import {
   WinsockError,
   WSA_IO_INCOMPLETE,
@@ -28,19 +28,19 @@ import {
   WSA_OPERATION_ABORTED,
   WSAEFAULT,
   WSAENOTSOCK,
-} from "../errors.ts";
+} from "../../errors.ts";
 import {
   OVERLAPPED_ENTRY_LAYOUT,
   overlappedBytes,
   sharedOverlappeds,
   WSABUF_LAYOUT,
   type WSAOVERLAPPED,
-} from "../overlapped_structs.ts";
-import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../overlapped.ts";
-import { openKernel32 } from "../../ffi/kernel32.ts";
-import { type Mswsock, openMswsock } from "../../ffi/mswsock.ts";
-import { decodeSockaddr } from "../structs.ts";
-import { openWs2_32Overlapped } from "../../ffi/ws2_32.ts";
+} from "../../overlapped_structs.ts";
+import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../../overlapped.ts";
+import { openKernel32 } from "../../../ffi/kernel32.ts";
+import { type Mswsock, openMswsock } from "../../../ffi/mswsock.ts";
+import { decodeSockaddr } from "../../structs.ts";
+import { openWs2_32Overlapped } from "../../../ffi/ws2_32.ts";
 
 /** `WAIT_TIMEOUT`, as `GetLastError()` says it. */
 const WAIT_TIMEOUT = 258;

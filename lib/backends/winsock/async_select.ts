@@ -13,12 +13,12 @@
  * @module
  */
 
-import type { AsyncSelectBackend, WNDPROC } from "../backend.ts";
-import { HWND_MESSAGE, PM_REMOVE, type SOCKET, SOCKET_ERROR } from "../constants.ts";
-import { WinsockError, WSAEINVAL, WSASYSCALLFAILURE } from "../errors.ts";
-import { decodeMSG, encodeMSG, MSG_LAYOUT_WIN64 } from "../structs.ts";
-import { openUser32, type User32 } from "../../ffi/user32.ts";
-import type { Ws2_32 } from "../../ffi/ws2_32.ts";
+import type { AsyncSelectBackend, WNDPROC } from "../contract.ts";
+import { HWND_MESSAGE, PM_REMOVE, type SOCKET, SOCKET_ERROR } from "../../constants.ts";
+import { WinsockError, WSAEINVAL, WSASYSCALLFAILURE } from "../../errors.ts";
+import { decodeMSG, encodeMSG, MSG_LAYOUT_WIN64 } from "../../structs.ts";
+import { openUser32, type User32 } from "../../../ffi/user32.ts";
+import type { Ws2_32 } from "../../../ffi/ws2_32.ts";
 
 /** `WNDCLASSEXW` on 64-bit Windows: the fields set here. */
 const WNDCLASSEXW = { size: 80, cbSize: 0, lpfnWndProc: 8, hInstance: 24, lpszClassName: 64 };
