@@ -237,6 +237,7 @@ const SCENARIOS: Scenario[] = [
         flood.stop();
       }
       await delay(2_000);
+      await server.assertAlive("after the flooder left");
       const after = rssKiB(pid) ?? Infinity;
       const told =
         `RSS ${base} KiB, ${peak} KiB flooded (${flood.sent} bytes sent), ${after} KiB after`;
