@@ -268,7 +268,8 @@ if (import.meta.main) {
     : ["Linux=bench/results-linux.json", "Wine=bench/results-wine.json"];
   try {
     const runs = inputs.map((input) => {
-      const [label, file] = input.includes("=") ? input.split("=", 2) : [input, input];
+      const at = input.indexOf("=");
+      const [label, file] = at > 0 ? [input.slice(0, at), input.slice(at + 1)] : [input, input];
       return parseRun(Deno.readTextFileSync(file), file, label);
     });
     Deno.writeTextFileSync(values.out!, renderChart(runs));
