@@ -3,7 +3,10 @@
  * names and C semantics, over one of three backends: `winsock`, real Winsock
  * on Windows (Deno FFI); `posix`, libc's BSD sockets on Linux and macOS (Deno
  * FFI); `deno`, Deno's own sockets, anywhere, without `--allow-ffi`.
- * `openWinsock()` picks winsock or posix when FFI is allowed, deno otherwise.
+ * `openWinsock()` picks winsock or posix when FFI is allowed, deno otherwise,
+ * and fills each I/O model the backend lacks (event select, asynchronous
+ * select, overlapped I/O, completion ports) with its emulation, Windows
+ * semantics over that backend.
  *
  * @example
  * ```ts
@@ -17,6 +20,61 @@
  *   ws.WSACleanup();
  * }
  * ```
+ *
+ * ## The files
+ *
+ * This module publishes exactly what `lib/` holds; `ffi/` is the raw
+ * binding beneath it, the rest of the repository uses it.
+ *
+ * - `ffi/` — one file per native library, holding only its `Deno.dlopen`
+ *   symbol table with C names and C declarations: `ws2_32.ts`, `mswsock.ts`
+ *   (`AcceptEx` & co), `kernel32.ts` (completion ports, alertable waits),
+ *   `user32.ts` (the asynchronous select model's message-only window) on
+ *   Windows; `libc.ts` on Linux and macOS.
+ * - `lib/winsock.ts` — `Winsock`, the TypeScript `winsock2.h`: every call
+ *   with its C prototype, in the tutorial's chapter order, each delegating to
+ *   the family object of `lib/facade/`.
+ * - `lib/open.ts` — `openWinsock`: the one place that picks the backend and,
+ *   per I/O model, the backend's native implementation or its emulation.
+ * - `lib/trace.ts` — `traceWinsock` (`--trace`): each call as one line of C.
+ * - `lib/constants.ts`, `lib/errors.ts`, `lib/helpers.ts`, `lib/structs.ts`,
+ *   `lib/overlapped_structs.ts`, `lib/names.ts` — the C header: values;
+ *   every Winsock error with its name, English and Chinese meaning
+ *   (`WinsockError`); macros (`MAKEWORD`, `htons`, `inet_addr` …); the
+ *   portable structs and the overlapped ones, layouts as data; `AI_`, `NI_`,
+ *   `EAI_` values and address text.
+ * - `lib/facade/` — one family object per API family, sharing one core
+ *   (`core.ts`: the backend, `WSAStartup`, the per-task last error):
+ *   `sockets.ts`, `datagrams.ts`, `names.ts`, `event_select.ts`,
+ *   `async_select.ts`, `overlapped.ts`, `completion_ports.ts`; `checks.ts`,
+ *   the checks every call makes before a backend sees it (lengths against
+ *   buffers, sockets, addresses).
+ * - `lib/emulated/` — Windows semantics over any backend: `event_select.ts`
+ *   (event objects, `WSAEventSelect`), `async_select.ts` (the message
+ *   queue), `overlapped.ts`, `completion_ports.ts`, `apc.ts` (the queue of
+ *   completion routines an alertable wait runs).
+ * - `lib/backends/contract.ts` — `SocketBackend`, the interface every
+ *   backend implements, and the model interfaces a backend may provide
+ *   natively; beside it the few pieces both FFI backends share (the native
+ *   `getaddrinfo` list walked and freed, ABI pieces, the option table).
+ * - `lib/backends/reactor/` — the FFI backends' one readiness waiter
+ *   (`reactor.ts`), its engines (`epoll.ts`, `poll.ts`, behind `engine.ts`)
+ *   and its spin policy (`policy.ts`).
+ * - `lib/backends/winsock/` — real Winsock: `sockets.ts`, and Windows' own
+ *   `event_select.ts`, `async_select.ts` and `overlapped.ts` (with the Win64
+ *   layouts they use).
+ * - `lib/backends/posix/` — libc: `sockets.ts`, `abi.ts` (Linux's and
+ *   macOS's numbers and layouts), `options.ts` (socket options translated),
+ *   `datagrams.ts`, `names.ts`.
+ * - `lib/backends/deno/` — Deno's sockets: `sockets.ts`, `datagrams.ts`,
+ *   `names.ts`.
+ *
+ * Outside the package: `server.ts`, `client.ts` (the tutorial), `clients.ts`
+ * (many clients at once), `demo.ts`, `chapters/` (the later chapters'
+ * servers, and `shared_port.ts`, the queue the completion-port server's
+ * Workers share); `tutorial/` (the programs' support: flags, console, wire
+ * text, the tutorial's failure path, loopback helpers); `bench/` (speed,
+ * `bench/README.md`); `tests/` (`tests/README.md`); `tools/` (Wine set-up).
  *
  * @module
  */

@@ -1,8 +1,9 @@
 /**
- * Every command the two READMEs (`README.md`, `README.zh-CN.md`) show in a
- * code block, and how `tests/readme_test.ts` runs it. A README may show only
- * a command listed here (a line of an `sh` block, comment stripped, or a
- * `$ ` line of any block), and every command listed must be shown by one.
+ * Every command the docs (`README.md`, `README.zh-CN.md`, `bench/README.md`,
+ * `tests/README.md`) show in a code block, and how `tests/readme_test.ts`
+ * runs it. A doc may show only a command listed here (a line of an `sh`
+ * block, comment stripped, or a `$ ` line of any block), and every command
+ * listed must be shown by one.
  *
  * `deno` and `npx -y deno@<version>` stand for the Deno running the test
  * (the version must be the one `.ci/run` pins). A command that starts a
@@ -27,7 +28,10 @@ export type CommandCheck =
    * `input` on stdin, then its end; exits 0, printing `expect`.
    */
   | { run: "client"; server: string; input: string; expect: string }
-  /** A shell script that needs Wine: `bash -n` (syntax) only. */
+  /**
+   * A shell script that needs Wine or a fresh machine: `bash -n` (syntax) only; for a
+   * `deno task`, the `bash` script deno.json runs for it.
+   */
   | { run: "syntax" };
 
 const SERVER_TS = "deno run --allow-net=127.0.0.1 --allow-ffi server.ts";
@@ -44,12 +48,6 @@ export const README_COMMANDS: Record<string, CommandCheck> = {
     server: SERVER_TS,
     input: "",
     expect: "服务器说:\t22  服务器链接成功",
-  },
-  [`${CLIENT_TS} --trace`]: {
-    run: "client",
-    server: SERVER_TS,
-    input: "",
-    expect: "recv(",
   },
   "deno task select-server": { run: "tcp-server" },
   "deno task clients --count 60": {
@@ -83,6 +81,18 @@ export const README_COMMANDS: Record<string, CommandCheck> = {
     input: "hello\n",
     expect: "说:\t5  hello",
   },
+  // bench/README.md
   "deno task bench --quick": { run: "help", expect: "deno task bench" },
-  "bash bench/wine.sh --quick": { run: "syntax" },
+  "deno task bench": { run: "help", expect: "deno task bench" },
+  "deno task bench --quick --json bench/results-linux.json": {
+    run: "help",
+    expect: "deno task bench",
+  },
+  "bash bench/wine.sh --quick --json bench/results-wine.json": { run: "syntax" },
+  "deno task bench:chart": { run: "help", expect: "deno task bench:chart" },
+  // tests/README.md
+  "deno task test": { run: "help", expect: "deno test" },
+  "deno task test tests/udp_test.ts": { run: "help", expect: "deno test" },
+  "deno task test:windows": { run: "syntax" },
+  "bash .ci/run": { run: "syntax" },
 };

@@ -1,10 +1,13 @@
 /**
- * The two READMEs stay in step with each other and with the programs: the
- * first line of each links to the other; a `deno task` named in one is named
- * in the other and defined in deno.json, its files there; the chapter
- * sections (headings naming `chapters/…`) are the same in both; links to
- * headings resolve; every command in a code block is one of
- * `tests/readme_commands.ts`, and each of those runs as shown, bounded.
+ * The docs stay in step with each other and with the programs. The two
+ * READMEs: the first line of each links to the other; a `deno task` named in
+ * one is named in the other; the chapter sections (headings naming
+ * `chapters/…`) are the same in both; each is at most 700 lines, its contents
+ * linking every section after it. Every doc (the READMEs, `bench/README.md`,
+ * `tests/README.md`): a `deno task` it names is defined in deno.json, its
+ * files there; its links to files and headings resolve; every command in a
+ * code block is one of `tests/readme_commands.ts`, and each of those runs as
+ * shown, bounded.
  */
 
 import assert from "node:assert/strict";
@@ -22,8 +25,11 @@ import {
 
 const ROOT = new URL("../", import.meta.url);
 const README_FILES = ["README.md", "README.zh-CN.md"] as const;
+/** Every doc whose commands, tasks and links are checked. */
+const DOC_FILES = [...README_FILES, "bench/README.md", "tests/README.md"] as const;
 const read = (file: string) => Deno.readTextFileSync(new URL(file, ROOT));
 const readmes = README_FILES.map((file) => ({ file, text: read(file) }));
+const docs = DOC_FILES.map((file) => ({ file, text: read(file) }));
 const TASKS: Record<string, string> = JSON.parse(read("deno.json")).tasks;
 
 /** The `deno task` names a text mentions anywhere (code, prose, tables). */
@@ -32,15 +38,17 @@ function tasksNamed(text: string): Set<string> {
   return new Set([...found].map((m) => m[1]));
 }
 
-/** A README's headings (text after the `#`s), outside code blocks. */
+/** A doc's heading lines (`## Title`), outside code blocks. */
 function headings(text: string): string[] {
   let inCode = false;
   return text.split("\n").flatMap((line) => {
     if (line.startsWith("```")) inCode = !inCode;
-    const heading = inCode ? null : /^#{1,6} (.*)$/.exec(line);
-    return heading ? [heading[1]] : [];
+    return !inCode && /^#{1,6} /.test(line) ? [line] : [];
   });
 }
+
+/** A heading line's text, after its `#`s. */
+const title = (heading: string) => heading.replace(/^#+ /, "");
 
 /** The `chapters/…` paths the headings of a README name: its chapter sections. */
 function chapterSections(text: string): Set<string> {
@@ -74,7 +82,7 @@ function slug(heading: string): string {
 }
 
 function anchors(text: string): Set<string> {
-  return new Set(headings(text).map(slug));
+  return new Set(headings(text).map((h) => slug(title(h))));
 }
 
 Deno.test("READMEs: the first line of each links to the other", () => {
@@ -83,16 +91,37 @@ Deno.test("READMEs: the first line of each links to the other", () => {
   assert.match(zh, /\]\(README\.md\)/, "README.zh-CN.md's first line");
 });
 
-Deno.test("READMEs: every deno task named is in both and in deno.json, its files there", () => {
+Deno.test("READMEs: every deno task named in one is named in the other", () => {
   const [en, zh] = readmes.map((r) => tasksNamed(r.text));
   assert.ok(en.size > 5, "README.md names its tasks");
   assert.deepEqual([...en].filter((t) => !zh.has(t)), [], "named in README.md only");
   assert.deepEqual([...zh].filter((t) => !en.has(t)), [], "named in README.zh-CN.md only");
-  for (const task of new Set([...en, ...zh])) {
-    assert.ok(task in TASKS, `deno task ${task}: not in deno.json`);
-    for (const path of TASKS[task].split(/\s+/).filter((w) => /\.(ts|sh|mjs)$/.test(w))) {
-      assert.ok(exists(path), `deno task ${task}: ${path} does not exist`);
+});
+
+Deno.test("docs: every deno task named is in deno.json, its files there", () => {
+  for (const { file, text } of docs) {
+    for (const task of tasksNamed(text)) {
+      assert.ok(task in TASKS, `${file}: deno task ${task}: not in deno.json`);
+      for (const path of TASKS[task].split(/\s+/).filter((w) => /\.(ts|sh|mjs)$/.test(w))) {
+        assert.ok(exists(path), `deno task ${task}: ${path} does not exist`);
+      }
     }
+  }
+});
+
+Deno.test("READMEs: at most 700 lines, the contents linking every section after them", () => {
+  for (const { file, text } of readmes) {
+    const lines = text.split("\n");
+    const count = text.endsWith("\n") ? lines.length - 1 : lines.length; // as wc -l counts
+    assert.ok(count <= 700, `${file}: ${count} lines`);
+    const at = lines.findIndex((line) => /^\*\*(Contents|目录)[:：]\*\*/.test(line));
+    assert.ok(at > 0 && at < 60, `${file}: no contents near the top`);
+    const contents = lines.slice(at, lines.indexOf("", at)).join(" ");
+    const linked = new Set([...contents.matchAll(/\]\(#([^)\s]+)\)/g)].map((m) => m[1]));
+    const sections = headings(lines.slice(at).join("\n"))
+      .filter((h) => h.startsWith("## ")).map((h) => slug(h.slice(3)));
+    assert.ok(sections.length > 5, `${file}: its sections`);
+    assert.deepEqual(sections.filter((s) => !linked.has(s)), [], `${file}: not in its contents`);
   }
 });
 
@@ -108,25 +137,30 @@ Deno.test("READMEs: the same chapter sections in both", () => {
   for (const path of en) assert.ok(exists(path), `${path} does not exist`);
 });
 
-Deno.test("READMEs: links to headings resolve", () => {
-  const byFile = new Map<string, Set<string>>(readmes.map((r) => [r.file, anchors(r.text)]));
-  for (const { file, text } of readmes) {
-    for (const [, target, anchor] of text.matchAll(/\]\((README(?:\.zh-CN)?\.md)?#([^)\s]+)\)/g)) {
-      const where = target ?? file;
-      assert.ok(byFile.get(where)?.has(anchor), `${file}: no heading #${anchor} in ${where}`);
+Deno.test("docs: links to files and headings resolve", () => {
+  for (const { file, text } of docs) {
+    for (const [, target, anchor] of text.matchAll(/\]\(([^)\s#:]*)(?:#([^)\s]+))?\)/g)) {
+      // A path is relative to the doc; a bare #anchor is the doc's own.
+      const where = target ? new URL(target, new URL(file, ROOT)) : new URL(file, ROOT);
+      const path = where.href.slice(ROOT.href.length);
+      assert.ok(exists(path), `${file}: no file ${target}`);
+      if (anchor) {
+        const found = anchors(read(path)).has(anchor);
+        assert.ok(found, `${file}: no heading #${anchor} in ${path}`);
+      }
     }
   }
 });
 
-Deno.test("READMEs: every command in a code block is a listed one, and every listed one shown", () => {
-  const shown = new Set(readmes.flatMap((r) => commandsShown(r.text)));
+Deno.test("docs: every command in a code block is a listed one, and every listed one shown", () => {
+  const shown = new Set(docs.flatMap((r) => commandsShown(r.text)));
   const listed = new Set(Object.keys(README_COMMANDS));
   assert.deepEqual(
     [...shown].filter((c) => !listed.has(c)),
     [],
     "shown, not in readme_commands.ts",
   );
-  assert.deepEqual([...listed].filter((c) => !shown.has(c)), [], "listed, shown by neither README");
+  assert.deepEqual([...listed].filter((c) => !shown.has(c)), [], "listed, shown by no doc");
 });
 
 // The commands are run on Linux and macOS, where a server started through `deno task` is stopped by
@@ -255,9 +289,12 @@ async function runCheck(command: string, check: CommandCheck): Promise<void> {
       return;
     }
     case "syntax": {
-      assert.equal(args[0], "bash");
-      assert.ok(exists(args[1]), `${args[1]} does not exist`);
-      assert.equal((await finished(start(["bash", "-n", args[1]], null), 10_000, command)).code, 0);
+      // `deno task X` stands for the `bash script` deno.json runs for it.
+      const task = command.startsWith("deno task ") ? TASKS[command.split(" ")[2]] : null;
+      const [shell, script] = task ? task.split(" ") : args;
+      assert.equal(shell, "bash", command);
+      assert.ok(exists(script), `${script} does not exist`);
+      assert.equal((await finished(start(["bash", "-n", script], null), 10_000, command)).code, 0);
       return;
     }
     case "tcp-server": {
