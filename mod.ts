@@ -95,4 +95,5 @@ export {
   NI_NOFQDN,
   NI_NUMERICHOST,
   NI_NUMERICSERV,
+  numericAddress,
 } from "./lib/names.ts";
