@@ -137,7 +137,9 @@ Deno.test({
   async fn() {
     const graph = await moduleGraph();
     const lib = new Map(
-      [...graph].filter(([from]) => underLib(from)).map(([from, to]) => [from, to.filter(underLib)]),
+      [...graph].filter(([from]) => underLib(from)).map((
+        [from, to],
+      ) => [from, to.filter(underLib)]),
     );
     const found = cycles(lib).map((cycle) => cycle.join(" → "));
     assert.deepEqual(found, [], `import cycles under lib/:\n  ${found.join("\n  ")}`);

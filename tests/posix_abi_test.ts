@@ -26,7 +26,6 @@ import { decodeSockaddr, encodeSockaddr, sockaddr_in, sockaddr_in6 } from "../li
 import {
   DARWIN_ABI,
   DARWIN_SOCKADDR_ABI,
-  eaiToWsa,
   encodePosixFdSet,
   encodePosixTimeval,
   ERRNO_MEANINGS,
@@ -43,6 +42,7 @@ import {
   TIMEVAL_LAYOUT_POSIX,
   translateNameFlags,
 } from "../lib/backends/posix/abi.ts";
+import { eaiToWsa } from "../lib/backends/native_names.ts";
 import { LIBC_PATHS, libcSymbols } from "../ffi/libc.ts";
 
 function v4(port: number): sockaddr_in {

@@ -72,7 +72,7 @@ import {
   parseWinsockValue,
   type WinsockOption,
   winsockOption,
-} from "../posix/options.ts";
+} from "../option_table.ts";
 import { fromAddress, isMappedIPv4, toAddress } from "./addresses.ts";
 import { createDenoDatagrams, type SelectView } from "./datagrams.ts";
 import { fromDenoError } from "./errors.ts";

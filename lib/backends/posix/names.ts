@@ -7,8 +7,8 @@
 
 import type { Libc } from "../../../ffi/libc.ts";
 import { SOCK_DGRAM, SOCK_STREAM } from "../../constants.ts";
-import type { NativeNames } from "../native_names.ts";
-import { eaiToWsa, type PosixAbi, translateNameFlags } from "./abi.ts";
+import { eaiToWsa, type NativeNames } from "../native_names.ts";
+import { type PosixAbi, translateNameFlags } from "./abi.ts";
 
 /** libc's name calls, with the platform's numbers. */
 export function posixNames(c: Libc, abi: PosixAbi): NativeNames {

@@ -12,11 +12,11 @@
  * program whose waits are over exits.
  *
  * What is translated: address families and `sockaddr` layouts, socket
- * options and their values (`posix_options.ts`: `struct linger`, timeouts
+ * options and their values (`options.ts`: `struct linger`, timeouts
  * in `timeval`s, Linux's doubled buffer sizes; `SIO_KEEPALIVE_VALS` as
  * `TCP_KEEPIDLE`/`TCP_KEEPINTVL`), `MSG_*` and `SD_*` values, and every
  * `errno` (also `SO_ERROR`'s) to the WSA code Windows gives for the same
- * cause (`posix_abi.ts`). A few calls that succeed on Linux but fail on
+ * cause (`abi.ts`). A few calls that succeed on Linux but fail on
  * Windows fail as on Windows: `listen` and `getsockname` on an unbound
  * socket (`WSAEINVAL`), `recv` after `shutdown(SD_RECEIVE)` and `send` after
  * `shutdown(SD_SEND)` (`WSAESHUTDOWN`), a second `connect` (`WSAEISCONN`),
@@ -87,16 +87,19 @@ import { type ErrnoName, errnoToWsa, POLLFD_LAYOUT, type PosixAbi, posixAbi } fr
 import {
   decodePosixValue,
   encodePosixValue,
-  formatWinsockValue,
   keepaliveSeconds,
-  type OptionValue,
   parseTcpKeepalive,
-  parseWinsockValue,
   posixOption,
+  posixTranslation,
   posixValueSize,
+} from "./options.ts";
+import {
+  formatWinsockValue,
+  type OptionValue,
+  parseWinsockValue,
   type WinsockOption,
   winsockOption,
-} from "./options.ts";
+} from "../option_table.ts";
 
 /** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
 const SOCKADDR_STORAGE_SIZE = 128;
@@ -550,7 +553,7 @@ export function createPosixBackend(
     const bytes = encodePosixValue(opt, value);
     if (c.setsockopt(sock.fd, level, optname, bytes, bytes.byteLength) === 0) return;
     const code = errno();
-    const special = Object.entries(opt.errors ?? {}).find(([name]) =>
+    const special = Object.entries(posixTranslation(opt).errors ?? {}).find(([name]) =>
       abi.errno[name as ErrnoName] === code
     );
     if (special) throw new WinsockError(special[1], `setsockopt(${opt.name})`);

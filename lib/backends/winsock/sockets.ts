@@ -57,8 +57,13 @@ import {
   WSAENOTSOCK,
   WSAEWOULDBLOCK,
 } from "../../errors.ts";
-import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "../native_names.ts";
-import { eaiToWsa, LINUX_ABI } from "../posix/abi.ts";
+import {
+  eaiToWsa,
+  LINUX_EAI,
+  nativeGetaddrinfo,
+  nativeGetnameinfo,
+  type NativeNames,
+} from "../native_names.ts";
 import { inet_addr } from "../../helpers.ts";
 import { pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
 import { openWs2_32, type Ws2_32 } from "../../../ffi/ws2_32.ts";
@@ -289,7 +294,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     aiFlags: (flags) => flags,
     niFlags: (flags) => flags,
     // Wine passes a few of the host's EAI_* through untranslated (negative): mapped as posix does.
-    code: (rc) => rc > 0 ? rc : eaiToWsa(LINUX_ABI, rc),
+    code: (rc) => rc > 0 ? rc : eaiToWsa({ eai: LINUX_EAI }, rc),
     nodePerSocktype: false,
     getaddrinfo: (node, service, hints, res, wait) =>
       (wait ? ws.getaddrinfo_wait : ws.getaddrinfo)(node, service, hints, res),
