@@ -124,6 +124,9 @@ export const WSABUF_LAYOUT_WIN64 = { size: 16, len: 0, buf: 8 } as const;
 /** `struct sockaddr`: a family and 14 bytes of address data (16 bytes). */
 export const SOCKADDR_LAYOUT = { size: 16, sa_family: 0, sa_data: 2 } as const;
 
+/** `sizeof(SOCKADDR_STORAGE)`: room for any socket address (128 bytes on Windows, Linux and macOS). */
+export const SOCKADDR_STORAGE_SIZE = 128;
+
 /** `struct timeval` on Windows: two `long`s, 32-bit even on x64 (8 bytes). */
 export const TIMEVAL_LAYOUT_WINDOWS = { size: 8, tv_sec: 0, tv_usec: 4, fieldSize: 4 } as const;
 

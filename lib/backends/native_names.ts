@@ -38,11 +38,10 @@ import {
   encodeSockaddr,
   type SOCKADDR,
   sockaddr_in6,
+  SOCKADDR_STORAGE_SIZE,
   type SockaddrAbi,
 } from "../structs.ts";
 
-/** The longest `sockaddr` copied out of a node (`sockaddr_storage`). */
-const MAX_SOCKADDR = 128;
 /** `NI_MAXHOST` and `NI_MAXSERV`: the buffers `getnameinfo` writes into. */
 const NI_MAXHOST = 1025, NI_MAXSERV = 32;
 
@@ -238,7 +237,9 @@ function copyList(n: NativeNames, head: bigint, want: ADDRINFOA): ADDRINFOA | nu
   for (let at = head; at !== 0n;) {
     const raw = decodeAddrinfoNode(peek(at, n.layout.size), n.layout);
     at = raw.ai_next;
-    if (raw.ai_addr === 0n || raw.ai_addrlen < 2 || raw.ai_addrlen > MAX_SOCKADDR) continue;
+    if (raw.ai_addr === 0n || raw.ai_addrlen < 2 || raw.ai_addrlen > SOCKADDR_STORAGE_SIZE) {
+      continue;
+    }
     const bytes = peek(raw.ai_addr, raw.ai_addrlen);
     let addr: SOCKADDR;
     try {

@@ -76,10 +76,16 @@ import {
   WSASYSCALLFAILURE,
 } from "../../errors.ts";
 import { type Libc, openLibc } from "../../../ffi/libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../../structs.ts";
-import { inet_addr } from "../../helpers.ts";
+import {
+  decodeSockaddr,
+  encodeSockaddr,
+  type SOCKADDR,
+  sockaddr_in,
+  SOCKADDR_STORAGE_SIZE,
+} from "../../structs.ts";
 import { type Engine, epollEngine, pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
 import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../reactor/epoll.ts";
+import { loopbackWakeUp } from "../reactor/wake_up.ts";
 import { nativeGetaddrinfo, nativeGetnameinfo } from "../native_names.ts";
 import { posixDatagrams, recvCount } from "./datagrams.ts";
 import { posixNames } from "./names.ts";
@@ -101,8 +107,6 @@ import {
   winsockOption,
 } from "../option_table.ts";
 
-/** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
-const SOCKADDR_STORAGE_SIZE = 128;
 /** Linux's `FIONREAD` (macOS's is Winsock's own, `_IOR('f', 127, int)`). */
 const LINUX_FIONREAD = 0x541b;
 /** Winsock's `MSG_DONTROUTE` (not in `constants.ts`). */
@@ -302,32 +306,28 @@ export function createPosixBackend(
     });
   }
 
-  /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
+  /** The reactor's wake-up, on libc's calls. */
   function openWakeUp(): WakeUp {
-    const fd = c.socket(abi.sockaddr.AF_INET, abi.SOCK_DGRAM, 0);
-    check(fd, "socket (wake-up)");
-    try {
-      prepare(fd);
-      const loopback = new sockaddr_in();
-      loopback.sin_family = AF_INET;
-      loopback.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-      const bytes = encodeSockaddr(loopback, abi.sockaddr);
-      check(c.bind(fd, bytes, bytes.byteLength), "bind (wake-up)");
-      const self = encodeSockaddr(name("getsockname", fd), abi.sockaddr);
-      check(c.connect(fd, self, self.byteLength), "connect (wake-up)");
-    } catch (e) {
-      c.close(fd);
-      throw e;
-    }
-    const one = new Uint8Array(1), sink = new Uint8Array(64);
-    return {
-      fd: BigInt(fd),
-      wake: () => void c.send(fd, one, 1n, noSignal), // a full buffer is readable already
-      drain: () => {
-        while (c.recv(fd, sink, BigInt(sink.byteLength), 0) > 0);
+    return loopbackWakeUp<number>({
+      socket: () => {
+        const fd = c.socket(abi.sockaddr.AF_INET, abi.SOCK_DGRAM, 0);
+        check(fd, "socket (wake-up)");
+        return fd;
       },
-      close: () => void c.close(fd),
-    };
+      prepare,
+      bind: (fd, addr) => {
+        const bytes = encodeSockaddr(addr, abi.sockaddr);
+        check(c.bind(fd, bytes, bytes.byteLength), "bind (wake-up)");
+      },
+      getsockname: (fd) => name("getsockname", fd),
+      connect: (fd, addr) => {
+        const bytes = encodeSockaddr(addr, abi.sockaddr);
+        check(c.connect(fd, bytes, bytes.byteLength), "connect (wake-up)");
+      },
+      send: (fd, bytes) => void c.send(fd, bytes, BigInt(bytes.byteLength), noSignal),
+      recv: (fd, buf) => c.recv(fd, buf, BigInt(buf.byteLength), 0),
+      close: (fd) => void c.close(fd),
+    });
   }
 
   /** One stream `recv` into `rest` now: the count, or `undefined` if it would block. */
