@@ -171,7 +171,7 @@ export function callGethostname(backend: SocketBackend, name: Uint8Array, namele
  *
  * @example
  * ```ts
- * import { hostText } from "./names.ts";
+ * import { hostText } from "@winsock/tutorial";
  * console.log(hostText("[::1]"), hostText("localhost"), hostText("127,0,0,1")); // "::1" "localhost" null
  * ```
  */
@@ -199,8 +199,7 @@ export function addressFamily(addr: SOCKADDR): number {
  *
  * @example
  * ```ts
- * import { formatAddress } from "./names.ts";
- * import { sockaddr_in } from "./structs.ts";
+ * import { formatAddress, sockaddr_in } from "@winsock/tutorial";
  * const a = new sockaddr_in();
  * a.sin_family = 2;
  * console.log(formatAddress(a)); // "0.0.0.0:0"

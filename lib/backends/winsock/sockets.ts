@@ -72,20 +72,22 @@ import { createNativeEventSelect } from "./event_select.ts";
 import { createNativeAsyncSelect } from "./async_select.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
-  decodeFdSet,
   decodeSockaddr,
-  decodeWSADATA,
-  encodeFdSet,
   encodeSockaddr,
-  encodeTimeval,
-  encodeWSABUFs,
   fd_set,
   SOCKADDR_STORAGE_SIZE,
   timeval,
   WINDOWS_SOCKADDR_ABI,
   WSADATA_LAYOUT_WIN64,
-  WSAPOLLFD_LAYOUT,
 } from "../../structs.ts";
+import {
+  decodeFdSet,
+  decodeWSADATA,
+  encodeFdSet,
+  encodeTimeval,
+  encodeWSABUFs,
+  WSAPOLLFD_LAYOUT,
+} from "./layouts.ts";
 
 /** `POLLNVAL` for `WSAPoll` (not in `constants.ts`). */
 const POLLNVAL = 0x0004;
