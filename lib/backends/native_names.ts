@@ -161,6 +161,62 @@ export interface NativeNames {
   ): number | Promise<number>;
 }
 
+/** The name calls ws2_32 and libc both export, each also on a worker thread (`*_wait`). */
+export interface NameLibrary {
+  getaddrinfo(
+    node: Uint8Array | null,
+    service: Uint8Array | null,
+    hints: Uint8Array,
+    res: BigUint64Array,
+  ): number;
+  getaddrinfo_wait(
+    node: Uint8Array | null,
+    service: Uint8Array | null,
+    hints: Uint8Array,
+    res: BigUint64Array,
+  ): Promise<number>;
+  freeaddrinfo(head: Deno.PointerValue): void;
+  getnameinfo(
+    addr: Uint8Array,
+    addrlen: number,
+    host: Uint8Array,
+    hostlen: number,
+    serv: Uint8Array,
+    servlen: number,
+    flags: number,
+  ): number;
+  getnameinfo_wait(
+    addr: Uint8Array,
+    addrlen: number,
+    host: Uint8Array,
+    hostlen: number,
+    serv: Uint8Array,
+    servlen: number,
+    flags: number,
+  ): Promise<number>;
+}
+
+/** A library's `getaddrinfo`, `freeaddrinfo` and `getnameinfo`, as `NativeNames` calls them. */
+export function nameCalls(
+  lib: NameLibrary,
+): Pick<NativeNames, "getaddrinfo" | "freeaddrinfo" | "getnameinfo"> {
+  return {
+    getaddrinfo: (node, service, hints, res, wait) =>
+      (wait ? lib.getaddrinfo_wait : lib.getaddrinfo)(node, service, hints, res),
+    freeaddrinfo: (head) => lib.freeaddrinfo(head),
+    getnameinfo: (addr, host, serv, flags, wait) =>
+      (wait ? lib.getnameinfo_wait : lib.getnameinfo)(
+        addr,
+        addr.byteLength,
+        host,
+        host.byteLength,
+        serv,
+        serv.byteLength,
+        flags,
+      ),
+  };
+}
+
 function cText(text: string | null, what: string): Uint8Array | null {
   if (text === null || text === undefined) return null;
   if (typeof text !== "string" || text.includes("\0")) {

@@ -60,6 +60,7 @@ import {
 import {
   eaiToWsa,
   LINUX_EAI,
+  nameCalls,
   nativeGetaddrinfo,
   nativeGetnameinfo,
   type NativeNames,
@@ -293,19 +294,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     // Wine passes a few of the host's EAI_* through untranslated (negative): mapped as posix does.
     code: (rc) => rc > 0 ? rc : eaiToWsa({ eai: LINUX_EAI }, rc),
     nodePerSocktype: false,
-    getaddrinfo: (node, service, hints, res, wait) =>
-      (wait ? ws.getaddrinfo_wait : ws.getaddrinfo)(node, service, hints, res),
-    freeaddrinfo: (head) => ws.freeaddrinfo(head),
-    getnameinfo: (addr, host, serv, flags, wait) =>
-      (wait ? ws.getnameinfo_wait : ws.getnameinfo)(
-        addr,
-        addr.byteLength,
-        host,
-        host.byteLength,
-        serv,
-        serv.byteLength,
-        flags,
-      ),
+    ...nameCalls(ws),
   };
 
   function known(s: SOCKET): SOCKET {
