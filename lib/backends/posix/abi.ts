@@ -1,10 +1,11 @@
 /**
  * The platform data of the **posix** backend, for Linux and macOS: the
  * `sockaddr` layout, the constants whose values differ from Winsock's
- * (socket options among them: `posix_options.ts` says which Winsock option
- * each one carries), and which WSA code each `errno` means. Data only; the values are those of the system headers (glibc's
- * `<bits/socket.h>`, `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`,
- * `<sys/errno.h>`), checked by `tests/posix_abi_test.ts`.
+ * (socket options among them: `options.ts` says which Winsock option each
+ * one carries), and which WSA code each `errno` means. Data only; the values
+ * are those of the system headers (glibc's `<bits/socket.h>`,
+ * `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`, `<sys/errno.h>`), checked
+ * by `tests/posix_abi_test.ts`.
  *
  * @module
  */
