@@ -74,7 +74,7 @@ export function posixTranslation(opt: WinsockOption): PosixTranslation {
 
 /** The platform's level and option number for `opt` (null: emulated). */
 export function posixOption(opt: WinsockOption, abi: PosixAbi): [number, number] | null {
-  const option = POSIX_OPTIONS[opt.name].option;
+  const option = posixTranslation(opt).option;
   return option && [abi[option[0]], abi[option[1]]];
 }
 
