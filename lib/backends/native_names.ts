@@ -161,39 +161,37 @@ export interface NativeNames {
   ): number | Promise<number>;
 }
 
+/** `getaddrinfo`'s arguments, as both libraries take them. */
+type GetaddrinfoArgs = [
+  node: Uint8Array | null,
+  service: Uint8Array | null,
+  hints: Uint8Array,
+  res: BigUint64Array,
+];
+
+/** `getnameinfo`'s arguments, as both libraries take them. */
+type GetnameinfoArgs = [
+  addr: Uint8Array,
+  addrlen: number,
+  host: Uint8Array,
+  hostlen: number,
+  serv: Uint8Array,
+  servlen: number,
+  flags: number,
+];
+
 /** The name calls ws2_32 and libc both export, each also on a worker thread (`*_wait`). */
 export interface NameLibrary {
-  getaddrinfo(
-    node: Uint8Array | null,
-    service: Uint8Array | null,
-    hints: Uint8Array,
-    res: BigUint64Array,
-  ): number;
-  getaddrinfo_wait(
-    node: Uint8Array | null,
-    service: Uint8Array | null,
-    hints: Uint8Array,
-    res: BigUint64Array,
-  ): Promise<number>;
+  /** `getaddrinfo` on the JS thread. */
+  getaddrinfo(...args: GetaddrinfoArgs): number;
+  /** `getaddrinfo` on a worker thread. */
+  getaddrinfo_wait(...args: GetaddrinfoArgs): Promise<number>;
+  /** `freeaddrinfo`. */
   freeaddrinfo(head: Deno.PointerValue): void;
-  getnameinfo(
-    addr: Uint8Array,
-    addrlen: number,
-    host: Uint8Array,
-    hostlen: number,
-    serv: Uint8Array,
-    servlen: number,
-    flags: number,
-  ): number;
-  getnameinfo_wait(
-    addr: Uint8Array,
-    addrlen: number,
-    host: Uint8Array,
-    hostlen: number,
-    serv: Uint8Array,
-    servlen: number,
-    flags: number,
-  ): Promise<number>;
+  /** `getnameinfo` on the JS thread. */
+  getnameinfo(...args: GetnameinfoArgs): number;
+  /** `getnameinfo` on a worker thread. */
+  getnameinfo_wait(...args: GetnameinfoArgs): Promise<number>;
 }
 
 /** A library's `getaddrinfo`, `freeaddrinfo` and `getnameinfo`, as `NativeNames` calls them. */
