@@ -12,6 +12,7 @@
  */
 
 import {
+  addressFamily,
   AF_INET,
   HIBYTE,
   htons,
@@ -23,12 +24,12 @@ import {
   MAKEWORD,
   sizeof,
   SOCK_STREAM,
+  type SOCKADDR,
   sockaddr_in,
   SOCKET_ERROR,
   WSADATA,
 } from "./mod.ts";
-import { addressFamily, hostAddress } from "./lib/names.ts";
-import type { SOCKADDR } from "./lib/structs.ts";
+import { hostAddress } from "./tutorial/addresses.ts";
 import { tutorialOptions } from "./tutorial/cli.ts";
 import { printLine, TokenReader } from "./tutorial/console.ts";
 import { ChunkDecoder, consoleToWire } from "./tutorial/text.ts";

@@ -16,6 +16,7 @@
  */
 
 import {
+  addressFamily,
   INVALID_SOCKET,
   IPPROTO_TCP,
   MAKEWORD,
@@ -26,7 +27,6 @@ import {
   WSADATA,
 } from "./mod.ts";
 import { tutorialOptions } from "./tutorial/cli.ts";
-import { addressFamily } from "./lib/names.ts";
 import { printLine } from "./tutorial/console.ts";
 import { ChunkDecoder, encodeText } from "./tutorial/text.ts";
 import { failureLine, openForProgram, serverAddress, startupFailed } from "./tutorial/program.ts";

@@ -12,9 +12,9 @@
  * @module
  */
 
+import { BACKEND_CHOICES, type BackendChoice, resolveBackend } from "./mod.ts";
 import { parseArgs, styleText } from "node:util";
 import { freePort, waitUntilBound } from "./tutorial/loopback.ts";
-import { BACKEND_CHOICES, type BackendChoice, resolveBackend } from "./lib/open.ts";
 import { WIRE_ENCODINGS } from "./tutorial/text.ts";
 
 const SERVER_SAYS = ["欢迎光临", "再见"];

@@ -84,6 +84,24 @@ export * from "./lib/errors.ts";
 export * from "./lib/helpers.ts";
 export * from "./lib/structs.ts";
 export {
+  decodeFdSet,
+  decodeMSG,
+  decodeTimeval,
+  decodeWSADATA,
+  decodeWSANETWORKEVENTS,
+  encodeFdSet,
+  encodeMSG,
+  encodeTimeval,
+  encodeWSABUFs,
+  encodeWSADATA,
+  encodeWSANETWORKEVENTS,
+  MSG_LAYOUT_WIN64,
+  WSADATA_LAYOUT_WIN32,
+  type WsadataLayout,
+  WSANETWORKEVENTS_LAYOUT,
+  WSAPOLLFD_LAYOUT,
+} from "./lib/backends/winsock/layouts.ts";
+export {
   OVERLAPPED_ENTRY,
   OVERLAPPED_ENTRY_LAYOUT,
   WSABUF_LAYOUT,
@@ -153,4 +171,5 @@ export {
   NI_NOFQDN,
   NI_NUMERICHOST,
   NI_NUMERICSERV,
+  numericAddress,
 } from "./lib/names.ts";

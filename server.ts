@@ -14,6 +14,7 @@
  */
 
 import {
+  addressFamily,
   AF_INET,
   HIBYTE,
   htons,
@@ -25,14 +26,14 @@ import {
   MAKEWORD,
   sizeof,
   SOCK_STREAM,
+  type SOCKADDR,
   sockaddr_in,
   sockaddr_in6,
   SOCKET_ERROR,
   SOMAXCONN,
   WSADATA,
 } from "./mod.ts";
-import { addressFamily, hostAddress } from "./lib/names.ts";
-import type { SOCKADDR } from "./lib/structs.ts";
+import { hostAddress } from "./tutorial/addresses.ts";
 import { tutorialOptions } from "./tutorial/cli.ts";
 import { printLine, TokenReader } from "./tutorial/console.ts";
 import { ChunkDecoder, consoleToWire, encodeText } from "./tutorial/text.ts";

@@ -23,6 +23,7 @@
  */
 
 import {
+  addressFamily,
   FD_ACCEPT,
   FD_CLOSE,
   FD_READ,
@@ -47,7 +48,6 @@ import {
   serverAddress,
   startWinsock,
 } from "../tutorial/program.ts";
-import { addressFamily } from "../lib/names.ts";
 import { Acceptor, EchoClients } from "./_echo.ts";
 
 /** The message Winsock posts for the sockets' events. */

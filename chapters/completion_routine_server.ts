@@ -30,6 +30,8 @@
  */
 
 import {
+  addressFamily,
+  formatAddress,
   INVALID_SOCKET,
   IPPROTO_TCP,
   sizeof,
@@ -62,7 +64,6 @@ import {
   startWinsock,
   systemShort,
 } from "../tutorial/program.ts";
-import { addressFamily, formatAddress } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/completion_routine_server.ts", "listen on");
 const ws = openForProgram(options);

@@ -22,6 +22,7 @@
  */
 
 import {
+  addressFamily,
   FD_ACCEPT,
   FD_CLOSE,
   FD_CLOSE_BIT,
@@ -50,7 +51,6 @@ import {
   serverAddress,
   startWinsock,
 } from "../tutorial/program.ts";
-import { addressFamily } from "../lib/names.ts";
 import { Acceptor, EchoClients } from "./_echo.ts";
 
 const options = tutorialOptions("chapters/event_select_server.ts", "listen on");

@@ -34,7 +34,9 @@
 
 import { setImmediate } from "node:timers";
 import {
+  addressFamily,
   AF_INET6,
+  formatAddress,
   INFINITE,
   INVALID_HANDLE_VALUE,
   INVALID_SOCKET,
@@ -61,7 +63,6 @@ import {
   serverAddress,
   startWinsock,
 } from "../tutorial/program.ts";
-import { addressFamily, formatAddress } from "../lib/names.ts";
 import { FREE, RECV, SEND, Slots } from "./_iocp_slots.ts";
 import type { WorkerInit } from "./iocp_worker.ts";
 

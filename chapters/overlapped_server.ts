@@ -31,6 +31,8 @@
 
 import { setImmediate } from "node:timers";
 import {
+  addressFamily,
+  formatAddress,
   INVALID_SOCKET,
   IPPROTO_TCP,
   sizeof,
@@ -64,7 +66,6 @@ import {
   startWinsock,
   systemShort,
 } from "../tutorial/program.ts";
-import { addressFamily, formatAddress } from "../lib/names.ts";
 
 const options = tutorialOptions("chapters/overlapped_server.ts", "listen on");
 const ws = openForProgram(options);

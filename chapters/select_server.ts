@@ -25,11 +25,13 @@
  */
 
 import {
+  addressFamily,
   FD_SET,
   fd_set,
   FD_SETSIZE,
   FD_ZERO,
   FIONBIO,
+  formatAddress,
   INVALID_SOCKET,
   IPPROTO_TCP,
   sizeof,
@@ -43,10 +45,8 @@ import {
   WSAEWOULDBLOCK,
 } from "../mod.ts";
 import { tutorialOptions } from "../tutorial/cli.ts";
-import { addressFamily } from "../lib/names.ts";
 import { printLine } from "../tutorial/console.ts";
 import { ChunkDecoder, encodeText } from "../tutorial/text.ts";
-import { formatAddress } from "../lib/names.ts";
 import {
   AcceptFailures,
   allInterfacesNote,

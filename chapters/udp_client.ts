@@ -13,8 +13,10 @@
  */
 
 import {
+  addressFamily,
   FD_SET,
   fd_set,
+  formatAddress,
   INVALID_SOCKET,
   IPPROTO_UDP,
   sizeof,
@@ -26,7 +28,6 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../tutorial/cli.ts";
 import { printLine, TokenReader } from "../tutorial/console.ts";
-import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder, consoleToWire } from "../tutorial/text.ts";
 import { fail, finish, openForProgram, serverAddress, startWinsock } from "../tutorial/program.ts";
 

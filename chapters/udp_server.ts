@@ -16,6 +16,8 @@
  */
 
 import {
+  addressFamily,
+  formatAddress,
   INVALID_SOCKET,
   IPPROTO_UDP,
   sizeof,
@@ -28,7 +30,6 @@ import {
 } from "../mod.ts";
 import { tutorialOptions } from "../tutorial/cli.ts";
 import { printLine } from "../tutorial/console.ts";
-import { addressFamily, formatAddress } from "../lib/names.ts";
 import { ChunkDecoder } from "../tutorial/text.ts";
 import {
   allInterfacesNote,

@@ -15,7 +15,7 @@ import type { in_addr } from "./structs.ts";
  *
  * @example
  * ```ts
- * import { MAKEWORD } from "./helpers.ts";
+ * import { MAKEWORD } from "@winsock/tutorial";
  * console.log(MAKEWORD(2, 2).toString(16)); // "202"
  * console.log(MAKEWORD(2, 1)); // 258 (0x0102: 2.1)
  * ```
@@ -29,7 +29,7 @@ export function MAKEWORD(low: number, high: number): number {
  *
  * @example
  * ```ts
- * import { LOBYTE, MAKEWORD } from "./helpers.ts";
+ * import { LOBYTE, MAKEWORD } from "@winsock/tutorial";
  * console.log(LOBYTE(MAKEWORD(2, 1))); // 2
  * ```
  */
@@ -42,7 +42,7 @@ export function LOBYTE(w: number): number {
  *
  * @example
  * ```ts
- * import { HIBYTE, MAKEWORD } from "./helpers.ts";
+ * import { HIBYTE, MAKEWORD } from "@winsock/tutorial";
  * console.log(HIBYTE(MAKEWORD(2, 1))); // 1
  * ```
  */
@@ -56,7 +56,7 @@ export function HIBYTE(w: number): number {
  *
  * @example
  * ```ts
- * import { htons } from "./helpers.ts";
+ * import { htons } from "@winsock/tutorial";
  * console.log(htons(12345).toString(16)); // "3930"
  * ```
  */
@@ -69,7 +69,7 @@ export function htons(hostshort: number): number {
  *
  * @example
  * ```ts
- * import { htons, ntohs } from "./helpers.ts";
+ * import { htons, ntohs } from "@winsock/tutorial";
  * console.log(ntohs(htons(12345))); // 12345
  * ```
  */
@@ -82,7 +82,7 @@ export function ntohs(netshort: number): number {
  *
  * @example
  * ```ts
- * import { htonl } from "./helpers.ts";
+ * import { htonl } from "@winsock/tutorial";
  * console.log(htonl(0x7f000001).toString(16)); // "100007f"
  * ```
  */
@@ -96,7 +96,7 @@ export function htonl(hostlong: number): number {
  *
  * @example
  * ```ts
- * import { htonl, ntohl } from "./helpers.ts";
+ * import { htonl, ntohl } from "@winsock/tutorial";
  * console.log(ntohl(htonl(0x7f000001)) === 0x7f000001); // true
  * ```
  */
@@ -124,7 +124,7 @@ function parsePart(text: string): number {
  *
  * @example
  * ```ts
- * import { inet_addr } from "./helpers.ts";
+ * import { inet_addr } from "@winsock/tutorial";
  * console.log(inet_addr("127.0.0.1").toString(16)); // "100007f"
  * console.log(inet_addr("127,0,0,1") === 0xffffffff); // true (INADDR_NONE)
  * ```
@@ -150,7 +150,7 @@ export function inet_addr(cp: string): number {
  *
  * @example
  * ```ts
- * import { inet_addr, inet_ntoa } from "./helpers.ts";
+ * import { inet_addr, inet_ntoa } from "@winsock/tutorial";
  * console.log(inet_ntoa({ S_un: { S_addr: inet_addr("10.0.0.7") } })); // "10.0.0.7"
  * ```
  */
@@ -212,7 +212,7 @@ function parseIPv6(text: string): Uint8Array | null {
  *
  * @example
  * ```ts
- * import { inet_pton } from "./helpers.ts";
+ * import { inet_pton } from "@winsock/tutorial";
  * const dst = new Uint8Array(16);
  * console.log(inet_pton(23, "::1", dst), dst[15]); // 1 1
  * console.log(inet_pton(2, "127,0,0,1", dst)); // 0
@@ -244,7 +244,7 @@ export function inet_pton(family: number, src: string, dst: Uint8Array): number 
  *
  * @example
  * ```ts
- * import { inet_ntop } from "./helpers.ts";
+ * import { inet_ntop } from "@winsock/tutorial";
  * console.log(inet_ntop(2, new Uint8Array([127, 0, 0, 1]))); // "127.0.0.1"
  * console.log(inet_ntop(23, new Uint8Array(16))); // "::"
  * ```

@@ -2,14 +2,14 @@
  * Names: `getaddrinfo`, `freeaddrinfo`, `getnameinfo`, `gethostname` (the
  * `Winsock` class delegates here) with their `AI_*`, `NI_*` and `EAI_*`
  * values from `ws2tcpip.h` (`EAI_*` are WSA codes on Windows: `EAI_NONAME`
- * is 11001 `WSAHOST_NOT_FOUND`), and what the programs use to turn `--host`
- * into an address.
+ * is 11001 `WSAHOST_NOT_FOUND`), and addresses as text (`hostText`,
+ * `numericAddress`, `formatAddress`).
  *
  * @module
  */
 
 import type { Awaitable, SocketBackend } from "./backends/contract.ts";
-import { AF_INET, AF_INET6, AF_UNSPEC, INADDR_NONE } from "./constants.ts";
+import { AF_INET, AF_INET6, INADDR_NONE } from "./constants.ts";
 import {
   WinsockError,
   WSAEAFNOSUPPORT,
@@ -162,7 +162,7 @@ export function callGethostname(backend: SocketBackend, name: Uint8Array, namele
 }
 
 // ---------------------------------------------------------------------------
-// For the programs: --host as an address.
+// Addresses as text.
 
 /**
  * Checks `--host` text: IPv4 (what `inet_addr` takes), IPv6 (with or
@@ -171,7 +171,7 @@ export function callGethostname(backend: SocketBackend, name: Uint8Array, namele
  *
  * @example
  * ```ts
- * import { hostText } from "./names.ts";
+ * import { hostText } from "@winsock/tutorial";
  * console.log(hostText("[::1]"), hostText("localhost"), hostText("127,0,0,1")); // "::1" "localhost" null
  * ```
  */
@@ -199,8 +199,7 @@ export function addressFamily(addr: SOCKADDR): number {
  *
  * @example
  * ```ts
- * import { formatAddress } from "./names.ts";
- * import { sockaddr_in } from "./structs.ts";
+ * import { formatAddress, sockaddr_in } from "@winsock/tutorial";
  * const a = new sockaddr_in();
  * a.sin_family = 2;
  * console.log(formatAddress(a)); // "0.0.0.0:0"
@@ -213,93 +212,30 @@ export function formatAddress(addr: SOCKADDR): string {
   return `${inet_ntoa(addr.sin_addr)}:${ntohs(addr.sin_port)}`;
 }
 
-/** An IPv6 address from text already checked (`hostText`), port in host order. */
-export function ipv6Address(text: string, port: number): sockaddr_in6 {
-  const a = new sockaddr_in6();
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(port);
-  inet_pton(AF_INET6, text, a.sin6_addr.s6_addr);
-  return a;
-}
-
-/** The subset of the façade `resolveHost` uses (blocking or not). */
-interface Resolver {
-  getaddrinfo(
-    node: string | null,
-    service: string | null,
-    hints: ADDRINFOA | null,
-    ppResult: AddrinfoRef,
-  ): number | Promise<number>;
-}
-
 /**
- * A host name's first address, through `getaddrinfo` (`AF_UNSPEC`, the
- * given socket type): the address, or the WSA code it failed with.
- */
-export async function resolveHost(
-  ws: Resolver,
-  host: string,
-  port: number,
-  socktype: number,
-): Promise<SOCKADDR | number> {
-  const hints = new ADDRINFOA();
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = socktype;
-  const result: AddrinfoRef = { value: null };
-  const rc = await ws.getaddrinfo(host, String(port), hints, result);
-  if (rc !== 0) return rc;
-  return result.value?.ai_addr ?? WSAHOST_NOT_FOUND;
-}
-
-/**
- * `--host` text that is not IPv4 as an address: an IPv6 literal directly,
- * a name through `getaddrinfo`; or the WSA code the lookup failed with.
- * (IPv4 text the programs fill in as the tutorial does, with `inet_addr`.)
- */
-export function hostAddress(
-  ws: Resolver,
-  host: string,
-  port: number,
-  socktype: number,
-): Promise<SOCKADDR | number> {
-  if (inet_pton(AF_INET6, host, new Uint8Array(16)) === 1) {
-    return Promise.resolve(ipv6Address(host, port));
-  }
-  return resolveHost(ws, host, port, socktype);
-}
-
-/**
- * `--host` and `--port` as the address a program binds or connects to:
- * IPv4 text filled in as the tutorial does (`sin_family`, `htons`,
- * `inet_addr`), IPv6 text as a `sockaddr_in6`, a name through
- * `getaddrinfo`; or the WSA code the lookup failed with.
+ * Numeric host text and a port (in host order) as the address C fills in:
+ * IPv4 text as `inet_addr` reads it in a `sockaddr_in` (`sin_family`,
+ * `htons(port)`, `inet_addr(text)`, as the tutorial does), IPv6 text (no
+ * brackets) in a `sockaddr_in6`; null for any other text (a host name).
  *
  * @example
  * ```ts
- * import { formatAddress, programAddress } from "./names.ts";
- * import { openWinsock } from "./open.ts";
- * import { MAKEWORD } from "./helpers.ts";
- * import { SOCK_STREAM } from "./constants.ts";
- * import { WSADATA } from "./structs.ts";
- * const ws = openWinsock({ backend: "deno" });
- * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
- * const addr = await programAddress(ws, "::1", 12345, SOCK_STREAM);
- * console.log(typeof addr === "number" ? addr : formatAddress(addr)); // "[::1]:12345"
- * ws.WSACleanup();
+ * import { formatAddress, numericAddress } from "@winsock/tutorial";
+ * const a = numericAddress("::1", 12345);
+ * console.log(a && formatAddress(a), numericAddress("localhost", 80)); // "[::1]:12345" null
  * ```
  */
-export function programAddress(
-  ws: Resolver,
-  host: string,
-  port: number,
-  socktype: number,
-): Promise<SOCKADDR | number> {
-  if (inet_addr(host) !== INADDR_NONE || host === "255.255.255.255") {
+export function numericAddress(text: string, port: number): SOCKADDR | null {
+  if (inet_addr(text) !== INADDR_NONE || text === "255.255.255.255") {
     const si = new sockaddr_in();
     si.sin_family = AF_INET;
     si.sin_port = htons(port);
-    si.sin_addr.S_un.S_addr = inet_addr(host);
-    return Promise.resolve(si);
+    si.sin_addr.S_un.S_addr = inet_addr(text);
+    return si;
   }
-  return hostAddress(ws, host, port, socktype);
+  const si6 = new sockaddr_in6();
+  if (inet_pton(AF_INET6, text, si6.sin6_addr.s6_addr) !== 1) return null;
+  si6.sin6_family = AF_INET6;
+  si6.sin6_port = htons(port);
+  return si6;
 }

@@ -18,7 +18,7 @@ import {
   SOCKET_ERROR,
   SOMAXCONN,
 } from "../mod.ts";
-import { ipv6Address } from "../lib/names.ts";
+import { ipv6Address } from "../tutorial/addresses.ts";
 import {
   deadline,
   freePort,

@@ -25,7 +25,7 @@ import {
   type Winsock,
 } from "../mod.ts";
 import { ADDRINFO_LAYOUT_DARWIN, ADDRINFO_LAYOUT_LINUX } from "../lib/backends/posix/abi.ts";
-import { ipv6Address } from "../lib/names.ts";
+import { ipv6Address } from "../tutorial/addresses.ts";
 import { freePort, GREETING, Program, started, testBackends, waitUntilBound } from "./_support.ts";
 
 async function lookup(ws: Winsock, node: string | null, service: string, hints: ADDRINFOA) {

@@ -26,7 +26,6 @@ import { decodeSockaddr, encodeSockaddr, sockaddr_in, sockaddr_in6 } from "../li
 import {
   DARWIN_ABI,
   DARWIN_SOCKADDR_ABI,
-  eaiToWsa,
   encodePosixFdSet,
   encodePosixTimeval,
   ERRNO_MEANINGS,
@@ -43,6 +42,7 @@ import {
   TIMEVAL_LAYOUT_POSIX,
   translateNameFlags,
 } from "../lib/backends/posix/abi.ts";
+import { eaiToWsa } from "../lib/backends/native_names.ts";
 import { LIBC_PATHS, libcSymbols } from "../ffi/libc.ts";
 
 function v4(port: number): sockaddr_in {
@@ -281,7 +281,7 @@ Deno.test({
     const consts = [
       ...Object.keys(HEADERS.linux).filter((n) => n !== "SOMAXCONN"),
       ...["SOCK_STREAM", "SOCK_DGRAM", "MSG_DONTROUTE", "F_SETFD", "FD_CLOEXEC", "POLLNVAL"],
-      // The socket options posix_options.ts translates.
+      // The socket options posix/options.ts translates.
       ...["SO_BROADCAST", "SO_SNDTIMEO", "SO_RCVTIMEO", "IPPROTO_TCP", "TCP_KEEPIDLE"],
       ...["TCP_KEEPINTVL", "TCP_KEEPCNT", "IPPROTO_IP", "IP_TTL", "IP_MULTICAST_TTL"],
       ...["IP_MULTICAST_LOOP", "IP_ADD_MEMBERSHIP", "IP_DROP_MEMBERSHIP", "IPPROTO_IPV6"],

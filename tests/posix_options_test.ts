@@ -41,13 +41,15 @@ import { DARWIN_ABI, LINUX_ABI, type PosixAbi } from "../lib/backends/posix/abi.
 import {
   decodePosixValue,
   encodePosixValue,
-  formatWinsockValue,
   keepaliveSeconds,
-  parseWinsockValue,
   posixOption,
+} from "../lib/backends/posix/options.ts";
+import {
+  formatWinsockValue,
+  parseWinsockValue,
   WINSOCK_OPTIONS,
   winsockOption,
-} from "../lib/backends/posix/options.ts";
+} from "../lib/backends/option_table.ts";
 import { WinsockError } from "../lib/errors.ts";
 
 const int = (n: number) => new Uint8Array(new Int32Array([n]).buffer);

@@ -20,14 +20,8 @@ import { AF_INET, AF_INET6, FD_SETSIZE, type SOCKET } from "../lib/constants.ts"
 import { WinsockError, WSAEAFNOSUPPORT, WSAEFAULT, WSAEINVAL } from "../lib/errors.ts";
 import { htons, inet_addr } from "../lib/helpers.ts";
 import {
-  decodeFdSet,
   decodeSockaddr,
-  decodeTimeval,
-  decodeWSADATA,
-  encodeFdSet,
   encodeSockaddr,
-  encodeTimeval,
-  encodeWSADATA,
   FD_CLR,
   FD_ISSET,
   FD_SET,
@@ -46,9 +40,17 @@ import {
   TIMEVAL_LAYOUT_WINDOWS,
   WINDOWS_SOCKADDR_ABI,
   WSADATA,
-  WSADATA_LAYOUT_WIN32,
   WSADATA_LAYOUT_WIN64,
 } from "../lib/structs.ts";
+import {
+  decodeFdSet,
+  decodeTimeval,
+  decodeWSADATA,
+  encodeFdSet,
+  encodeTimeval,
+  encodeWSADATA,
+  WSADATA_LAYOUT_WIN32,
+} from "../lib/backends/winsock/layouts.ts";
 
 /** Asserts that `fn` throws a WinsockError with exactly `code`. */
 function throwsCode(fn: () => unknown, code: number): void {

@@ -5,9 +5,8 @@
  * @module
  */
 
+import { BACKEND_CHOICES, type BackendChoice, hostText } from "../mod.ts";
 import { parseArgs } from "node:util";
-import { hostText } from "../lib/names.ts";
-import { BACKEND_CHOICES, type BackendChoice } from "../lib/open.ts";
 import { WIRE_ENCODINGS, type WireEncoding } from "./text.ts";
 
 /** The tutorial programs' options. */

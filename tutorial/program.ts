@@ -8,23 +8,35 @@
  * @module
  */
 
-import { AF_INET, SOCK_STREAM, type SOCKET, SOCKET_ERROR, SOMAXCONN } from "../lib/constants.ts";
-import { HIBYTE, LOBYTE, MAKEWORD } from "../lib/helpers.ts";
 import {
+  AF_INET,
+  type BackendName,
+  formatAddress,
   formatWinsockError,
+  HIBYTE,
+  LOBYTE,
+  MAKEWORD,
+  openWinsock,
+  resolveBackend,
+  sizeof,
+  SOCK_STREAM,
+  type SOCKADDR,
+  sockaddr_in,
+  sockaddr_in6,
+  type SOCKET,
+  SOCKET_ERROR,
+  SOMAXCONN,
   TUTORIAL_WSASTARTUP_NOTES,
+  type Winsock,
+  WSADATA,
   WSAEACCES,
   WSAEADDRINUSE,
   WSAEMFILE,
   WSAENOBUFS,
-} from "../lib/errors.ts";
+} from "../mod.ts";
 import { printLine } from "./console.ts";
-import { openWinsock, resolveBackend } from "../lib/open.ts";
-import type { BackendName } from "../lib/backends/contract.ts";
 import type { TutorialOptions } from "./cli.ts";
-import type { Winsock } from "../lib/winsock.ts";
-import { formatAddress, programAddress } from "../lib/names.ts";
-import { sizeof, type SOCKADDR, sockaddr_in, sockaddr_in6, WSADATA } from "../lib/structs.ts";
+import { programAddress } from "./addresses.ts";
 
 /**
  * Opens the façade for a program (traced to stderr with `--trace`); a

@@ -16,7 +16,19 @@
 
 import type { Awaitable } from "./contract.ts";
 import { AF_INET, AF_INET6, AF_UNSPEC } from "../constants.ts";
-import { WinsockError, WSAEAFNOSUPPORT, WSAEINVAL, WSAESOCKTNOSUPPORT } from "../errors.ts";
+import {
+  WinsockError,
+  WSAEAFNOSUPPORT,
+  WSAEFAULT,
+  WSAEINVAL,
+  WSAENOBUFS,
+  WSAESOCKTNOSUPPORT,
+  WSAHOST_NOT_FOUND,
+  WSANO_DATA,
+  WSANO_RECOVERY,
+  WSATRY_AGAIN,
+  WSATYPE_NOT_FOUND,
+} from "../errors.ts";
 import {
   ADDRINFOA,
   type AddrinfoLayout,
@@ -26,13 +38,92 @@ import {
   encodeSockaddr,
   type SOCKADDR,
   sockaddr_in6,
+  SOCKADDR_STORAGE_SIZE,
   type SockaddrAbi,
 } from "../structs.ts";
 
-/** The longest `sockaddr` copied out of a node (`sockaddr_storage`). */
-const MAX_SOCKADDR = 128;
 /** `NI_MAXHOST` and `NI_MAXSERV`: the buffers `getnameinfo` writes into. */
 const NI_MAXHOST = 1025, NI_MAXSERV = 32;
+
+/** The `getaddrinfo`/`getnameinfo` error names the backend translates. */
+export type EaiName =
+  | "EAI_BADFLAGS"
+  | "EAI_NONAME"
+  | "EAI_AGAIN"
+  | "EAI_FAIL"
+  | "EAI_NODATA"
+  | "EAI_FAMILY"
+  | "EAI_SOCKTYPE"
+  | "EAI_SERVICE"
+  | "EAI_ADDRFAMILY"
+  | "EAI_MEMORY"
+  | "EAI_SYSTEM"
+  | "EAI_OVERFLOW";
+
+/**
+ * What each `EAI_*` means in Winsock, whose `EAI_*` are WSA codes:
+ * `EAI_NONAME` = 11001 `WSAHOST_NOT_FOUND`, `EAI_AGAIN` = 11002
+ * `WSATRY_AGAIN`, `EAI_FAIL` = 11003 `WSANO_RECOVERY`, `EAI_NODATA` = 11004
+ * `WSANO_DATA`, `EAI_FAMILY` = 10047, `EAI_SOCKTYPE` = 10044, `EAI_SERVICE` =
+ * 10109 `WSATYPE_NOT_FOUND`, `EAI_BADFLAGS` = 10022 `WSAEINVAL`. Those
+ * Windows lacks: `EAI_ADDRFAMILY` (a name with no address of that family) is
+ * `WSANO_DATA`; `EAI_SYSTEM` is `WSANO_RECOVERY`; `EAI_OVERFLOW` (a buffer too
+ * small for `getnameinfo`) is `WSAEFAULT`, as Windows reports it; `EAI_MEMORY`
+ * (Windows: `WSA_NOT_ENOUGH_MEMORY`, 8, not a socket code) is `WSAENOBUFS`.
+ */
+export const EAI_MEANINGS: Readonly<Record<EaiName, number>> = {
+  EAI_BADFLAGS: WSAEINVAL,
+  EAI_NONAME: WSAHOST_NOT_FOUND,
+  EAI_AGAIN: WSATRY_AGAIN,
+  EAI_FAIL: WSANO_RECOVERY,
+  EAI_NODATA: WSANO_DATA,
+  EAI_FAMILY: WSAEAFNOSUPPORT,
+  EAI_SOCKTYPE: WSAESOCKTNOSUPPORT,
+  EAI_SERVICE: WSATYPE_NOT_FOUND,
+  EAI_ADDRFAMILY: WSANO_DATA,
+  EAI_MEMORY: WSAENOBUFS,
+  EAI_SYSTEM: WSANO_RECOVERY,
+  EAI_OVERFLOW: WSAEFAULT,
+};
+
+/**
+ * Linux's (glibc's) `EAI_*` numbers. Wine passes a few of them through its
+ * `getaddrinfo` untranslated, so the winsock backend reads them too.
+ */
+export const LINUX_EAI: Readonly<Record<EaiName, number>> = {
+  EAI_BADFLAGS: -1,
+  EAI_NONAME: -2,
+  EAI_AGAIN: -3,
+  EAI_FAIL: -4,
+  EAI_NODATA: -5,
+  EAI_FAMILY: -6,
+  EAI_SOCKTYPE: -7,
+  EAI_SERVICE: -8,
+  EAI_ADDRFAMILY: -9,
+  EAI_MEMORY: -10,
+  EAI_SYSTEM: -11,
+  EAI_OVERFLOW: -12,
+};
+
+/**
+ * The WSA code a platform's `getaddrinfo`/`getnameinfo` error means, by its
+ * `EAI_*` numbers (`abi.eai`); `WSANO_RECOVERY` for one the table does not know.
+ *
+ * @example
+ * ```ts
+ * import { eaiToWsa, LINUX_EAI } from "./native_names.ts";
+ * console.log(eaiToWsa({ eai: LINUX_EAI }, -2)); // 11001 (EAI_NONAME → WSAHOST_NOT_FOUND)
+ * ```
+ */
+export function eaiToWsa(
+  abi: { readonly eai: Readonly<Record<EaiName, number>> },
+  eai: number,
+): number {
+  for (const [name, value] of Object.entries(abi.eai)) {
+    if (value === eai) return EAI_MEANINGS[name as EaiName];
+  }
+  return WSANO_RECOVERY;
+}
 
 /** What a backend tells this module about its library and platform. */
 export interface NativeNames {
@@ -68,6 +159,60 @@ export interface NativeNames {
     flags: number,
     wait: boolean,
   ): number | Promise<number>;
+}
+
+/** `getaddrinfo`'s arguments, as both libraries take them. */
+type GetaddrinfoArgs = [
+  node: Uint8Array | null,
+  service: Uint8Array | null,
+  hints: Uint8Array,
+  res: BigUint64Array,
+];
+
+/** `getnameinfo`'s arguments, as both libraries take them. */
+type GetnameinfoArgs = [
+  addr: Uint8Array,
+  addrlen: number,
+  host: Uint8Array,
+  hostlen: number,
+  serv: Uint8Array,
+  servlen: number,
+  flags: number,
+];
+
+/** The name calls ws2_32 and libc both export, each also on a worker thread (`*_wait`). */
+export interface NameLibrary {
+  /** `getaddrinfo` on the JS thread. */
+  getaddrinfo(...args: GetaddrinfoArgs): number;
+  /** `getaddrinfo` on a worker thread. */
+  getaddrinfo_wait(...args: GetaddrinfoArgs): Promise<number>;
+  /** `freeaddrinfo`. */
+  freeaddrinfo(head: Deno.PointerValue): void;
+  /** `getnameinfo` on the JS thread. */
+  getnameinfo(...args: GetnameinfoArgs): number;
+  /** `getnameinfo` on a worker thread. */
+  getnameinfo_wait(...args: GetnameinfoArgs): Promise<number>;
+}
+
+/** A library's `getaddrinfo`, `freeaddrinfo` and `getnameinfo`, as `NativeNames` calls them. */
+export function nameCalls(
+  lib: NameLibrary,
+): Pick<NativeNames, "getaddrinfo" | "freeaddrinfo" | "getnameinfo"> {
+  return {
+    getaddrinfo: (node, service, hints, res, wait) =>
+      (wait ? lib.getaddrinfo_wait : lib.getaddrinfo)(node, service, hints, res),
+    freeaddrinfo: (head) => lib.freeaddrinfo(head),
+    getnameinfo: (addr, host, serv, flags, wait) =>
+      (wait ? lib.getnameinfo_wait : lib.getnameinfo)(
+        addr,
+        addr.byteLength,
+        host,
+        host.byteLength,
+        serv,
+        serv.byteLength,
+        flags,
+      ),
+  };
 }
 
 function cText(text: string | null, what: string): Uint8Array | null {
@@ -146,7 +291,9 @@ function copyList(n: NativeNames, head: bigint, want: ADDRINFOA): ADDRINFOA | nu
   for (let at = head; at !== 0n;) {
     const raw = decodeAddrinfoNode(peek(at, n.layout.size), n.layout);
     at = raw.ai_next;
-    if (raw.ai_addr === 0n || raw.ai_addrlen < 2 || raw.ai_addrlen > MAX_SOCKADDR) continue;
+    if (raw.ai_addr === 0n || raw.ai_addrlen < 2 || raw.ai_addrlen > SOCKADDR_STORAGE_SIZE) {
+      continue;
+    }
     const bytes = peek(raw.ai_addr, raw.ai_addrlen);
     let addr: SOCKADDR;
     try {

@@ -33,7 +33,8 @@ import {
   WSAESOCKTNOSUPPORT,
 } from "../../errors.ts";
 import type { SOCKADDR } from "../../structs.ts";
-import { fromAddress, fromDenoError, toAddress } from "./sockets.ts";
+import { fromAddress, isMappedIPv4, toAddress } from "./addresses.ts";
+import { fromDenoError } from "./errors.ts";
 
 /** What the deno backend's `select` asks of one socket. */
 export interface SelectView {
@@ -66,14 +67,6 @@ interface UdpSocket {
 /** Whether this Deno offers `Deno.listenDatagram` (`--unstable-net`). */
 function listenDatagram(): typeof Deno.listenDatagram | undefined {
   return (Deno as { listenDatagram?: typeof Deno.listenDatagram }).listenDatagram;
-}
-
-/**
- * Whether a peer's address is IPv4 seen through a dual-stack IPv6 socket
- * (`::ffff:a.b.c.d`): what `IPV6_V6ONLY` (on, Windows' default) keeps out.
- */
-export function isMappedIPv4(addr: Deno.Addr): boolean {
-  return /^::ffff:\d+\./i.test((addr as Deno.NetAddr).hostname);
 }
 
 function same(a: { hostname: string; port: number }, b: Deno.NetAddr): boolean {

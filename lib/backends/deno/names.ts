@@ -27,8 +27,9 @@ import {
   WSATRY_AGAIN,
   WSATYPE_NOT_FOUND,
 } from "../../errors.ts";
-import { htons, inet_ntop, inet_pton, ntohs } from "../../helpers.ts";
-import { ADDRINFOA, type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../../structs.ts";
+import { inet_ntop, inet_pton, ntohs } from "../../helpers.ts";
+import { numericAddress } from "../../names.ts";
+import { ADDRINFOA, type SOCKADDR, sockaddr_in } from "../../structs.ts";
 
 /** Winsock's `AI_*` and `NI_*` bits this emulation knows. */
 const AI_PASSIVE = 0x1, AI_CANONNAME = 0x2, AI_NUMERICHOST = 0x4, AI_KNOWN = 0xd0f;
@@ -49,23 +50,6 @@ function dnsError(e: unknown, what: string): WinsockError {
   const wsa = DNS_CODES[code] ?? WSANO_RECOVERY;
   const hint = wsa === WSAEACCES ? " (Deno: allow the name with --allow-net)" : "";
   return new WinsockError(wsa, `${what}: ${code}${hint}`, { cause: e });
-}
-
-function address(family: number, text: string, port: number): SOCKADDR {
-  if (family === AF_INET) {
-    const a = new sockaddr_in();
-    a.sin_family = AF_INET;
-    a.sin_port = htons(port);
-    const bytes = new Uint8Array(4);
-    inet_pton(AF_INET, text, bytes);
-    a.sin_addr.S_un.S_addr = new DataView(bytes.buffer).getUint32(0, true);
-    return a;
-  }
-  const a = new sockaddr_in6();
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(port);
-  inet_pton(AF_INET6, text, a.sin6_addr.s6_addr);
-  return a;
 }
 
 /** The family of numeric host text, or 0 if it is not numeric. */
@@ -136,7 +120,7 @@ export async function denoGetaddrinfo(
     ai.ai_family = f;
     ai.ai_socktype = socktype;
     ai.ai_protocol = want.ai_protocol;
-    ai.ai_addr = address(f, text, port);
+    ai.ai_addr = numericAddress(text, port);
     ai.ai_addrlen = f === AF_INET ? 16 : 28;
     if (!head && (flags & AI_CANONNAME) && node !== null) ai.ai_canonname = node;
     if (last) last.ai_next = ai;

@@ -51,20 +51,13 @@ import {
 import {
   WinsockError,
   WSAEACCES,
-  WSAEADDRINUSE,
-  WSAEADDRNOTAVAIL,
   WSAEAFNOSUPPORT,
   WSAEALREADY,
-  WSAECONNABORTED,
-  WSAECONNREFUSED,
   WSAECONNRESET,
-  WSAEHOSTUNREACH,
   WSAEINTR,
   WSAEINVAL,
   WSAEISCONN,
-  WSAEMFILE,
   WSAEMSGSIZE,
-  WSAENETUNREACH,
   WSAENOPROTOOPT,
   WSAENOTCONN,
   WSAENOTSOCK,
@@ -72,18 +65,17 @@ import {
   WSAEPROTONOSUPPORT,
   WSAESHUTDOWN,
   WSAESOCKTNOSUPPORT,
-  WSAETIMEDOUT,
   WSAEWOULDBLOCK,
 } from "../../errors.ts";
-import { htons, inet_ntoa, inet_ntop, inet_pton, ntohs } from "../../helpers.ts";
-import { type SOCKADDR, sockaddr_in, sockaddr_in6 } from "../../structs.ts";
 import {
   formatWinsockValue,
   parseWinsockValue,
   type WinsockOption,
   winsockOption,
-} from "../posix/options.ts";
-import { createDenoDatagrams, isMappedIPv4, type SelectView } from "./datagrams.ts";
+} from "../option_table.ts";
+import { fromAddress, isMappedIPv4, toAddress } from "./addresses.ts";
+import { createDenoDatagrams, type SelectView } from "./datagrams.ts";
+import { fromDenoError } from "./errors.ts";
 import { denoGetaddrinfo, denoGetnameinfo } from "./names.ts";
 
 interface EmulatedSocket {
@@ -140,33 +132,6 @@ const MAX_SPARES = 64;
 /** The longest delay `setTimeout` takes (a longer one fires at once). */
 const MAX_TIMER_MS = 0x7fffffff;
 
-/** Deno's error classes, by name, to the WSA code Windows gives for the same cause. */
-const DENO_ERROR_CODES: Record<string, number> = {
-  AddrInUse: WSAEADDRINUSE,
-  AddrNotAvailable: WSAEADDRNOTAVAIL,
-  ConnectionRefused: WSAECONNREFUSED,
-  ConnectionReset: WSAECONNRESET,
-  ConnectionAborted: WSAECONNABORTED,
-  BrokenPipe: WSAECONNRESET,
-  NotConnected: WSAENOTCONN,
-  TimedOut: WSAETIMEDOUT,
-  Interrupted: WSAEINTR,
-  BadResource: WSAEINTR,
-  PermissionDenied: WSAEACCES,
-  NotCapable: WSAEACCES,
-  NetworkUnreachable: WSAENETUNREACH,
-  HostUnreachable: WSAEHOSTUNREACH,
-};
-
-/** OS error numbers Deno reports without a class of their own, to the WSA code. */
-const OS_ERROR_CODES: Record<string, number> = {
-  "104": WSAECONNRESET, // ECONNRESET (Linux)
-  "10054": WSAECONNRESET, // WSAECONNRESET (Windows)
-  "23": WSAEMFILE, // ENFILE: the system's descriptors ran out
-  "24": WSAEMFILE, // EMFILE: the process's descriptors ran out
-  "10024": WSAEMFILE, // WSAEMFILE (Windows)
-};
-
 /**
  * The options this backend keeps (set, they read back), and what each
  * starts as. `TCP_NODELAY` and `SO_KEEPALIVE` are also applied to the
@@ -196,18 +161,6 @@ function applyOptions(conn: Deno.TcpConn, options: Record<string, number> | unde
   if (options?.SO_KEEPALIVE !== undefined) conn.setKeepAlive(options.SO_KEEPALIVE !== 0);
 }
 
-/** Translates an error thrown by Deno's sockets into a `WinsockError`. */
-export function fromDenoError(e: unknown, context: string): WinsockError {
-  if (e instanceof WinsockError) return e;
-  const name = e instanceof Error ? e.name : "";
-  let code = DENO_ERROR_CODES[name];
-  if (code === undefined) {
-    const os = /os error (\d+)/.exec(e instanceof Error ? e.message : "")?.[1];
-    code = OS_ERROR_CODES[os ?? ""] ?? WSAEINVAL;
-  }
-  return new WinsockError(code, context, { cause: e });
-}
-
 /**
  * An accept's error: a client that reset before it was accepted is
  * `WSAECONNRESET`, as Windows documents for `accept` (Deno says
@@ -226,39 +179,6 @@ async function atMostOneTurn(promise: Promise<void>): Promise<void> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   await Promise.race([promise, new Promise((r) => timer = setTimeout(r, 0))]);
   clearTimeout(timer);
-}
-
-/** A Deno address as a `sockaddr_in` or `sockaddr_in6`. */
-export function toAddress(addr: Deno.NetAddr): SOCKADDR {
-  const v6 = addr.hostname.includes(":");
-  if (!v6) {
-    const a = new sockaddr_in();
-    a.sin_family = AF_INET;
-    a.sin_port = htons(addr.port);
-    const bytes = new Uint8Array(4);
-    inet_pton(AF_INET, addr.hostname, bytes);
-    a.sin_addr.S_un.S_addr = new DataView(bytes.buffer).getUint32(0, true);
-    return a;
-  }
-  const a = new sockaddr_in6();
-  a.sin6_family = AF_INET6;
-  a.sin6_port = htons(addr.port);
-  inet_pton(AF_INET6, addr.hostname.replace(/^\[|\]$/g, "").split("%")[0], a.sin6_addr.s6_addr);
-  return a;
-}
-
-/** A `sockaddr` as Deno's hostname and port; `WSAEAFNOSUPPORT` if not of the socket's family. */
-export function fromAddress(name: SOCKADDR, af: number): { hostname: string; port: number } {
-  if (name instanceof sockaddr_in && af === AF_INET && name.sin_family === AF_INET) {
-    return { hostname: inet_ntoa(name.sin_addr), port: ntohs(name.sin_port) };
-  }
-  if (name instanceof sockaddr_in6 && af === AF_INET6 && name.sin6_family === AF_INET6) {
-    return {
-      hostname: inet_ntop(AF_INET6, name.sin6_addr.s6_addr) as string,
-      port: ntohs(name.sin6_port),
-    };
-  }
-  throw new WinsockError(WSAEAFNOSUPPORT, "address family does not match the socket");
 }
 
 /**

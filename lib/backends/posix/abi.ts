@@ -1,10 +1,11 @@
 /**
  * The platform data of the **posix** backend, for Linux and macOS: the
  * `sockaddr` layout, the constants whose values differ from Winsock's
- * (socket options among them: `posix_options.ts` says which Winsock option
- * each one carries), and which WSA code each `errno` means. Data only; the values are those of the system headers (glibc's
- * `<bits/socket.h>`, `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`,
- * `<sys/errno.h>`), checked by `tests/posix_abi_test.ts`.
+ * (socket options among them: `options.ts` says which Winsock option each
+ * one carries), and which WSA code each `errno` means. Data only; the values
+ * are those of the system headers (glibc's `<bits/socket.h>`,
+ * `<asm-generic/errno.h>`; xnu's `<sys/socket.h>`, `<sys/errno.h>`), checked
+ * by `tests/posix_abi_test.ts`.
  *
  * @module
  */
@@ -44,13 +45,9 @@ import {
   WSAETIMEDOUT,
   WSAETOOMANYREFS,
   WSAEWOULDBLOCK,
-  WSAHOST_NOT_FOUND,
-  WSANO_DATA,
-  WSANO_RECOVERY,
-  WSATRY_AGAIN,
-  WSATYPE_NOT_FOUND,
 } from "../../errors.ts";
 import type { AddrinfoLayout, SockaddrAbi } from "../../structs.ts";
+import { type EaiName, LINUX_EAI } from "../native_names.ts";
 
 /** Linux: 16-bit family, as on Windows; `AF_INET6` = 10. */
 export const LINUX_SOCKADDR_ABI: SockaddrAbi = {
@@ -159,9 +156,6 @@ export function decodePosixTimeval(bytes: Uint8Array): number {
   const sec = Number(view.getBigInt64(L.tv_sec, true));
   return sec * 1000 + Math.round(view.getInt32(L.tv_usec, true) / 1000);
 }
-
-/** `struct linger` on Windows: `u_short l_onoff; u_short l_linger;` (4 bytes). */
-export const LINGER_LAYOUT_WINDOWS = { size: 4, l_onoff: 0, l_linger: 2 } as const;
 
 /** `struct linger` on Linux and macOS: `int l_onoff; int l_linger;` (8 bytes). */
 export const LINGER_LAYOUT_POSIX = { size: 8, l_onoff: 0, l_linger: 4 } as const;
@@ -295,47 +289,6 @@ export const ADDRINFO_LAYOUT_DARWIN: AddrinfoLayout = {
   ai_canonname: 24,
   ai_addr: 32,
   ai_next: 40,
-};
-
-/** The `getaddrinfo`/`getnameinfo` error names the backend translates. */
-export type EaiName =
-  | "EAI_BADFLAGS"
-  | "EAI_NONAME"
-  | "EAI_AGAIN"
-  | "EAI_FAIL"
-  | "EAI_NODATA"
-  | "EAI_FAMILY"
-  | "EAI_SOCKTYPE"
-  | "EAI_SERVICE"
-  | "EAI_ADDRFAMILY"
-  | "EAI_MEMORY"
-  | "EAI_SYSTEM"
-  | "EAI_OVERFLOW";
-
-/**
- * What each `EAI_*` means in Winsock, whose `EAI_*` are WSA codes:
- * `EAI_NONAME` = 11001 `WSAHOST_NOT_FOUND`, `EAI_AGAIN` = 11002
- * `WSATRY_AGAIN`, `EAI_FAIL` = 11003 `WSANO_RECOVERY`, `EAI_NODATA` = 11004
- * `WSANO_DATA`, `EAI_FAMILY` = 10047, `EAI_SOCKTYPE` = 10044, `EAI_SERVICE` =
- * 10109 `WSATYPE_NOT_FOUND`, `EAI_BADFLAGS` = 10022 `WSAEINVAL`. Those
- * Windows lacks: `EAI_ADDRFAMILY` (a name with no address of that family) is
- * `WSANO_DATA`; `EAI_SYSTEM` is `WSANO_RECOVERY`; `EAI_OVERFLOW` (a buffer too
- * small for `getnameinfo`) is `WSAEFAULT`, as Windows reports it; `EAI_MEMORY`
- * (Windows: `WSA_NOT_ENOUGH_MEMORY`, 8, not a socket code) is `WSAENOBUFS`.
- */
-export const EAI_MEANINGS: Readonly<Record<EaiName, number>> = {
-  EAI_BADFLAGS: WSAEINVAL,
-  EAI_NONAME: WSAHOST_NOT_FOUND,
-  EAI_AGAIN: WSATRY_AGAIN,
-  EAI_FAIL: WSANO_RECOVERY,
-  EAI_NODATA: WSANO_DATA,
-  EAI_FAMILY: WSAEAFNOSUPPORT,
-  EAI_SOCKTYPE: WSAESOCKTNOSUPPORT,
-  EAI_SERVICE: WSATYPE_NOT_FOUND,
-  EAI_ADDRFAMILY: WSANO_DATA,
-  EAI_MEMORY: WSAENOBUFS,
-  EAI_SYSTEM: WSANO_RECOVERY,
-  EAI_OVERFLOW: WSAEFAULT,
 };
 
 /**
@@ -520,20 +473,8 @@ export const LINUX_ABI: PosixAbi = {
   SHUT_RDWR: 2,
   SOMAXCONN: 4096,
   addrinfo: ADDRINFO_LAYOUT_LINUX,
-  eai: {
-    EAI_BADFLAGS: -1,
-    EAI_NONAME: -2,
-    EAI_AGAIN: -3,
-    EAI_FAIL: -4,
-    EAI_NODATA: -5,
-    EAI_FAMILY: -6,
-    EAI_SOCKTYPE: -7,
-    EAI_SERVICE: -8,
-    EAI_ADDRFAMILY: -9,
-    EAI_MEMORY: -10,
-    EAI_SYSTEM: -11,
-    EAI_OVERFLOW: -12,
-  },
+  eai: LINUX_EAI,
+
   nameFlags: {
     // PASSIVE, CANONNAME, NUMERICHOST, NUMERICSERV, ALL, ADDRCONFIG, V4MAPPED
     ai: { 0x1: 0x1, 0x2: 0x2, 0x4: 0x4, 0x8: 0x400, 0x100: 0x10, 0x400: 0x20, 0x800: 0x8 },
@@ -736,23 +677,6 @@ export function errnoToWsa(abi: PosixAbi, errno: number): number | undefined {
     if (value === errno) return ERRNO_MEANINGS[name as ErrnoName];
   }
   return undefined;
-}
-
-/**
- * The WSA code a platform's `getaddrinfo`/`getnameinfo` error means
- * (`WSANO_RECOVERY` for one the table does not know).
- *
- * @example
- * ```ts
- * import { eaiToWsa, LINUX_ABI } from "./abi.ts";
- * console.log(eaiToWsa(LINUX_ABI, -2)); // 11001 (EAI_NONAME → WSAHOST_NOT_FOUND)
- * ```
- */
-export function eaiToWsa(abi: PosixAbi, eai: number): number {
-  for (const [name, value] of Object.entries(abi.eai)) {
-    if (value === eai) return EAI_MEANINGS[name as EaiName];
-  }
-  return WSANO_RECOVERY;
 }
 
 /**

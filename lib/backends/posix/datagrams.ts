@@ -26,13 +26,16 @@ import {
   WSAEMSGSIZE,
 } from "../../errors.ts";
 import type { Libc } from "../../../ffi/libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SOCKADDR } from "../../structs.ts";
+import {
+  decodeSockaddr,
+  encodeSockaddr,
+  type SOCKADDR,
+  SOCKADDR_STORAGE_SIZE,
+} from "../../structs.ts";
 import type { PosixAbi } from "./abi.ts";
 
 /** The largest datagram: a UDP length field's 65535 bytes. */
 const MAX_DATAGRAM = 65536;
-/** Room for any sender address (`sockaddr_storage`). */
-const SOCKADDR_STORAGE_SIZE = 128;
 
 /** What the datagram calls need of a posix socket. */
 export interface DatagramSocket {

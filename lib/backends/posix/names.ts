@@ -7,8 +7,8 @@
 
 import type { Libc } from "../../../ffi/libc.ts";
 import { SOCK_DGRAM, SOCK_STREAM } from "../../constants.ts";
-import type { NativeNames } from "../native_names.ts";
-import { eaiToWsa, type PosixAbi, translateNameFlags } from "./abi.ts";
+import { eaiToWsa, nameCalls, type NativeNames } from "../native_names.ts";
+import { type PosixAbi, translateNameFlags } from "./abi.ts";
 
 /** libc's name calls, with the platform's numbers. */
 export function posixNames(c: Libc, abi: PosixAbi): NativeNames {
@@ -20,18 +20,6 @@ export function posixNames(c: Libc, abi: PosixAbi): NativeNames {
     niFlags: (flags) => translateNameFlags(abi.nameFlags.ni, flags),
     code: (rc) => eaiToWsa(abi, rc),
     nodePerSocktype: true,
-    getaddrinfo: (node, service, hints, res, wait) =>
-      (wait ? c.getaddrinfo_wait : c.getaddrinfo)(node, service, hints, res),
-    freeaddrinfo: (head) => c.freeaddrinfo(head),
-    getnameinfo: (addr, host, serv, flags, wait) =>
-      (wait ? c.getnameinfo_wait : c.getnameinfo)(
-        addr,
-        addr.byteLength,
-        host,
-        host.byteLength,
-        serv,
-        serv.byteLength,
-        flags,
-      ),
+    ...nameCalls(c),
   };
 }

@@ -12,11 +12,11 @@
  * program whose waits are over exits.
  *
  * What is translated: address families and `sockaddr` layouts, socket
- * options and their values (`posix_options.ts`: `struct linger`, timeouts
+ * options and their values (`options.ts`: `struct linger`, timeouts
  * in `timeval`s, Linux's doubled buffer sizes; `SIO_KEEPALIVE_VALS` as
  * `TCP_KEEPIDLE`/`TCP_KEEPINTVL`), `MSG_*` and `SD_*` values, and every
  * `errno` (also `SO_ERROR`'s) to the WSA code Windows gives for the same
- * cause (`posix_abi.ts`). A few calls that succeed on Linux but fail on
+ * cause (`abi.ts`). A few calls that succeed on Linux but fail on
  * Windows fail as on Windows: `listen` and `getsockname` on an unbound
  * socket (`WSAEINVAL`), `recv` after `shutdown(SD_RECEIVE)` and `send` after
  * `shutdown(SD_SEND)` (`WSAESHUTDOWN`), a second `connect` (`WSAEISCONN`),
@@ -76,10 +76,16 @@ import {
   WSASYSCALLFAILURE,
 } from "../../errors.ts";
 import { type Libc, openLibc } from "../../../ffi/libc.ts";
-import { decodeSockaddr, encodeSockaddr, type SOCKADDR, sockaddr_in } from "../../structs.ts";
-import { inet_addr } from "../../helpers.ts";
+import {
+  decodeSockaddr,
+  encodeSockaddr,
+  type SOCKADDR,
+  sockaddr_in,
+  SOCKADDR_STORAGE_SIZE,
+} from "../../structs.ts";
 import { type Engine, epollEngine, pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
 import { EPOLL, EPOLL_EVENT_LAYOUTS } from "../reactor/epoll.ts";
+import { loopbackWakeUp } from "../reactor/wake_up.ts";
 import { nativeGetaddrinfo, nativeGetnameinfo } from "../native_names.ts";
 import { posixDatagrams, recvCount } from "./datagrams.ts";
 import { posixNames } from "./names.ts";
@@ -87,19 +93,20 @@ import { type ErrnoName, errnoToWsa, POLLFD_LAYOUT, type PosixAbi, posixAbi } fr
 import {
   decodePosixValue,
   encodePosixValue,
-  formatWinsockValue,
   keepaliveSeconds,
-  type OptionValue,
   parseTcpKeepalive,
-  parseWinsockValue,
   posixOption,
+  posixTranslation,
   posixValueSize,
+} from "./options.ts";
+import {
+  formatWinsockValue,
+  type OptionValue,
+  parseWinsockValue,
   type WinsockOption,
   winsockOption,
-} from "./options.ts";
+} from "../option_table.ts";
 
-/** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
-const SOCKADDR_STORAGE_SIZE = 128;
 /** Linux's `FIONREAD` (macOS's is Winsock's own, `_IOR('f', 127, int)`). */
 const LINUX_FIONREAD = 0x541b;
 /** Winsock's `MSG_DONTROUTE` (not in `constants.ts`). */
@@ -299,32 +306,28 @@ export function createPosixBackend(
     });
   }
 
-  /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
+  /** The reactor's wake-up, on libc's calls. */
   function openWakeUp(): WakeUp {
-    const fd = c.socket(abi.sockaddr.AF_INET, abi.SOCK_DGRAM, 0);
-    check(fd, "socket (wake-up)");
-    try {
-      prepare(fd);
-      const loopback = new sockaddr_in();
-      loopback.sin_family = AF_INET;
-      loopback.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-      const bytes = encodeSockaddr(loopback, abi.sockaddr);
-      check(c.bind(fd, bytes, bytes.byteLength), "bind (wake-up)");
-      const self = encodeSockaddr(name("getsockname", fd), abi.sockaddr);
-      check(c.connect(fd, self, self.byteLength), "connect (wake-up)");
-    } catch (e) {
-      c.close(fd);
-      throw e;
-    }
-    const one = new Uint8Array(1), sink = new Uint8Array(64);
-    return {
-      fd: BigInt(fd),
-      wake: () => void c.send(fd, one, 1n, noSignal), // a full buffer is readable already
-      drain: () => {
-        while (c.recv(fd, sink, BigInt(sink.byteLength), 0) > 0);
+    return loopbackWakeUp<number>({
+      socket: () => {
+        const fd = c.socket(abi.sockaddr.AF_INET, abi.SOCK_DGRAM, 0);
+        check(fd, "socket (wake-up)");
+        return fd;
       },
-      close: () => void c.close(fd),
-    };
+      prepare,
+      bind: (fd, addr) => {
+        const bytes = encodeSockaddr(addr, abi.sockaddr);
+        check(c.bind(fd, bytes, bytes.byteLength), "bind (wake-up)");
+      },
+      getsockname: (fd) => name("getsockname", fd),
+      connect: (fd, addr) => {
+        const bytes = encodeSockaddr(addr, abi.sockaddr);
+        check(c.connect(fd, bytes, bytes.byteLength), "connect (wake-up)");
+      },
+      send: (fd, bytes) => void c.send(fd, bytes, BigInt(bytes.byteLength), noSignal),
+      recv: (fd, buf) => c.recv(fd, buf, BigInt(buf.byteLength), 0),
+      close: (fd) => void c.close(fd),
+    });
   }
 
   /** One stream `recv` into `rest` now: the count, or `undefined` if it would block. */
@@ -550,7 +553,7 @@ export function createPosixBackend(
     const bytes = encodePosixValue(opt, value);
     if (c.setsockopt(sock.fd, level, optname, bytes, bytes.byteLength) === 0) return;
     const code = errno();
-    const special = Object.entries(opt.errors ?? {}).find(([name]) =>
+    const special = Object.entries(posixTranslation(opt).errors ?? {}).find(([name]) =>
       abi.errno[name as ErrnoName] === code
     );
     if (special) throw new WinsockError(special[1], `setsockopt(${opt.name})`);

@@ -16,7 +16,7 @@
 import type { AsyncSelectBackend, WNDPROC } from "../contract.ts";
 import { HWND_MESSAGE, PM_REMOVE, type SOCKET, SOCKET_ERROR } from "../../constants.ts";
 import { WinsockError, WSAEINVAL, WSASYSCALLFAILURE } from "../../errors.ts";
-import { decodeMSG, encodeMSG, MSG_LAYOUT_WIN64 } from "../../structs.ts";
+import { decodeMSG, encodeMSG, MSG_LAYOUT_WIN64 } from "./layouts.ts";
 import { openUser32, type User32 } from "../../../ffi/user32.ts";
 import type { Ws2_32 } from "../../../ffi/ws2_32.ts";
 

@@ -22,7 +22,7 @@ import {
   WSA_WAIT_TIMEOUT,
 } from "../../constants.ts";
 import { WinsockError } from "../../errors.ts";
-import { decodeWSANETWORKEVENTS, WSANETWORKEVENTS_LAYOUT } from "../../structs.ts";
+import { decodeWSANETWORKEVENTS, WSANETWORKEVENTS_LAYOUT } from "./layouts.ts";
 import type { Ws2_32 } from "../../../ffi/ws2_32.ts";
 
 /**

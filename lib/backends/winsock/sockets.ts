@@ -57,33 +57,39 @@ import {
   WSAENOTSOCK,
   WSAEWOULDBLOCK,
 } from "../../errors.ts";
-import { nativeGetaddrinfo, nativeGetnameinfo, type NativeNames } from "../native_names.ts";
-import { eaiToWsa, LINUX_ABI } from "../posix/abi.ts";
-import { inet_addr } from "../../helpers.ts";
+import {
+  eaiToWsa,
+  LINUX_EAI,
+  nameCalls,
+  nativeGetaddrinfo,
+  nativeGetnameinfo,
+  type NativeNames,
+} from "../native_names.ts";
 import { pollEngine, Reactor, type WakeUp } from "../reactor/reactor.ts";
+import { loopbackWakeUp } from "../reactor/wake_up.ts";
 import { openWs2_32, type Ws2_32 } from "../../../ffi/ws2_32.ts";
 import { type Kernel32, openKernel32 } from "../../../ffi/kernel32.ts";
 import { createNativeEventSelect } from "./event_select.ts";
 import { createNativeAsyncSelect } from "./async_select.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
-  decodeFdSet,
   decodeSockaddr,
-  decodeWSADATA,
-  encodeFdSet,
   encodeSockaddr,
-  encodeTimeval,
-  encodeWSABUFs,
   fd_set,
-  sockaddr_in,
+  SOCKADDR_STORAGE_SIZE,
   timeval,
   WINDOWS_SOCKADDR_ABI,
   WSADATA_LAYOUT_WIN64,
-  WSAPOLLFD_LAYOUT,
 } from "../../structs.ts";
+import {
+  decodeFdSet,
+  decodeWSADATA,
+  encodeFdSet,
+  encodeTimeval,
+  encodeWSABUFs,
+  WSAPOLLFD_LAYOUT,
+} from "./layouts.ts";
 
-/** Room for any address `accept` or `getpeername` may write (`sockaddr_storage`). */
-const SOCKADDR_STORAGE_SIZE = 128;
 /** `POLLNVAL` for `WSAPoll` (not in `constants.ts`). */
 const POLLNVAL = 0x0004;
 /** How often a connect in progress is looked at, whatever WSAPoll says (ms). */
@@ -152,32 +158,29 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     (kernel32 ??= openKernel32()).SwitchToThread();
   }
 
-  /** A loopback UDP socket connected to itself: a byte sent makes it readable. */
+  /** The reactor's wake-up, on ws2_32's calls. */
   function openWakeUp(): WakeUp {
-    const s = newSocket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-    if (s === INVALID_SOCKET) fail("socket (wake-up)");
-    try {
-      check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket (wake-up)");
-      const loopback = new sockaddr_in();
-      loopback.sin_family = AF_INET;
-      loopback.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-      const bytes = encodeSockaddr(loopback);
-      check(ws.bind(s, bytes, bytes.byteLength), "bind (wake-up)");
-      const self = encodeSockaddr(name("getsockname", s));
-      check(ws.connect(s, self, self.byteLength), "connect (wake-up)");
-    } catch (e) {
-      ws.closesocket(s);
-      throw e;
-    }
-    const one = new Uint8Array(1), sink = new Uint8Array(64);
-    return {
-      fd: s,
-      wake: () => void ws.send(s, one, 1, 0), // a full buffer is readable already
-      drain: () => {
-        while (ws.recv(s, sink, sink.byteLength, 0) > 0);
+    return loopbackWakeUp<SOCKET>({
+      socket: () => {
+        const s = newSocket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+        if (s === INVALID_SOCKET) fail("socket (wake-up)");
+        return s;
       },
-      close: () => void ws.closesocket(s),
-    };
+      prepare: (s) =>
+        check(ws.ioctlsocket(s, FIONBIO, new Uint32Array([1])), "ioctlsocket (wake-up)"),
+      bind: (s, addr) => {
+        const bytes = encodeSockaddr(addr);
+        check(ws.bind(s, bytes, bytes.byteLength), "bind (wake-up)");
+      },
+      getsockname: (s) => name("getsockname", s),
+      connect: (s, addr) => {
+        const bytes = encodeSockaddr(addr);
+        check(ws.connect(s, bytes, bytes.byteLength), "connect (wake-up)");
+      },
+      send: (s, bytes) => void ws.send(s, bytes, bytes.byteLength, 0),
+      recv: (s, buf) => ws.recv(s, buf, buf.byteLength, 0),
+      close: (s) => void ws.closesocket(s),
+    });
   }
 
   /**
@@ -289,21 +292,9 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     aiFlags: (flags) => flags,
     niFlags: (flags) => flags,
     // Wine passes a few of the host's EAI_* through untranslated (negative): mapped as posix does.
-    code: (rc) => rc > 0 ? rc : eaiToWsa(LINUX_ABI, rc),
+    code: (rc) => rc > 0 ? rc : eaiToWsa({ eai: LINUX_EAI }, rc),
     nodePerSocktype: false,
-    getaddrinfo: (node, service, hints, res, wait) =>
-      (wait ? ws.getaddrinfo_wait : ws.getaddrinfo)(node, service, hints, res),
-    freeaddrinfo: (head) => ws.freeaddrinfo(head),
-    getnameinfo: (addr, host, serv, flags, wait) =>
-      (wait ? ws.getnameinfo_wait : ws.getnameinfo)(
-        addr,
-        addr.byteLength,
-        host,
-        host.byteLength,
-        serv,
-        serv.byteLength,
-        flags,
-      ),
+    ...nameCalls(ws),
   };
 
   function known(s: SOCKET): SOCKET {
