@@ -38,11 +38,11 @@
  *   per I/O model, the backend's native implementation or its emulation.
  * - `lib/trace.ts` — `traceWinsock` (`--trace`): each call as one line of C.
  * - `lib/constants.ts`, `lib/errors.ts`, `lib/helpers.ts`, `lib/structs.ts`,
- *   `lib/overlapped_structs.ts`, `lib/names.ts` — the C header: values;
- *   every Winsock error with its name, English and Chinese meaning
- *   (`WinsockError`); macros (`MAKEWORD`, `htons`, `inet_addr` …); the
- *   portable structs and the overlapped ones, layouts as data; `AI_`, `NI_`,
- *   `EAI_` values and address text.
+ *   `lib/overlapped_structs.ts`, `lib/names.ts`, `lib/bytes.ts` — the C
+ *   header: values; every Winsock error with its name, English and Chinese
+ *   meaning (`WinsockError`); macros (`MAKEWORD`, `htons`, `inet_addr` …);
+ *   the portable structs and the overlapped ones, layouts as data; `AI_`,
+ *   `NI_`, `EAI_` values and address text; the buffer checks structs share.
  * - `lib/facade/` — one family object per API family, sharing one core
  *   (`core.ts`: the backend, `WSAStartup`, the per-task last error):
  *   `sockets.ts`, `datagrams.ts`, `names.ts`, `event_select.ts`,
@@ -55,25 +55,27 @@
  *   completion routines an alertable wait runs).
  * - `lib/backends/contract.ts` — `SocketBackend`, the interface every
  *   backend implements, and the model interfaces a backend may provide
- *   natively; beside it the few pieces both FFI backends share (the native
- *   `getaddrinfo` list walked and freed, ABI pieces, the option table).
+ *   natively; beside it what more than one backend shares:
+ *   `native_names.ts` (the native `getaddrinfo` list walked and freed, the
+ *   `EAI_*` table) and `option_table.ts` (the Winsock socket options).
  * - `lib/backends/reactor/` — the FFI backends' one readiness waiter
  *   (`reactor.ts`), its engines (`epoll.ts`, `poll.ts`, behind `engine.ts`)
- *   and its spin policy (`policy.ts`).
+ *   its spin policy (`policy.ts`) and its loopback wake-up (`wake_up.ts`).
  * - `lib/backends/winsock/` — real Winsock: `sockets.ts`, and Windows' own
- *   `event_select.ts`, `async_select.ts` and `overlapped.ts` (with the Win64
- *   layouts they use).
+ *   `event_select.ts`, `async_select.ts` and `overlapped.ts`; `layouts.ts`,
+ *   the Win64 layouts only they use.
  * - `lib/backends/posix/` — libc: `sockets.ts`, `abi.ts` (Linux's and
  *   macOS's numbers and layouts), `options.ts` (socket options translated),
  *   `datagrams.ts`, `names.ts`.
  * - `lib/backends/deno/` — Deno's sockets: `sockets.ts`, `datagrams.ts`,
- *   `names.ts`.
+ *   `names.ts`, `addresses.ts` and `errors.ts` (Deno's addresses and errors
+ *   in Winsock's terms).
  *
  * Outside the package: `server.ts`, `client.ts` (the tutorial), `clients.ts`
  * (many clients at once), `demo.ts`, `chapters/` (the later chapters'
  * servers, and `shared_port.ts`, the queue the completion-port server's
  * Workers share); `tutorial/` (the programs' support: flags, console, wire
- * text, the tutorial's failure path, loopback helpers); `bench/` (speed,
+ * text, addresses from flags, the tutorial's failure path, loopback helpers); `bench/` (speed,
  * `bench/README.md`); `tests/` (`tests/README.md`); `tools/` (Wine set-up).
  *
  * @module
