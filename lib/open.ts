@@ -101,7 +101,8 @@ export function openWinsock(options?: OpenOptions & { blocking?: false }): Winso
  * @example
  * ```ts
  * import {
- *   AF_INET, inet_addr, IPPROTO_UDP, MAKEWORD, openWinsock, sizeof, SOCK_DGRAM, sockaddr_in, WSADATA,
+ *   AF_INET, inet_addr, IPPROTO_UDP, MAKEWORD, openWinsock, sizeof, SOCK_DGRAM, sockaddr_in,
+ *   WSADATA,
  * } from "@winsock/tutorial";
  * const ws = openWinsock({ blocking: true }); // winsock or posix: --allow-ffi
  * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());

@@ -785,7 +785,8 @@ export class Winsock<Blocking extends boolean = false> {
    * const ws = openWinsock({ backend: "deno" });
    * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
    * const s = ws.socket(AF_INET, SOCK_STREAM, 0);
-   * const rc = ws.WSARecv(s, [new WSABUF(new Uint8Array(8))], 1, null, { value: 0 }, new WSAOVERLAPPED(), null);
+   * const bufs = [new WSABUF(new Uint8Array(8))];
+   * const rc = ws.WSARecv(s, bufs, 1, null, { value: 0 }, new WSAOVERLAPPED(), null);
    * console.log(rc, ws.WSAGetLastError()); // -1 10057 (not connected)
    * ws.closesocket(s);
    * ws.WSACleanup();

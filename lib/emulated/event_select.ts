@@ -180,7 +180,7 @@ export class EmulatedEventSelect implements EventSelectBackend {
     };
   }
 
-  /** Calls `watch` with each socket closed through `backend` (the overlapped emulation forgets it). */
+  /** Calls `watch` with each socket closed through `backend` (the overlapped emulation's ports). */
   watchClose(watch: (s: SOCKET) => void): void {
     this.#closeWatchers.push(watch);
   }

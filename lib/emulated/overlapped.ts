@@ -6,8 +6,9 @@
  * where Windows sends it: to the completion routine's queue (the façade's
  * `ApcQueue`, run only in an alertable `SleepEx` or
  * `WSAWaitForMultipleEvents`), else to the socket's completion port and to
- * its `hEvent` (an event object of the façade's `EmulatedEventSelect`). An operation that completes at once still does all that, as on
- * Windows. A socket closed with operations pending completes them with 995
+ * its `hEvent` (an event object of the façade's `EmulatedEventSelect`). An
+ * operation that completes at once still does all that, as on Windows. A
+ * socket closed with operations pending completes them with 995
  * `WSA_OPERATION_ABORTED`.
  *
  * @module

@@ -64,7 +64,7 @@ export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Ar
   return len === buf.byteLength ? buf : buf.subarray(0, len);
 }
 
-/** Throws `WSAEOPNOTSUPP`: the backend lacks `model` (`openWinsock` fills it in with its emulation). */
+/** Throws `WSAEOPNOTSUPP`: the backend lacks `model` (`openWinsock` fills in its emulation). */
 export function notOffered(model: string): never {
   throw new WinsockError(WSAEOPNOTSUPP, `${model} is not offered by this backend`);
 }

@@ -58,7 +58,7 @@ export class Core<Blocking extends boolean = false> {
     }
   }
 
-  /** `call` without `WSAStartup` (event objects, windows): as C, where they are kernel32's or user32's. */
+  /** `call` without `WSAStartup`: event objects and windows, kernel32's and user32's in C. */
   callUnstarted<T>(failed: T, call: () => T): T {
     try {
       return call();
