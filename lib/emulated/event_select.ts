@@ -266,10 +266,13 @@ export class EmulatedEventSelect implements EventSelectBackend {
         if (i >= 0) done(i);
       };
       for (const e of events) e.waiters.add(wake);
+      // Not watching once the routines run: those they queue wait for the next alertable wait
+      // (else a routine whose call completes at once would run the next inside itself, without end).
       const unwatch = alertable
         ? this.apc.watch(() => {
-          const ran = alerted();
-          if (ran >= 0) done(ran);
+          if (!this.apc.pending) return;
+          unwatch?.();
+          done(alerted());
         })
         : undefined;
       if (timeoutMs !== null) timer = setTimeout(() => done(WSA_WAIT_TIMEOUT), timeoutMs);
