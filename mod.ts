@@ -110,26 +110,25 @@ export {
   WSAOVERLAPPED,
   WSAOVERLAPPED_LAYOUT,
 } from "./lib/overlapped_structs.ts";
-export type { CompletionRoutine } from "./lib/overlapped.ts";
-export type { BigIntRef, OverlappedRef } from "./lib/iocp.ts";
-export { type IntRef, type Waited, Winsock } from "./lib/winsock.ts";
-/** The layers of `Winsock`, one per API family (`lib/facade/`): types only, for the docs. */
-export type { WinsockCore } from "./lib/facade/core.ts";
-export type { WinsockSockets } from "./lib/facade/sockets.ts";
-export type { WinsockDatagrams } from "./lib/facade/datagrams.ts";
-export type { WinsockNames } from "./lib/facade/names.ts";
-export type { WinsockEventSelect } from "./lib/facade/event_select.ts";
-export type { WinsockAsyncSelect } from "./lib/facade/async_select.ts";
-export type { WinsockOverlapped } from "./lib/facade/overlapped.ts";
-export type { WinsockCompletionPorts } from "./lib/facade/completion_ports.ts";
+export {
+  type BigIntRef,
+  type IntRef,
+  type OverlappedRef,
+  type Waited,
+  Winsock,
+} from "./lib/winsock.ts";
 export {
   type AsyncSelectBackend,
   type Awaitable,
   type BackendName,
+  type Completion,
+  type CompletionEngine,
+  type CompletionRoutine,
   type Datagram,
   emulateWSAStartup,
   type EventSelectBackend,
   HIGHEST_VERSION,
+  type Outcome,
   type Recover,
   type SelectSets,
   type SocketBackend,

@@ -1,10 +1,15 @@
 /**
- * The one place a backend is chosen.
+ * The one place a backend is chosen, and where each model it lacks is
+ * filled with its emulation (`lib/emulated/`): event select, async select,
+ * overlapped I/O with completion ports.
  *
  * @module
  */
 
-import type { BackendName } from "./backends/contract.ts";
+import type { BackendName, CompletionEngine, SocketBackend } from "./backends/contract.ts";
+import { EmulatedAsyncSelect } from "./emulated/async_select.ts";
+import { EmulatedEventSelect } from "./emulated/event_select.ts";
+import { createEmulatedCompletionEngine } from "./emulated/overlapped.ts";
 import { createDenoBackend } from "./backends/deno/sockets.ts";
 import { createPosixBackend } from "./backends/posix/sockets.ts";
 import { createWinsockBackend } from "./backends/winsock/sockets.ts";
@@ -30,7 +35,7 @@ function ffiAllowed(): boolean {
  *
  * @example
  * ```ts
- * import { resolveBackend } from "./open.ts";
+ * import { resolveBackend } from "@winsock/tutorial";
  * console.log(resolveBackend("deno")); // "deno"
  * ```
  */
@@ -83,7 +88,7 @@ export interface OpenOptions {
  *
  * @example
  * ```ts
- * import { openWinsock } from "./open.ts";
+ * import { openWinsock } from "@winsock/tutorial";
  * const ws = openWinsock({ backend: "deno" });
  * console.log(ws.backend); // "deno"
  * ```
@@ -94,10 +99,24 @@ export function openWinsock(options?: OpenOptions & { blocking?: false }): Winso
  * `connect`, `recv`, `send` and `select` return their values, as in C.
  *
  * @example
- * ```ts ignore
- * import { openWinsock } from "./open.ts";
- * const ws = openWinsock({ backend: "posix", blocking: true });
- * const n: number = ws.recv(s, buf, 50, 0); // blocks the JS thread, as recv blocks in C
+ * ```ts
+ * import {
+ *   AF_INET, inet_addr, IPPROTO_UDP, MAKEWORD, openWinsock, sizeof, SOCK_DGRAM, sockaddr_in,
+ *   WSADATA,
+ * } from "@winsock/tutorial";
+ * const ws = openWinsock({ blocking: true }); // winsock or posix: --allow-ffi
+ * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
+ * const s = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
+ * const si = new sockaddr_in();
+ * si.sin_family = AF_INET;
+ * si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
+ * ws.bind(s, si, sizeof(si));
+ * ws.getsockname(s, si, { value: sizeof(si) }); // the port bind chose
+ * const sent: number = ws.sendto(s, new Uint8Array([1, 2, 3]), 3, 0, si, sizeof(si)); // to itself
+ * const got: number = ws.recvfrom(s, new Uint8Array(8), 8, 0, null, null); // the JS thread waits
+ * console.log(sent, got); // 3 3
+ * ws.closesocket(s);
+ * ws.WSACleanup();
  * ```
  */
 export function openWinsock(options: OpenOptions & { blocking: true }): Winsock<true>;
@@ -129,14 +148,19 @@ function startDenoSignals(): void {
 let signalsStarted = false;
 
 function openUntraced(options: OpenOptions): Winsock<boolean> {
+  const blocking = options.blocking ?? false;
+  return new Winsock(fillModels(openBackend(options), blocking), blocking);
+}
+
+function openBackend(options: OpenOptions): SocketBackend {
   const name = resolveBackend(options.backend);
   const blocking = options.blocking ?? false;
   const spin = new SpinPolicy(options.spin).setting; // a bad value fails here, for every backend
   switch (name) {
     case "winsock":
-      return new Winsock(createWinsockBackend({ blocking, spin }), blocking);
+      return createWinsockBackend({ blocking, spin });
     case "posix":
-      return new Winsock(createPosixBackend({ blocking, spin }), blocking);
+      return createPosixBackend({ blocking, spin });
     case "deno":
       if (blocking) {
         throw new Error(
@@ -145,8 +169,35 @@ function openUntraced(options: OpenOptions): Winsock<boolean> {
             : "Blocking calls need FFI: use the winsock or posix backend, with --allow-ffi",
         );
       }
-      return new Winsock(createDenoBackend());
+      return createDenoBackend();
     default:
       throw new Error(`The ${name} backend is not available yet`);
   }
+}
+
+/**
+ * `backend` with every model filled in: each one it declares natively, else
+ * its emulation. The emulations stand on the event select emulation (its
+ * socket calls make selected sockets non-blocking; its event objects and
+ * queue of completion routines are the ones overlapped I/O signals), so a
+ * backend with its own event select must bring the other models too. Until a
+ * socket is selected, the emulation's socket calls are the backend's own: a
+ * program that never selects pays one test per call.
+ */
+function fillModels(backend: SocketBackend, blocking: boolean): SocketBackend {
+  const { eventSelect, asyncSelect, completion } = backend;
+  if (eventSelect) {
+    if (!asyncSelect || !completion) {
+      throw new Error(`The ${backend.name} backend has its own event select but not every model`);
+    }
+    return backend;
+  }
+  const emulation = new EmulatedEventSelect(backend, blocking);
+  let engine: CompletionEngine | undefined;
+  return {
+    ...emulation.backend,
+    eventSelect: emulation,
+    asyncSelect: asyncSelect ?? new EmulatedAsyncSelect(emulation),
+    completion: completion ?? (() => engine ??= createEmulatedCompletionEngine(emulation)),
+  };
 }

@@ -449,7 +449,9 @@ export function stderrSink(): TraceSink {
  *
  * @example
  * ```ts
- * import { AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SOCK_STREAM, traceWinsock, WSADATA } from "../mod.ts";
+ * import {
+ *   AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SOCK_STREAM, traceWinsock, WSADATA,
+ * } from "@winsock/tutorial";
  * const lines: string[] = [];
  * const ws = traceWinsock(openWinsock({ backend: "deno" }), (line) => lines.push(line));
  * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());

@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { HWND, SOCKET, WSAEVENT } from "../constants.ts";
+import type { HANDLE, HWND, SOCKET, WSAEVENT } from "../constants.ts";
 import { WinsockError, WSAVERNOTSUPPORTED } from "../errors.ts";
 import { HIBYTE, LOBYTE, MAKEWORD } from "../helpers.ts";
 import {
@@ -17,6 +17,7 @@ import {
   WSADATA,
   type WSANETWORKEVENTS,
 } from "../structs.ts";
+import type { WSAOVERLAPPED } from "../overlapped_structs.ts";
 import type { SpinSetting } from "./reactor/policy.ts";
 
 /** The backends: real Winsock, libc's BSD sockets, or Deno's own sockets. */
@@ -167,10 +168,23 @@ export interface SocketBackend {
    * the peer's address. winsock has the real `AcceptEx` and leaves it out.
    */
   acceptInto?(s: SOCKET, into: SOCKET): Awaitable<SOCKADDR>;
-  /** The event select model, where the backend has it natively (winsock); else emulated. */
+  /**
+   * The event select model, where the backend has it natively (winsock);
+   * else `openWinsock` fills in its emulation.
+   */
   eventSelect?: EventSelectBackend;
-  /** The asynchronous select model, where the backend has it natively (winsock); else emulated. */
+  /**
+   * The asynchronous select model, where the backend has it natively
+   * (winsock); else `openWinsock` fills in its emulation.
+   */
   asyncSelect?: AsyncSelectBackend;
+  /**
+   * Overlapped I/O and completion ports, where the backend has them natively
+   * (winsock): its engine, made on the first call (it loads more of the
+   * system's libraries), the same one after; else `openWinsock` fills in
+   * its emulation.
+   */
+  completion?(): CompletionEngine;
 }
 
 /**
@@ -267,7 +281,7 @@ export const HIGHEST_VERSION: number = MAKEWORD(2, 2);
  *
  * @example
  * ```ts
- * import { emulateWSAStartup } from "./contract.ts";
+ * import { emulateWSAStartup } from "@winsock/tutorial";
  * console.log(emulateWSAStartup(0x0301).wVersion.toString(16)); // "202"
  * ```
  */
@@ -287,13 +301,8 @@ export function emulateWSAStartup(wVersionRequested: number): WSADATA {
 /**
  * `send` as a blocking Winsock `send` does it: all of `buf`, in as many
  * partial sends (`sendSome`, which may wait) as it takes; 0 bytes is one
- * call. Without a Promise when the first send took it all.
- *
- * @example
- * ```ts
- * import { sendAll } from "./contract.ts";
- * console.log(sendAll(new Uint8Array(8), (rest) => Math.min(rest.byteLength, 5))); // 8 (5, then 3)
- * ```
+ * call. Without a Promise when the first send took it all: 8 bytes through
+ * a `sendSome` that takes at most 5 are sent as 5, then 3.
  */
 export function sendAll(
   buf: Uint8Array,
@@ -314,3 +323,112 @@ export function sendAll(
   }
   return sent;
 }
+
+/**
+ * `LPWSAOVERLAPPED_COMPLETION_ROUTINE`: `void CALLBACK (DWORD dwError, DWORD
+ * cbTransferred, LPWSAOVERLAPPED lpOverlapped, DWORD dwFlags)`, run on the
+ * JavaScript thread inside an alertable wait (`SleepEx(ms, true)`,
+ * `WSAWaitForMultipleEvents(…, true)`).
+ */
+export type CompletionRoutine = (
+  dwError: number,
+  cbTransferred: number,
+  lpOverlapped: WSAOVERLAPPED,
+  dwFlags: number,
+) => void;
+
+/** One completion dequeued from a port. */
+export interface Completion {
+  /** The socket's completion key, or the posted one. */
+  key: bigint;
+  /** The operation, or null for a packet posted without one. */
+  ov: WSAOVERLAPPED | null;
+  /** Bytes transferred. */
+  bytes: number;
+  /** 0, or the Winsock code the operation failed with. */
+  error: number;
+}
+
+/** An operation's outcome, as `WSAGetOverlappedResult` reports it. */
+export interface Outcome {
+  /** Bytes transferred. */
+  bytes: number;
+  /** The flags `WSARecv` reports (`lpdwFlags`). */
+  flags: number;
+  /** 0, or the Winsock code it failed with. */
+  error: number;
+}
+
+/**
+ * What carries overlapped operations and completion ports for one façade
+ * (native on winsock, emulated over the backend's own waits on posix and
+ * deno). Every failure at once throws a `WinsockError`.
+ *
+ * Memory: an operation's `WSAOVERLAPPED` and buffers stay referenced (and,
+ * natively, at the addresses the system was given) until its completion is
+ * reaped: dequeued from a port, read by `WSAGetOverlappedResult`, or handed
+ * to its completion routine. A socket closed with operations pending
+ * completes them with 995 `WSA_OPERATION_ABORTED` and frees nothing early.
+ */
+export interface CompletionEngine {
+  /**
+   * Starts an overlapped receive (`send` false) or send into/from `bufs`:
+   * the byte count when it completed at once (its completion is still
+   * queued, its event still set, its routine still queued), or null when
+   * pending (`WSA_IO_PENDING`).
+   */
+  start(
+    send: boolean,
+    s: SOCKET,
+    bufs: Uint8Array[],
+    flags: number,
+    ov: WSAOVERLAPPED,
+    routine: CompletionRoutine | null,
+  ): number | null;
+  /**
+   * `AcceptEx`: accepts the next connection on `listener` into `into`, then
+   * (with `recvLength` > 0) its first bytes into `out`, then the local and
+   * remote addresses after them; the byte count when done at once, else null.
+   */
+  acceptEx(
+    listener: SOCKET,
+    into: SOCKET,
+    out: Uint8Array,
+    recvLength: number,
+    localLength: number,
+    remoteLength: number,
+    ov: WSAOVERLAPPED,
+  ): number | null;
+  /** `GetAcceptExSockaddrs`: the addresses `acceptEx` left in `out`. */
+  acceptExSockaddrs(
+    out: Uint8Array,
+    recvLength: number,
+    localLength: number,
+    remoteLength: number,
+  ): { local: SOCKADDR; remote: SOCKADDR };
+  /** The outcome of `ov` on `s` if it is done (reaping it), else null. */
+  result(s: SOCKET, ov: WSAOVERLAPPED): Outcome | null;
+  /** Resolves once `ov` is done. */
+  done(ov: WSAOVERLAPPED): Promise<void>;
+  /** `CreateIoCompletionPort`: a new port (`port` null) or `port`, with `s` (if any) associated under `key`. */
+  createPort(s: SOCKET | null, port: HANDLE | null, key: bigint, threads: number): HANDLE;
+  /** Up to `max` completions from `port`, waiting up to `ms` (`INFINITE`: no limit); [] on timeout. */
+  dequeue(port: HANDLE, max: number, ms: number): Promise<Completion[]>;
+  /** `PostQueuedCompletionStatus`. */
+  post(port: HANDLE, bytes: number, key: bigint, ov: WSAOVERLAPPED | null): void;
+  /** `CloseHandle` of a port. */
+  closeHandle(h: HANDLE): void;
+  /**
+   * `SleepEx(ms, alertable)`: with `alertable`, runs the completion routines
+   * queued for this thread and resolves `WAIT_IO_COMPLETION` (0xC0) as soon
+   * as one has run, else 0 after `ms`.
+   */
+  sleepEx(ms: number, alertable: boolean): Promise<number>;
+}
+
+/**
+ * Where `AcceptEx` leaves an address in its output buffer, as Wine lays it
+ * out (Windows' own layout is undocumented; read it only through
+ * `GetAcceptExSockaddrs`): at `at`, an `int` length, then the `sockaddr`.
+ */
+export const ACCEPTEX_ADDRESS = { length: 0, sockaddr: 4 } as const;

@@ -4,7 +4,7 @@
  * shape Windows gives them (`GetMessage` waits for a message and answers 0
  * for `WM_QUIT`, `PeekMessage` looks, `DispatchMessage` calls the window's
  * procedure). `WSAAsyncSelect` records a socket's network events with the
- * event select emulation's rules (`events.ts`), each one posted as its own
+ * event select emulation's rules (`event_select.ts`), each one posted as its own
  * message: `wParam` the socket, `lParam` `WSAMAKESELECTREPLY(event, error)`.
  *
  * @module
@@ -14,19 +14,13 @@ import type { AsyncSelectBackend, WNDPROC } from "../backends/contract.ts";
 import { type HWND, WM_QUIT, WSAMAKESELECTREPLY } from "../constants.ts";
 import { WinsockError, WSAEINVAL } from "../errors.ts";
 import { MSG } from "../structs.ts";
-import type { EmulatedEvents } from "./event_select.ts";
+import type { EmulatedEventSelect } from "./event_select.ts";
 
 /**
  * Windows and a message queue, over the event select emulation.
- *
- * @example
- * ```ts ignore
- * const messages = new EmulatedMessages(new EmulatedEvents(backend, false));
- * const hWnd = messages.createWindow(() => 0n);
- * ```
  */
-export class EmulatedMessages implements AsyncSelectBackend {
-  #events: EmulatedEvents;
+export class EmulatedAsyncSelect implements AsyncSelectBackend {
+  #events: EmulatedEventSelect;
   #windows = new Map<HWND, WNDPROC>();
   #next = 0x2_0000n;
   #queue: MSG[] = [];
@@ -34,7 +28,7 @@ export class EmulatedMessages implements AsyncSelectBackend {
   #started = performance.now();
 
   /** Over the socket emulation that records the events. */
-  constructor(events: EmulatedEvents) {
+  constructor(events: EmulatedEventSelect) {
     this.#events = events;
   }
 

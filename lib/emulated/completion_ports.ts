@@ -8,7 +8,7 @@
  * @module
  */
 
-import type { Completion } from "../overlapped.ts";
+import type { Completion } from "../backends/contract.ts";
 
 interface Waiter {
   max: number;
@@ -17,7 +17,7 @@ interface Waiter {
 }
 
 /** One port: packets queued, waiters waiting. */
-export class EmulatedPort {
+export class EmulatedCompletionPort {
   #queue: Completion[] = [];
   #waiters: Waiter[] = [];
   #closed = false;

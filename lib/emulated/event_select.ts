@@ -38,6 +38,7 @@
 import {
   type Awaitable,
   type EventSelectBackend,
+  type Recover,
   recovering,
   type SelectSets,
   type SocketBackend,
@@ -132,18 +133,13 @@ const WRITE_SETS = (s: SOCKET): SelectSets => ({ read: [], write: [s], except: [
 
 /**
  * The emulation over `base`: `backend` is `base` with the non-blocking
- * behaviour of selected sockets (install it in place of `base`); the object
- * itself is the `EventSelectBackend`. On the raw synchronous path
+ * behaviour of selected sockets (the façade's socket calls go through it);
+ * the object itself is the `EventSelectBackend`. Until a socket is selected,
+ * `backend`'s calls go straight to `base`'s. On the raw synchronous path
  * (`blocking`) nothing could wait for the events, so selecting fails with
  * `WSAEOPNOTSUPP`.
- *
- * @example
- * ```ts ignore
- * const events = new EmulatedEvents(createPosixBackend(), false);
- * const backend = events.backend; // use this one from now on
- * ```
  */
-export class EmulatedEvents implements EventSelectBackend {
+export class EmulatedEventSelect implements EventSelectBackend {
   /** `base`, with selected sockets non-blocking. */
   readonly backend: SocketBackend;
   /** The completion routines an alertable wait runs (the overlapped engine queues them). */
@@ -152,31 +148,41 @@ export class EmulatedEvents implements EventSelectBackend {
   #blocking: boolean;
   #events = new Map<WSAEVENT, EventObject>();
   #nextEvent = 0x1000n;
+  /** The sockets this emulation has a state for; none until the first is selected. */
   #sockets = new Map<SOCKET, SocketState>();
+  #closeWatchers: ((s: SOCKET) => void)[] = [];
 
   /** Wraps `base`. */
   constructor(base: SocketBackend, blocking: boolean) {
     this.#base = base;
     this.#blocking = blocking;
+    const sockets = this.#sockets;
     this.backend = {
       ...base,
-      accept: (s) => this.#accept(s),
-      connect: (s, name) => this.#connect(s, name),
-      recv: (s, buf, flags, recover) => recovering(this.#recv(s, buf, flags), recover),
-      send: (s, buf, flags, recover) => recovering(this.#send(s, buf, flags), recover),
+      accept: (s) => sockets.size === 0 ? base.accept(s) : this.#accept(s),
+      connect: (s, name) => sockets.size === 0 ? base.connect(s, name) : this.#connect(s, name),
+      recv: (s, buf, flags, recover) =>
+        sockets.size === 0 ? base.recv(s, buf, flags, recover) : this.#recv(s, buf, flags, recover),
+      send: (s, buf, flags, recover) =>
+        sockets.size === 0 ? base.send(s, buf, flags, recover) : this.#send(s, buf, flags, recover),
       ioctlsocket: (s, cmd, arg) => this.#ioctlsocket(s, cmd, arg),
       closesocket: (s) => {
-        this.#sockets.delete(s);
+        sockets.delete(s);
         base.closesocket(s);
+        for (const watch of this.#closeWatchers) watch(s);
       },
       cleanup: () => {
-        this.#sockets.clear();
+        sockets.clear();
         for (const e of this.#events.values()) this.#close(e);
         this.#events.clear();
         base.cleanup();
       },
-      eventSelect: this,
     };
+  }
+
+  /** Calls `watch` with each socket closed through `backend` (the overlapped emulation's ports). */
+  watchClose(watch: (s: SOCKET) => void): void {
+    this.#closeWatchers.push(watch);
   }
 
   // Event objects.
@@ -260,10 +266,13 @@ export class EmulatedEvents implements EventSelectBackend {
         if (i >= 0) done(i);
       };
       for (const e of events) e.waiters.add(wake);
+      // Not watching once the routines run: those they queue wait for the next alertable wait
+      // (else a routine whose call completes at once would run the next inside itself, without end).
       const unwatch = alertable
         ? this.apc.watch(() => {
-          const ran = alerted();
-          if (ran >= 0) done(ran);
+          if (!this.apc.pending) return;
+          unwatch?.();
+          done(alerted());
         })
         : undefined;
       if (timeoutMs !== null) timer = setTimeout(() => done(WSA_WAIT_TIMEOUT), timeoutMs);
@@ -508,35 +517,50 @@ export class EmulatedEvents implements EventSelectBackend {
     }
   }
 
-  #recv(s: SOCKET, buf: Uint8Array, flags: number): ReturnType<SocketBackend["recv"]> {
+  #recv(
+    s: SOCKET,
+    buf: Uint8Array,
+    flags: number,
+    recover?: Recover<number>,
+  ): ReturnType<SocketBackend["recv"]> {
     const st = this.#sockets.get(s);
     // What was read ahead comes first, also once the socket is blocking again.
-    if (!st?.nonBlocking && !st?.inbox.byteLength) return this.#base.recv(s, buf, flags);
+    if (!st?.nonBlocking && !st?.inbox.byteLength) return this.#base.recv(s, buf, flags, recover);
     if ((flags & ~MSG_PEEK) !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recv: flags");
     if (!st.connected) throw new WinsockError(WSAENOTCONN, "recv");
-    return (async () => {
-      if (st.inbox.byteLength === 0 && !st.eof && !st.failure) await this.#fill(st);
-      this.#enable(st, FD_READ);
-      const n = Math.min(buf.byteLength, st.inbox.byteLength);
-      if (n > 0) {
-        buf.set(st.inbox.subarray(0, n));
-        if (!(flags & MSG_PEEK)) st.inbox = st.inbox.subarray(n);
-      }
-      this.#evaluate(st);
-      if (n > 0 || buf.byteLength === 0) return n;
-      if (st.failure) throw st.failure;
-      if (st.eof) return 0;
-      throw new WinsockError(WSAEWOULDBLOCK, "recv");
-    })();
+    return recovering(this.#served(st, buf, flags), recover);
+  }
+
+  /** `recv` on a selected socket: what was read ahead, else one read ahead now. */
+  async #served(st: SocketState, buf: Uint8Array, flags: number): Promise<number> {
+    if (st.inbox.byteLength === 0 && !st.eof && !st.failure) await this.#fill(st);
+    this.#enable(st, FD_READ);
+    const n = Math.min(buf.byteLength, st.inbox.byteLength);
+    if (n > 0) {
+      buf.set(st.inbox.subarray(0, n));
+      if (!(flags & MSG_PEEK)) st.inbox = st.inbox.subarray(n);
+    }
+    this.#evaluate(st);
+    if (n > 0 || buf.byteLength === 0) return n;
+    if (st.failure) throw st.failure;
+    if (st.eof) return 0;
+    throw new WinsockError(WSAEWOULDBLOCK, "recv");
   }
 
   /** What fits now (the base socket is non-blocking); `WSAEWOULDBLOCK` re-enables FD_WRITE. */
-  #send(s: SOCKET, buf: Uint8Array, flags: number): ReturnType<SocketBackend["send"]> {
+  #send(
+    s: SOCKET,
+    buf: Uint8Array,
+    flags: number,
+    recover?: Recover<number>,
+  ): ReturnType<SocketBackend["send"]> {
     const st = this.#nonBlocking(s);
-    if (!st || !st.connected) return this.#base.send(s, buf, flags);
+    if (!st || !st.connected) return this.#base.send(s, buf, flags, recover);
     try {
       const n = this.#base.send(s, buf, flags);
-      return n instanceof Promise ? n.catch((e) => this.#sendFailed(st, e)) : n;
+      return n instanceof Promise
+        ? recovering(n.catch((e) => this.#sendFailed(st, e)), recover)
+        : n;
     } catch (e) {
       return this.#sendFailed(st, e);
     }

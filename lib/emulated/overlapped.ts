@@ -6,15 +6,24 @@
  * where Windows sends it: to the completion routine's queue (the façade's
  * `ApcQueue`, run only in an alertable `SleepEx` or
  * `WSAWaitForMultipleEvents`), else to the socket's completion port and to
- * its `hEvent` (an event object of the façade's `EmulatedEvents`). An operation that completes at once still does all that, as on
- * Windows. A socket closed with operations pending completes them with 995
+ * its `hEvent` (an event object of the façade's `EmulatedEventSelect`). An
+ * operation that completes at once still does all that, as on Windows. A
+ * socket closed with operations pending completes them with 995
  * `WSA_OPERATION_ABORTED`.
  *
  * @module
  */
 
 import { setImmediate } from "node:timers";
-import type { Awaitable, SocketBackend } from "../backends/contract.ts";
+import {
+  ACCEPTEX_ADDRESS,
+  type Awaitable,
+  type Completion,
+  type CompletionEngine,
+  type CompletionRoutine,
+  type Outcome,
+  type SocketBackend,
+} from "../backends/contract.ts";
 import { type HANDLE, INFINITE, type SOCKET, SOL_SOCKET } from "../constants.ts";
 import {
   isWinsockError,
@@ -30,16 +39,8 @@ import {
 } from "../errors.ts";
 import { STATUS_PENDING, type WSAOVERLAPPED } from "../overlapped_structs.ts";
 import { decodeSockaddr, encodeSockaddr, type SOCKADDR } from "../structs.ts";
-import {
-  ACCEPTEX_ADDRESS,
-  type Completion,
-  type CompletionEngine,
-  type CompletionRoutine,
-  type Outcome,
-} from "../overlapped.ts";
-import { ApcQueue } from "./apc.ts";
-import type { EmulatedEvents } from "./event_select.ts";
-import { EmulatedPort } from "./completion_ports.ts";
+import type { EmulatedEventSelect } from "./event_select.ts";
+import { EmulatedCompletionPort } from "./completion_ports.ts";
 
 /** `ERROR_ABANDONED_WAIT_0`: the port was closed while `GetQueuedCompletionStatus` waited. */
 export const ERROR_ABANDONED_WAIT_0 = 735;
@@ -90,30 +91,29 @@ interface Operation {
 }
 
 /**
- * The engine over `backend`. `events` is the façade's event select
- * emulation: a completion sets its event objects (`hEvent`) and queues
- * completion routines on its `apc`, so its alertable `WSAWaitForMultipleEvents`
- * runs them; without it, an `hEvent` is left alone and routines run only in
- * `sleepEx`.
+ * The engine over the façade's event select emulation `events`: operations
+ * run on its socket calls (`events.backend`), a completion sets its event
+ * objects (`hEvent`) and queues completion routines on its `apc`, so its
+ * alertable `WSAWaitForMultipleEvents` runs them, and a socket closed
+ * through it is forgotten by its port.
  */
-export function createEmulatedEngine(
-  backend: SocketBackend,
-  events?: EmulatedEvents,
-): CompletionEngine {
-  const ports = new Map<HANDLE, EmulatedPort>();
-  const associated = new Map<SOCKET, { port: EmulatedPort; key: bigint }>();
+export function createEmulatedCompletionEngine(events: EmulatedEventSelect): CompletionEngine {
+  const backend: SocketBackend = events.backend;
+  const ports = new Map<HANDLE, EmulatedCompletionPort>();
+  const associated = new Map<SOCKET, { port: EmulatedCompletionPort; key: bigint }>();
   const operations = new WeakMap<WSAOVERLAPPED, Operation>();
-  const apc = events?.apc ?? new ApcQueue();
+  const apc = events.apc;
+  events.watchClose((s) => associated.delete(s));
   let nextHandle = 0x1000n;
 
-  function port(h: HANDLE): EmulatedPort {
+  function port(h: HANDLE): EmulatedCompletionPort {
     const p = typeof h === "bigint" ? ports.get(h) : undefined;
     if (!p) throw new WinsockError(WSA_INVALID_HANDLE, `not a completion port: ${String(h)}`);
     return p;
   }
 
   function complete(
-    to: { port: EmulatedPort; key: bigint } | undefined,
+    to: { port: EmulatedCompletionPort; key: bigint } | undefined,
     ov: WSAOVERLAPPED,
     op: Operation,
     outcome: Outcome,
@@ -130,7 +130,7 @@ export function createEmulatedEngine(
     }
     if (ov.hEvent !== 0n) {
       try {
-        events?.WSASetEvent(ov.hEvent);
+        events.WSASetEvent(ov.hEvent);
       } catch (e) { // not an event (closed meanwhile): Windows' SetEvent fails unseen too
         if (!isWinsockError(e, WSA_INVALID_HANDLE)) throw e;
       }
@@ -176,7 +176,7 @@ export function createEmulatedEngine(
    * delivered) or pending (null; delivered when `answer` settles).
    */
   function track(
-    to: { port: EmulatedPort; key: bigint } | undefined,
+    to: { port: EmulatedCompletionPort; key: bigint } | undefined,
     ov: WSAOVERLAPPED,
     routine: CompletionRoutine | null,
     answer: Awaitable<number>,
@@ -253,7 +253,7 @@ export function createEmulatedEngine(
       let h = existing;
       if (h === null) {
         h = nextHandle += 4n;
-        ports.set(h, new EmulatedPort());
+        ports.set(h, new EmulatedCompletionPort());
       }
       if (s !== null) associated.set(s, { port: port(h), key });
       return h;
@@ -271,9 +271,6 @@ export function createEmulatedEngine(
       ports.delete(h);
       for (const [s, a] of associated) if (a.port === p) associated.delete(s);
       p.close();
-    },
-    closed(s) {
-      associated.delete(s);
     },
     async sleepEx(ms, alertable) {
       // SleepEx(0) gives up the rest of the thread's time slice: here, one turn of the event

@@ -1,69 +1,39 @@
 /**
- * The asynchronous select model (`lib/async_select.ts`): `WSAAsyncSelect`, a window, its messages.
+ * The asynchronous select model: `WSAAsyncSelect`, a window, its messages,
+ * with the checks made before the model (user32's real message-only window on
+ * winsock, the emulated queue in `emulated/async_select.ts` elsewhere) sees a call.
  *
  * @module
  */
 
 import type { AsyncSelectBackend, WNDPROC } from "../backends/contract.ts";
-import {
-  asyncSelectFor,
-  checkMessage,
-  checkUint,
-  checkWindow,
-  copyMessage,
-} from "../async_select.ts";
-import { checkNetworkEvents } from "../events.ts";
 import { type HWND, PM_REMOVE, type SOCKET, SOCKET_ERROR, WM_QUIT } from "../constants.ts";
-import { isWinsockError, WinsockError, WSAEINVAL } from "../errors.ts";
+import { isWinsockError, WinsockError, WSAEFAULT, WSAEINVAL } from "../errors.ts";
 import { MSG } from "../structs.ts";
-import { checkSocket } from "./checks.ts";
-import { WinsockEventSelect } from "./event_select.ts";
-import type { Waited } from "./core.ts";
+import { checkSocket, notOffered } from "./checks.ts";
+import { checkNetworkEvents } from "./event_select.ts";
+import type { Core, Waited } from "./core.ts";
 
-/**
- * The asynchronous select model (`lib/async_select.ts`): `WSAAsyncSelect`, a window, its messages.
- * One layer of `Winsock` (`lib/winsock.ts`), which is the class to use.
- */
-export class WinsockAsyncSelect<Blocking extends boolean = false>
-  extends WinsockEventSelect<Blocking> {
-  #asyncApi?: AsyncSelectBackend;
+/** The asynchronous select calls of one `Winsock` (`lib/winsock.ts`). */
+export class AsyncSelect<Blocking extends boolean = false> {
+  #core: Core<Blocking>;
+  #model: AsyncSelectBackend | undefined;
 
-  #async(): AsyncSelectBackend {
-    const events = this.events(); // installs the socket emulation where there is one
-    return this.#asyncApi ??= asyncSelectFor(this.socketBackend, events);
+  /** Over the asynchronous select model `model` (the backend's own, or its emulation). */
+  constructor(core: Core<Blocking>, model: AsyncSelectBackend | undefined) {
+    this.#core = core;
+    this.#model = model;
+  }
+
+  get #api(): AsyncSelectBackend {
+    return this.#model ?? notOffered("the asynchronous select model");
   }
 
   /** A window or message call: needs no `WSAStartup` (it is user32's). */
   #windowCall<T>(failed: T, call: (api: AsyncSelectBackend) => T): T {
-    try {
-      return call(this.#async());
-    } catch (e) {
-      this.fail(e);
-      return failed;
-    }
+    return this.#core.callUnstarted(failed, () => call(this.#api));
   }
 
-  /**
-   * The window `WSAAsyncSelect` posts to, as C makes it with
-   * `RegisterClassEx` and `CreateWindowEx(…, HWND_MESSAGE, …)`: on Windows a
-   * real message-only window, elsewhere a window of the emulated queue. Its
-   * messages go to `lpfnWndProc` through `DispatchMessage`; messages it does
-   * not handle go to `DefWindowProc`. 0n on failure.
-   *
-   * @example
-   * ```ts
-   * import { MSG, openWinsock, WM_USER } from "../../mod.ts";
-   * const ws = openWinsock({ backend: "deno" });
-   * const hWnd = ws.createMessageWindow((hWnd, uMsg, wParam, lParam) => {
-   *   if (uMsg === WM_USER) console.log("got", wParam); // got 7n
-   *   return uMsg === WM_USER ? 0n : ws.DefWindowProc(hWnd, uMsg, wParam, lParam);
-   * });
-   * ws.PostMessage(hWnd, WM_USER, 7n, 0n);
-   * const msg = new MSG();
-   * if (await ws.GetMessage(msg, null, 0, 0) > 0) await ws.DispatchMessage(msg);
-   * ws.DestroyWindow(hWnd);
-   * ```
-   */
   createMessageWindow(lpfnWndProc: WNDPROC): HWND {
     return this.#windowCall(0n, (api) => {
       if (typeof lpfnWndProc !== "function") throw new WinsockError(WSAEINVAL, "not a WNDPROC");
@@ -71,21 +41,13 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     });
   }
 
-  /** `BOOL DestroyWindow(HWND hWnd)`. */
   DestroyWindow(hWnd: HWND): boolean {
     return this.#windowCall(false, (api) => (api.DestroyWindow(checkWindow(hWnd, false)), true));
   }
 
-  /**
-   * `int WSAAsyncSelect(SOCKET s, HWND hWnd, u_int wMsg, long lEvent)`: posts
-   * `wMsg` to `hWnd` for each `FD_*` event of `lEvent` on `s` (`wParam`: the
-   * socket; `lParam`: `WSAMAKESELECTREPLY(event, error)`), each recorded
-   * once until the call that re-enables it, as `WSAEventSelect` records them;
-   * `lEvent` 0 cancels. The socket becomes non-blocking. 0 or `SOCKET_ERROR`.
-   */
   WSAAsyncSelect(s: SOCKET, hWnd: HWND, wMsg: number, lEvent: number): number {
-    return this.call(SOCKET_ERROR, () => {
-      this.#async().WSAAsyncSelect(
+    return this.#core.call(SOCKET_ERROR, () => {
+      this.#api.WSAAsyncSelect(
         checkSocket(s),
         checkWindow(hWnd, false),
         checkUint(wMsg, "wMsg"),
@@ -95,12 +57,6 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     });
   }
 
-  /**
-   * `BOOL GetMessage(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT
-   * wMsgFilterMax)`: resolves when a message for `hWnd` (null: any) in the
-   * range (0, 0: all) is there, with 1 and the message in `lpMsg`; 0 for
-   * `WM_QUIT`; -1 on failure.
-   */
   GetMessage(
     lpMsg: MSG,
     hWnd: HWND | null,
@@ -108,15 +64,15 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     wMsgFilterMax: number,
   ): Waited<Blocking, number> {
     const failed = (e: unknown): Waited<Blocking, number> => {
-      if (this.blocking || !isWinsockError(e)) {
-        this.fail(e);
+      if (this.#core.blocking || !isWinsockError(e)) {
+        this.#core.fail(e);
         return -1 as Waited<Blocking, number>;
       }
-      return this.deliver(e.code, -1) as Waited<Blocking, number>; // per task, as `waited`
+      return this.#core.deliver(e.code, -1) as Waited<Blocking, number>; // per task, as `waited`
     };
     try {
       checkMessage(lpMsg);
-      const got = this.#async().GetMessage(
+      const got = this.#api.GetMessage(
         checkWindow(hWnd, true),
         checkUint(wMsgFilterMin, "wMsgFilterMin"),
         checkUint(wMsgFilterMax, "wMsgFilterMax"),
@@ -127,20 +83,15 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
       };
       if (!(got instanceof Promise)) {
         const n = done(got);
-        return (this.blocking ? n : Promise.resolve(n)) as Waited<Blocking, number>;
+        return (this.#core.blocking ? n : Promise.resolve(n)) as Waited<Blocking, number>;
       }
-      if (this.blocking) throw new Error("a blocking backend returned a Promise");
+      if (this.#core.blocking) throw new Error("a blocking backend returned a Promise");
       return got.then(done, (e) => failed(e)) as Waited<Blocking, number>;
     } catch (e) {
       return failed(e);
     }
   }
 
-  /**
-   * `BOOL PeekMessage(LPMSG lpMsg, HWND hWnd, UINT wMsgFilterMin, UINT
-   * wMsgFilterMax, UINT wRemoveMsg)`: true with the message in `lpMsg`
-   * (taken out of the queue with `PM_REMOVE`), false when there is none.
-   */
   PeekMessage(
     lpMsg: MSG,
     hWnd: HWND | null,
@@ -161,17 +112,10 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     });
   }
 
-  /** `BOOL TranslateMessage(const MSG *lpMsg)`: false, as for every message but a key's. */
   TranslateMessage(lpMsg: MSG): boolean {
     return this.#windowCall(false, () => (checkMessage(lpMsg), false));
   }
 
-  /**
-   * `LRESULT DispatchMessage(const MSG *lpMsg)`: calls the window procedure
-   * of `lpMsg.hwnd` and returns its answer; a Promise if the procedure
-   * returned one (await it before the next message, as one window procedure
-   * runs at a time in C).
-   */
   DispatchMessage(lpMsg: MSG): bigint | Promise<bigint> {
     return this.#windowCall<bigint | Promise<bigint>>(
       0n,
@@ -179,7 +123,6 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     );
   }
 
-  /** `BOOL PostMessage(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)`. */
   PostMessage(hWnd: HWND | null, Msg: number, wParam: bigint, lParam: bigint): boolean {
     return this.#windowCall(false, (api) => {
       api.PostMessage(
@@ -192,13 +135,40 @@ export class WinsockAsyncSelect<Blocking extends boolean = false>
     });
   }
 
-  /** `void PostQuitMessage(int nExitCode)`: `GetMessage` answers 0 when it takes it. */
   PostQuitMessage(nExitCode: number): void {
     this.#windowCall(undefined, (api) => api.PostQuitMessage(nExitCode | 0));
   }
 
-  /** `LRESULT DefWindowProc(HWND hWnd, UINT Msg, WPARAM wParam, LPARAM lParam)`. */
   DefWindowProc(hWnd: HWND, Msg: number, wParam: bigint, lParam: bigint): bigint {
     return this.#windowCall(0n, (api) => api.DefWindowProc(hWnd, Msg, wParam, lParam));
   }
+}
+
+/** A window handle handed in (0n where C allows NULL, if `nullable`). */
+function checkWindow(hWnd: HWND | null, nullable: boolean): HWND {
+  if (hWnd === null && nullable) return 0n;
+  if (typeof hWnd !== "bigint" || hWnd < 0n || hWnd >= 2n ** 64n || (hWnd === 0n && !nullable)) {
+    throw new WinsockError(WSAEINVAL, `not a window: ${String(hWnd)}`);
+  }
+  return hWnd;
+}
+
+/** A message number or filter bound: a `UINT`. */
+function checkUint(value: number, what: string): number {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new WinsockError(WSAEINVAL, `${what} ${String(value)} is not a UINT`);
+  }
+  return value;
+}
+
+/** Copies a message into the caller's `MSG`, after checking it is one. */
+function copyMessage(from: MSG, to: MSG): void {
+  if (!(to instanceof MSG)) throw new WinsockError(WSAEFAULT, "lpMsg is not a MSG");
+  Object.assign(to, from, { pt: { ...from.pt } });
+}
+
+/** The caller's `MSG`, checked. */
+function checkMessage(msg: MSG): MSG {
+  if (!(msg instanceof MSG)) throw new WinsockError(WSAEFAULT, "lpMsg is not a MSG");
+  return msg;
 }

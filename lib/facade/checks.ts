@@ -6,8 +6,15 @@
  */
 
 import { FD_SETSIZE, INVALID_SOCKET, type SOCKET } from "../constants.ts";
-import { WinsockError, WSAEFAULT, WSAEINVAL, WSAENOTSOCK } from "../errors.ts";
-import type { CompletionRoutine } from "../overlapped.ts";
+import {
+  WinsockError,
+  WSA_INVALID_PARAMETER,
+  WSAEFAULT,
+  WSAEINVAL,
+  WSAENOTSOCK,
+  WSAEOPNOTSUPP,
+} from "../errors.ts";
+import type { CompletionRoutine } from "../backends/contract.ts";
 import { WSAOVERLAPPED } from "../overlapped_structs.ts";
 import {
   fd_set,
@@ -22,6 +29,18 @@ import {
 export interface IntRef {
   /** The `int` it points to. */
   value: number;
+}
+
+/** An out-parameter holding a `ULONG_PTR`, such as `GetQueuedCompletionStatus`'s `lpCompletionKey`. */
+export interface BigIntRef {
+  /** The `ULONG_PTR` it points to. */
+  value: bigint;
+}
+
+/** An out-parameter holding an `LPOVERLAPPED`. */
+export interface OverlappedRef {
+  /** The `WSAOVERLAPPED` (or null) it points to. */
+  value: WSAOVERLAPPED | null;
 }
 
 /**
@@ -45,12 +64,25 @@ export function checkLength(buf: Uint8Array, len: number, what: string): Uint8Ar
   return len === buf.byteLength ? buf : buf.subarray(0, len);
 }
 
+/** Throws `WSAEOPNOTSUPP`: the backend lacks `model` (`openWinsock` fills in its emulation). */
+export function notOffered(model: string): never {
+  throw new WinsockError(WSAEOPNOTSUPP, `${model} is not offered by this backend`);
+}
+
 /** `s` if it can be a `SOCKET`; else `WSAENOTSOCK`. */
 export function checkSocket(s: SOCKET): SOCKET {
   if (typeof s !== "bigint" || s === INVALID_SOCKET || s < 0n) {
     throw new WinsockError(WSAENOTSOCK, `not a SOCKET: ${String(s)}`);
   }
   return s;
+}
+
+/** A `DWORD`/`ULONG_PTR` argument, else `ERROR_INVALID_PARAMETER` (87). */
+export function checkUnsigned(v: number | bigint, bits: 32 | 64, what: string): void {
+  const ok = bits === 64
+    ? typeof v === "bigint" && v >= 0n && v < 1n << 64n
+    : typeof v === "number" && Number.isInteger(v) && v >= 0 && v <= 0xffffffff;
+  if (!ok) throw new WinsockError(WSA_INVALID_PARAMETER, `${what}: ${String(v)}`);
 }
 
 /** `AcceptEx`'s smallest address length: `sizeof(sockaddr_in)` + 16. */
@@ -138,9 +170,3 @@ export function keepReady(set: fd_set | null | undefined, ready: SOCKET[]): numb
   set.fd_count = ready.length;
   return ready.length;
 }
-
-/**
- * What a call that blocks in C gives back: a Promise on the default,
- * non-blocking path; the value itself on the raw synchronous path
- * (`Blocking` true), where the JS thread waits inside the call, as in C.
- */

@@ -1,58 +1,48 @@
 /**
- * Completion ports (`lib/iocp.ts`): `CreateIoCompletionPort` … `SleepEx`, `GetLastError`.
+ * Completion ports: `CreateIoCompletionPort` … `SleepEx`, with the checks
+ * made on each argument before the engine (native on winsock, emulated on
+ * posix and deno) sees a call, and the out-parameters of
+ * `GetQueuedCompletionStatus` filled as C fills them.
  *
  * @module
  */
 
-import { type HANDLE, type SOCKET, WAIT_TIMEOUT } from "../constants.ts";
-import { isWinsockError, WinsockError, WSA_INVALID_PARAMETER } from "../errors.ts";
+import type { Completion, CompletionEngine } from "../backends/contract.ts";
 import {
-  type BigIntRef,
-  checkHandle,
-  checkMilliseconds,
-  checkUnsigned,
-  fillEntries,
-  type OverlappedRef,
-  portFile,
-} from "../iocp.ts";
-import { type Completion } from "../overlapped.ts";
+  type HANDLE,
+  INFINITE,
+  INVALID_HANDLE_VALUE,
+  type SOCKET,
+  WAIT_TIMEOUT,
+} from "../constants.ts";
+import {
+  isWinsockError,
+  WinsockError,
+  WSA_INVALID_HANDLE,
+  WSA_INVALID_PARAMETER,
+} from "../errors.ts";
 import { OVERLAPPED_ENTRY, overlappedBytes, WSAOVERLAPPED } from "../overlapped_structs.ts";
+import { type BigIntRef, checkUnsigned, type IntRef, type OverlappedRef } from "./checks.ts";
+import type { Core } from "./core.ts";
 
-import { type IntRef } from "./checks.ts";
-import { WinsockOverlapped } from "./overlapped.ts";
+/** The completion port calls of one `Winsock` (`lib/winsock.ts`). */
+export class CompletionPorts<Blocking extends boolean = false> {
+  #core: Core<Blocking>;
+  #completion: () => CompletionEngine;
 
-/**
- * Completion ports (`lib/iocp.ts`): `CreateIoCompletionPort` … `SleepEx`, `GetLastError`. One
- * layer of `Winsock` (`lib/winsock.ts`), which is the class to use.
- */
-export class WinsockCompletionPorts<Blocking extends boolean = false>
-  extends WinsockOverlapped<Blocking> {
-  /**
-   * `HANDLE CreateIoCompletionPort(HANDLE FileHandle, HANDLE
-   * ExistingCompletionPort, ULONG_PTR CompletionKey, DWORD
-   * NumberOfConcurrentThreads)`: with `FileHandle` `INVALID_HANDLE_VALUE`
-   * and no port, a new port; with a socket, associates it with the port
-   * (a new one when `ExistingCompletionPort` is null) under `CompletionKey`.
-   * Returns the port, or null (`GetLastError()`: 6 for a bad handle, 87 for
-   * a socket already associated).
-   *
-   * @example
-   * ```ts
-   * import { INVALID_HANDLE_VALUE, MAKEWORD, openWinsock, WSADATA } from "../../mod.ts";
-   * const ws = openWinsock({ backend: "deno" });
-   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
-   * const port = ws.CreateIoCompletionPort(INVALID_HANDLE_VALUE, null, 0n, 0);
-   * console.log(port !== null, ws.CloseHandle(port!)); // true true
-   * ws.WSACleanup();
-   * ```
-   */
+  /** Over the engine `completion` gives (the one the overlapped calls use). */
+  constructor(core: Core<Blocking>, completion: () => CompletionEngine) {
+    this.#core = core;
+    this.#completion = completion;
+  }
+
   CreateIoCompletionPort(
     FileHandle: SOCKET | HANDLE,
     ExistingCompletionPort: HANDLE | null,
     CompletionKey: bigint,
     NumberOfConcurrentThreads: number,
   ): HANDLE | null {
-    return this.call(null, () => {
+    return this.#core.call(null, () => {
       const file = portFile(FileHandle);
       if (ExistingCompletionPort !== null) checkHandle(ExistingCompletionPort);
       checkUnsigned(CompletionKey, 64, "CompletionKey");
@@ -60,7 +50,7 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
       if (file === null && ExistingCompletionPort !== null) {
         throw new WinsockError(WSA_INVALID_PARAMETER, "a port with no file to associate");
       }
-      return this.completion.createPort(
+      return this.#completion().createPort(
         file,
         ExistingCompletionPort,
         CompletionKey,
@@ -69,16 +59,6 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
     });
   }
 
-  /**
-   * `BOOL GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD
-   * lpNumberOfBytesTransferred, PULONG_PTR lpCompletionKey, LPOVERLAPPED
-   * *lpOverlapped, DWORD dwMilliseconds)`, awaited: resolves true with a
-   * completion's bytes, key and `WSAOVERLAPPED` (null for a posted packet
-   * without one); false with `*lpOverlapped` set when that operation failed
-   * (`GetLastError()`: its Winsock code, e.g. 10054 or 995); false with
-   * `*lpOverlapped` null on timeout (258 `WAIT_TIMEOUT`) or a bad or closed
-   * port.
-   */
   GetQueuedCompletionStatus(
     CompletionPort: HANDLE,
     lpNumberOfBytesTransferred: IntRef,
@@ -95,13 +75,6 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
     });
   }
 
-  /**
-   * `BOOL GetQueuedCompletionStatusEx(HANDLE CompletionPort,
-   * LPOVERLAPPED_ENTRY lpCompletionPortEntries, ULONG ulCount, PULONG
-   * ulNumEntriesRemoved, DWORD dwMilliseconds, BOOL fAlertable)`, awaited:
-   * up to `ulCount` completions at once (each entry's `Internal` tells a
-   * failed one); false on timeout (258). `fAlertable` must be false.
-   */
   GetQueuedCompletionStatusEx(
     CompletionPort: HANDLE,
     lpCompletionPortEntries: OVERLAPPED_ENTRY[],
@@ -128,40 +101,35 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
   ): Promise<boolean> {
     let dequeued: Promise<Completion[]>;
     try {
-      this.requireStartup();
+      this.#core.requireStartup();
       checkUnsigned(max, 32, "ulCount");
       if (max < 1) throw new WinsockError(WSA_INVALID_PARAMETER, "ulCount 0");
-      dequeued = this.completion.dequeue(checkHandle(port), max, checkMilliseconds(ms));
+      dequeued = this.#completion().dequeue(checkHandle(port), max, checkMilliseconds(ms));
     } catch (e) {
       if (!isWinsockError(e)) throw e;
-      return this.deliver(e.code, false);
+      return this.#core.deliver(e.code, false);
     }
     return dequeued.then((got) => {
-      if (got.length === 0) return this.deliver(WAIT_TIMEOUT, false);
+      if (got.length === 0) return this.#core.deliver(WAIT_TIMEOUT, false);
       const error = fill(got);
-      return error ? this.deliver(error, false) : true;
+      return error ? this.#core.deliver(error, false) : true;
     }, (e) => {
       if (!isWinsockError(e)) throw e;
-      return this.deliver(e.code, false);
+      return this.#core.deliver(e.code, false);
     });
   }
 
-  /**
-   * `BOOL PostQueuedCompletionStatus(HANDLE CompletionPort, DWORD
-   * dwNumberOfBytesTransferred, ULONG_PTR dwCompletionKey, LPOVERLAPPED
-   * lpOverlapped)`: queues a packet of one's own (e.g. "stop" for a worker).
-   */
   PostQueuedCompletionStatus(
     CompletionPort: HANDLE,
     dwNumberOfBytesTransferred: number,
     dwCompletionKey: bigint,
     lpOverlapped: WSAOVERLAPPED | null,
   ): boolean {
-    return this.call(false, () => {
+    return this.#core.call(false, () => {
       checkUnsigned(dwNumberOfBytesTransferred, 32, "dwNumberOfBytesTransferred");
       checkUnsigned(dwCompletionKey, 64, "dwCompletionKey");
       if (lpOverlapped !== null) overlappedBytes(lpOverlapped);
-      this.completion.post(
+      this.#completion().post(
         checkHandle(CompletionPort),
         dwNumberOfBytesTransferred,
         dwCompletionKey,
@@ -171,35 +139,53 @@ export class WinsockCompletionPorts<Blocking extends boolean = false>
     });
   }
 
-  /** `BOOL CloseHandle(HANDLE hObject)`: closes a completion port; its waiters fail. */
   CloseHandle(hObject: HANDLE): boolean {
-    return this.call(false, () => {
-      this.completion.closeHandle(checkHandle(hObject));
+    return this.#core.call(false, () => {
+      this.#completion().closeHandle(checkHandle(hObject));
       return true;
     });
   }
 
-  /**
-   * `DWORD SleepEx(DWORD dwMilliseconds, BOOL bAlertable)`: the alertable
-   * wait. Alertable, it runs the completion routines queued on this thread
-   * and resolves `WAIT_IO_COMPLETION` (0xC0) as soon as any have run, else 0
-   * after `dwMilliseconds`. On winsock it is the real `SleepEx`, holding the
-   * JavaScript thread as in C (resolved when it returns); on posix and deno
-   * the wait is the `await` (completions arrive through the event loop), and
-   * `SleepEx(0, …)`, which gives up the rest of the time slice, gives up one
-   * turn of the event loop.
-   */
   SleepEx(dwMilliseconds: number, bAlertable: boolean): Promise<number> {
     try {
-      return this.completion.sleepEx(checkMilliseconds(dwMilliseconds), bAlertable === true);
+      return this.#completion().sleepEx(checkMilliseconds(dwMilliseconds), bAlertable === true);
     } catch (e) {
       if (!isWinsockError(e)) throw e;
-      return this.deliver(e.code, 0);
+      return this.#core.deliver(e.code, 0);
     }
   }
+}
 
-  /** `DWORD GetLastError(void)`: on Windows the same per-thread code as `WSAGetLastError()`. */
-  GetLastError(): number {
-    return this.lastError;
+/** A port handle, else `ERROR_INVALID_HANDLE` (6). */
+function checkHandle(h: HANDLE): HANDLE {
+  if (typeof h !== "bigint" || h <= 0n || h === INVALID_HANDLE_VALUE) {
+    throw new WinsockError(WSA_INVALID_HANDLE, `not a handle: ${String(h)}`);
   }
+  return h;
+}
+
+/** `CreateIoCompletionPort`'s `FileHandle`: a socket, or `INVALID_HANDLE_VALUE` for none. */
+function portFile(FileHandle: SOCKET): SOCKET | null {
+  if (FileHandle === INVALID_HANDLE_VALUE) return null;
+  if (typeof FileHandle !== "bigint" || FileHandle <= 0n) {
+    throw new WinsockError(WSA_INVALID_HANDLE, `FileHandle ${String(FileHandle)}`);
+  }
+  return FileHandle;
+}
+
+/** A wait's `dwMilliseconds` (`INFINITE` allowed). */
+function checkMilliseconds(ms: number): number {
+  checkUnsigned(ms, 32, "dwMilliseconds");
+  return ms === INFINITE ? INFINITE : ms;
+}
+
+/** Fills `OVERLAPPED_ENTRY`s from completions (as `GetQueuedCompletionStatusEx` does). */
+function fillEntries(entries: OVERLAPPED_ENTRY[], got: Completion[]): void {
+  got.forEach((c, i) => {
+    const e = entries[i] ?? (entries[i] = new OVERLAPPED_ENTRY());
+    e.lpCompletionKey = c.key;
+    e.lpOverlapped = c.ov;
+    e.Internal = c.ov?.Internal ?? 0n;
+    e.dwNumberOfBytesTransferred = c.bytes;
+  });
 }

@@ -1,13 +1,14 @@
 /**
- * Datagrams (UDP): `sendto`, `recvfrom`, `WSASendTo`, `WSARecvFrom`.
+ * Datagrams (UDP): `sendto`, `recvfrom`, `WSASendTo`, `WSARecvFrom`, with the
+ * `WSABUF` pieces gathered into one datagram, or one datagram scattered over
+ * them, where a backend has no scatter/gather call of its own.
  *
  * @module
  */
 
 import type { Awaitable, Datagram } from "../backends/contract.ts";
 import { type SOCKET, SOCKET_ERROR } from "../constants.ts";
-import { WinsockError, WSAEFAULT, WSAEMSGSIZE } from "../errors.ts";
-import { gather, noOverlapped, scatter } from "../datagrams.ts";
+import { WinsockError, WSAEFAULT, WSAEMSGSIZE, WSAEOPNOTSUPP } from "../errors.ts";
 import { type SOCKADDR, type WSABUF, wsabufPieces } from "../structs.ts";
 import {
   checkLength,
@@ -17,20 +18,16 @@ import {
   copyOut,
   type IntRef,
 } from "./checks.ts";
-import { WinsockSockets } from "./sockets.ts";
-import type { Waited } from "./core.ts";
+import type { Core, Waited } from "./core.ts";
 
-/**
- * Datagrams (UDP): `sendto`, `recvfrom`, `WSASendTo`, `WSARecvFrom`. One layer of `Winsock`
- * (`lib/winsock.ts`), which is the class to use.
- */
-export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockSockets<Blocking> {
-  /**
-   * `int sendto(SOCKET s, const char *buf, int len, int flags, const sockaddr *to,
-   * int tolen)`: one datagram to `to` (on a connected socket `to` is
-   * ignored; null sends to the peer, as `send`); resolves with `len` or
-   * `SOCKET_ERROR`. A zero-length datagram is a datagram.
-   */
+/** The datagram calls of one `Winsock` (`lib/winsock.ts`). */
+export class Datagrams<Blocking extends boolean = false> {
+  #core: Core<Blocking>;
+
+  constructor(core: Core<Blocking>) {
+    this.#core = core;
+  }
+
   sendto(
     s: SOCKET,
     buf: Uint8Array,
@@ -39,41 +36,13 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     to: SOCKADDR | null,
     tolen: number,
   ): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
+    return this.#core.waited(SOCKET_ERROR, () => {
       const source = checkLength(buf, len, "sendto");
       if (to !== null && to !== undefined) checkNameLength(to, tolen);
-      return this.socketBackend.sendto(checkSocket(s), source, flags, to ?? null);
+      return this.#core.backend.sendto(checkSocket(s), source, flags, to ?? null);
     });
   }
 
-  /**
-   * `int recvfrom(SOCKET s, char *buf, int len, int flags, sockaddr *from,
-   * int *fromlen)`: one datagram into `buf`, its sender into `from` (both may
-   * be null); resolves with its length (0 for an empty datagram). A datagram
-   * longer than `len` fills `buf`, the rest is lost, and the call returns
-   * `SOCKET_ERROR` with 10040 `WSAEMSGSIZE`, as on Windows.
-   *
-   * @example
-   * ```ts
-   * import { AF_INET, MAKEWORD, openWinsock } from "../../mod.ts";
-   * import { sizeof, SOCK_DGRAM, sockaddr_in, WSADATA } from "../../mod.ts";
-   * import { htons, inet_addr, IPPROTO_UDP, ntohs } from "../../mod.ts";
-   * const ws = openWinsock({ backend: "deno" }); // UDP there: deno.json's "unstable": ["net"]
-   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
-   * const s = ws.socket(AF_INET, SOCK_DGRAM, IPPROTO_UDP);
-   * const si = new sockaddr_in();
-   * si.sin_family = AF_INET;
-   * si.sin_addr.S_un.S_addr = inet_addr("127.0.0.1");
-   * ws.bind(s, si, sizeof(si));
-   * ws.getsockname(s, si, { value: sizeof(si) }); // the port bind chose
-   * await ws.sendto(s, new Uint8Array([1, 2, 3]), 3, 0, si, sizeof(si)); // to itself
-   * const from = new sockaddr_in();
-   * const n = await ws.recvfrom(s, new Uint8Array(1500), 1500, 0, from, { value: sizeof(from) });
-   * console.log(n, ntohs(from.sin_port) === ntohs(si.sin_port)); // 3 true
-   * ws.closesocket(s);
-   * ws.WSACleanup();
-   * ```
-   */
   recvfrom(
     s: SOCKET,
     buf: Uint8Array,
@@ -82,10 +51,10 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     from: SOCKADDR | null,
     fromlen: IntRef | null,
   ): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
+    return this.#core.waited(SOCKET_ERROR, () => {
       const target = checkLength(buf, len, "recvfrom");
       checkOutName(from, fromlen);
-      const got = this.socketBackend.recvfrom(checkSocket(s), target, flags);
+      const got = this.#core.backend.recvfrom(checkSocket(s), target, flags);
       const done = ({ count, from: sender, truncated }: Awaited<typeof got>) => {
         if (sender) copyOut(sender, from, fromlen);
         if (truncated) throw new WinsockError(WSAEMSGSIZE, "recvfrom: datagram larger than len");
@@ -95,16 +64,6 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     });
   }
 
-  /**
-   * `int WSASendTo(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount, LPDWORD
-   * lpNumberOfBytesSent, DWORD dwFlags, const sockaddr *lpTo, int iTolen,
-   * LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
-   * lpCompletionRoutine)`: the buffers gathered into one datagram; resolves
-   * with 0 (the count in `lpNumberOfBytesSent`) or `SOCKET_ERROR`. Overlapped
-   * I/O is not offered: `lpOverlapped` and `lpCompletionRoutine` must be null
-   * (else 10045 `WSAEOPNOTSUPP`). winsock calls ws2_32's; the others gather
-   * for `sendto`.
-   */
   WSASendTo(
     s: SOCKET,
     lpBuffers: WSABUF[],
@@ -116,13 +75,13 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     lpOverlapped: null,
     lpCompletionRoutine: null,
   ): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
+    return this.#core.waited(SOCKET_ERROR, () => {
       const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSASendTo");
       noOverlapped(lpOverlapped, lpCompletionRoutine, "WSASendTo");
       if (lpTo !== null && lpTo !== undefined) checkNameLength(lpTo, iTolen);
       const socket = checkSocket(s), to = lpTo ?? null;
-      const sent = this.socketBackend.wsaSendTo?.(socket, pieces, dwFlags, to) ??
-        this.socketBackend.sendto(socket, gather(pieces), dwFlags, to);
+      const sent = this.#core.backend.wsaSendTo?.(socket, pieces, dwFlags, to) ??
+        this.#core.backend.sendto(socket, gather(pieces), dwFlags, to);
       const done = (n: number) => {
         if (lpNumberOfBytesSent) lpNumberOfBytesSent.value = n;
         return 0;
@@ -131,16 +90,6 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     });
   }
 
-  /**
-   * `int WSARecvFrom(SOCKET s, LPWSABUF lpBuffers, DWORD dwBufferCount,
-   * LPDWORD lpNumberOfBytesRecvd, LPDWORD lpFlags, sockaddr *lpFrom, LPINT
-   * lpFromlen, LPWSAOVERLAPPED lpOverlapped, LPWSAOVERLAPPED_COMPLETION_ROUTINE
-   * lpCompletionRoutine)`: one datagram scattered over the buffers in order;
-   * resolves with 0 (the count in `lpNumberOfBytesRecvd`, `lpFlags` 0) or
-   * `SOCKET_ERROR`. A datagram longer than all the buffers fills them and is
-   * 10040 `WSAEMSGSIZE` (the count then untouched), as ws2_32 answers.
-   * Overlapped I/O is not offered (10045 when asked for).
-   */
   WSARecvFrom(
     s: SOCKET,
     lpBuffers: WSABUF[],
@@ -152,7 +101,7 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
     lpOverlapped: null,
     lpCompletionRoutine: null,
   ): Waited<Blocking, number> {
-    return this.waited(SOCKET_ERROR, () => {
+    return this.#core.waited(SOCKET_ERROR, () => {
       const pieces = wsabufPieces(lpBuffers, dwBufferCount, "WSARecvFrom");
       noOverlapped(lpOverlapped, lpCompletionRoutine, "WSARecvFrom");
       if (!lpFlags || !Number.isInteger(lpFlags.value)) {
@@ -161,12 +110,12 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
       checkOutName(lpFrom, lpFromlen);
       const socket = checkSocket(s), flags = lpFlags.value;
       let got: Awaitable<Datagram>;
-      if (this.socketBackend.wsaRecvFrom) {
-        got = this.socketBackend.wsaRecvFrom(socket, pieces, flags);
+      if (this.#core.backend.wsaRecvFrom) {
+        got = this.#core.backend.wsaRecvFrom(socket, pieces, flags);
       } else {
         const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
         const spread = (d: Datagram) => (scatter(whole.subarray(0, d.count), pieces), d);
-        const one = this.socketBackend.recvfrom(socket, whole, flags);
+        const one = this.#core.backend.recvfrom(socket, whole, flags);
         got = one instanceof Promise ? one.then(spread) : spread(one);
       }
       const done = ({ count, from, truncated }: Datagram) => {
@@ -180,5 +129,37 @@ export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockS
       };
       return got instanceof Promise ? got.then(done) : done(got);
     });
+  }
+}
+
+/** `WSAEOPNOTSUPP` unless both are null: overlapped I/O is not offered here. */
+function noOverlapped(overlapped: unknown, routine: unknown, what: string): void {
+  if ((overlapped ?? null) !== null || (routine ?? null) !== null) {
+    throw new WinsockError(WSAEOPNOTSUPP, `${what}: overlapped I/O is not offered here`);
+  }
+}
+
+/**
+ * The pieces, one after another: one datagram.
+ */
+function gather(pieces: readonly Uint8Array[]): Uint8Array {
+  const whole = new Uint8Array(pieces.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const piece of pieces) {
+    whole.set(piece, at);
+    at += piece.byteLength;
+  }
+  return whole;
+}
+
+/**
+ * Spreads `data` over the pieces in order (what does not fit is not written).
+ */
+function scatter(data: Uint8Array, pieces: readonly Uint8Array[]): void {
+  let at = 0;
+  for (const piece of pieces) {
+    if (at >= data.byteLength) break;
+    piece.set(data.subarray(at, at + piece.byteLength));
+    at += piece.byteLength;
   }
 }

@@ -1,144 +1,92 @@
 /**
- * The event select model (`lib/events.ts`): `WSACreateEvent` … `WSAWaitForMultipleEvents`.
+ * The event select model: `WSACreateEvent` … `WSAWaitForMultipleEvents`,
+ * with the checks made before the model (ws2_32's own on winsock, the
+ * emulation in `emulated/event_select.ts` elsewhere) sees a call.
  *
  * @module
  */
 
-import type { EventSelectBackend } from "../backends/contract.ts";
+import type { Awaitable, EventSelectBackend } from "../backends/contract.ts";
 import {
-  checkEvent,
-  checkNetworkEvents,
-  copyNetworkEvents,
-  eventSelectFor,
-  waitForMultipleEvents,
-} from "../events.ts";
-import {
+  FD_ALL_EVENTS,
+  FD_MAX_EVENTS,
   type SOCKET,
   SOCKET_ERROR,
+  WSA_INFINITE,
   WSA_INVALID_EVENT,
+  WSA_MAXIMUM_WAIT_EVENTS,
   WSA_WAIT_FAILED,
   type WSAEVENT,
 } from "../constants.ts";
+import {
+  WinsockError,
+  WSA_INVALID_HANDLE,
+  WSA_INVALID_PARAMETER,
+  WSAEFAULT,
+  WSAEINVAL,
+} from "../errors.ts";
 
 import { WSANETWORKEVENTS } from "../structs.ts";
-import { checkSocket } from "./checks.ts";
-import { WinsockNames } from "./names.ts";
-import type { Waited } from "./core.ts";
+import { checkSocket, notOffered } from "./checks.ts";
+import type { Core, Waited } from "./core.ts";
 
-/**
- * The event select model (`lib/events.ts`): `WSACreateEvent` … `WSAWaitForMultipleEvents`. One
- * layer of `Winsock` (`lib/winsock.ts`), which is the class to use.
- */
-export class WinsockEventSelect<Blocking extends boolean = false> extends WinsockNames<Blocking> {
-  #eventApi?: EventSelectBackend;
+/** The event select calls of one `Winsock` (`lib/winsock.ts`). */
+export class EventSelect<Blocking extends boolean = false> {
+  #core: Core<Blocking>;
+  #model: EventSelectBackend | undefined;
 
-  /**
-   * The backend's event select calls; an emulation wraps the backend on first use.
-   *
-   * @ignore
-   */
-  protected events(): EventSelectBackend {
-    if (!this.#eventApi) {
-      const { api, backend } = eventSelectFor(this.socketBackend, this.blocking);
-      this.#eventApi = api;
-      this.socketBackend = backend;
-    }
-    return this.#eventApi;
+  /** Over the event select model `model` (the backend's own, or its emulation). */
+  constructor(core: Core<Blocking>, model: EventSelectBackend | undefined) {
+    this.#core = core;
+    this.#model = model;
+  }
+
+  get #api(): EventSelectBackend {
+    return this.#model ?? notOffered("the event select model");
   }
 
   /** An event-object call: needs no `WSAStartup` (as in C, where it is `CreateEvent`). */
   #eventCall<T>(failed: T, call: (api: EventSelectBackend) => T): T {
-    try {
-      return call(this.events());
-    } catch (e) {
-      this.fail(e);
-      return failed;
-    }
+    return this.#core.callUnstarted(failed, () => call(this.#api));
   }
 
-  /**
-   * `WSAEVENT WSACreateEvent(void)`: a new manual-reset event object, not
-   * signalled; `WSA_INVALID_EVENT` on failure.
-   *
-   * @example
-   * ```ts
-   * import { MAKEWORD, openWinsock, WSA_WAIT_EVENT_0, WSADATA } from "../../mod.ts";
-   * const ws = openWinsock({ backend: "deno" });
-   * ws.WSAStartup(MAKEWORD(2, 2), new WSADATA());
-   * const ev = ws.WSACreateEvent();
-   * ws.WSASetEvent(ev);
-   * console.log(await ws.WSAWaitForMultipleEvents(1, [ev], false, 0, false) === WSA_WAIT_EVENT_0); // true
-   * ws.WSACloseEvent(ev);
-   * ws.WSACleanup();
-   * ```
-   */
   WSACreateEvent(): WSAEVENT {
     return this.#eventCall(WSA_INVALID_EVENT, (api) => api.WSACreateEvent());
   }
 
-  /** `BOOL WSACloseEvent(WSAEVENT hEvent)`: false (`WSA_INVALID_HANDLE`) for a handle that is not one. */
   WSACloseEvent(hEvent: WSAEVENT): boolean {
     return this.#eventCall(false, (api) => (api.WSACloseEvent(checkEvent(hEvent)), true));
   }
 
-  /** `BOOL WSASetEvent(WSAEVENT hEvent)`: signals it; waits on it end. */
   WSASetEvent(hEvent: WSAEVENT): boolean {
     return this.#eventCall(false, (api) => (api.WSASetEvent(checkEvent(hEvent)), true));
   }
 
-  /** `BOOL WSAResetEvent(WSAEVENT hEvent)`: not signalled any more. */
   WSAResetEvent(hEvent: WSAEVENT): boolean {
     return this.#eventCall(false, (api) => (api.WSAResetEvent(checkEvent(hEvent)), true));
   }
 
-  /**
-   * `int WSAEventSelect(SOCKET s, WSAEVENT hEventObject, long lNetworkEvents)`:
-   * records the `FD_*` events of `lNetworkEvents` on `s` and signals
-   * `hEventObject` for them (see `WSAEnumNetworkEvents`); `hEventObject` 0n
-   * with 0 cancels. The socket becomes non-blocking (`WSAEWOULDBLOCK`
-   * instead of a wait), and a socket `accept`ed from it inherits the
-   * selection. 0 or `SOCKET_ERROR`.
-   */
   WSAEventSelect(s: SOCKET, hEventObject: WSAEVENT, lNetworkEvents: number): number {
-    return this.call(SOCKET_ERROR, () => {
+    return this.#core.call(SOCKET_ERROR, () => {
       const h = hEventObject === WSA_INVALID_EVENT ? hEventObject : checkEvent(hEventObject);
-      this.events().WSAEventSelect(checkSocket(s), h, checkNetworkEvents(lNetworkEvents));
+      this.#api.WSAEventSelect(checkSocket(s), h, checkNetworkEvents(lNetworkEvents));
       return 0;
     });
   }
 
-  /**
-   * `int WSAEnumNetworkEvents(SOCKET s, WSAEVENT hEventObject,
-   * LPWSANETWORKEVENTS lpNetworkEvents)`: fills `lpNetworkEvents` with the
-   * events recorded on `s` since the last call (and each one's error code,
-   * at its `FD_*_BIT`), clears the record, and resets `hEventObject` (unless
-   * 0n). 0 or `SOCKET_ERROR`.
-   */
   WSAEnumNetworkEvents(
     s: SOCKET,
     hEventObject: WSAEVENT,
     lpNetworkEvents: WSANETWORKEVENTS,
   ): number {
-    return this.call(SOCKET_ERROR, () => {
+    return this.#core.call(SOCKET_ERROR, () => {
       const h = hEventObject === WSA_INVALID_EVENT ? hEventObject : checkEvent(hEventObject);
       copyNetworkEvents(new WSANETWORKEVENTS(), lpNetworkEvents); // check it before
-      copyNetworkEvents(this.events().WSAEnumNetworkEvents(checkSocket(s), h), lpNetworkEvents);
+      copyNetworkEvents(this.#api.WSAEnumNetworkEvents(checkSocket(s), h), lpNetworkEvents);
       return 0;
     });
   }
 
-  /**
-   * `DWORD WSAWaitForMultipleEvents(DWORD cEvents, const WSAEVENT *lphEvents,
-   * BOOL fWaitAll, DWORD dwTimeout, BOOL fAlertable)`: resolves with
-   * `WSA_WAIT_EVENT_0` + the index of a signalled event (with `fWaitAll`,
-   * once all are), `WSA_WAIT_TIMEOUT` after `dwTimeout` ms (`WSA_INFINITE`:
-   * none), or `WSA_WAIT_FAILED` (more than `WSA_MAXIMUM_WAIT_EVENTS`:
-   * `WSA_INVALID_PARAMETER`; a bad handle: `WSA_INVALID_HANDLE`). With
-   * `fAlertable`, when no event is signalled it also ends by running the
-   * completion routines queued for this thread: `WSA_WAIT_IO_COMPLETION`
-   * (0xC0), as `SleepEx(…, TRUE)`; on winsock that wait holds the JS thread.
-   * An overlapped operation's `hEvent` is one of these events.
-   */
   WSAWaitForMultipleEvents(
     cEvents: number,
     lphEvents: readonly WSAEVENT[],
@@ -146,9 +94,9 @@ export class WinsockEventSelect<Blocking extends boolean = false> extends Winsoc
     dwTimeout: number,
     fAlertable: boolean,
   ): Waited<Blocking, number> {
-    return this.waited(WSA_WAIT_FAILED, () => {
+    return this.#core.waited(WSA_WAIT_FAILED, () => {
       return waitForMultipleEvents(
-        this.events(),
+        this.#api,
         cEvents,
         lphEvents,
         fWaitAll,
@@ -157,4 +105,65 @@ export class WinsockEventSelect<Blocking extends boolean = false> extends Winsoc
       );
     });
   }
+}
+
+/** A `WSAEVENT` handed in: a bigint, else `WSA_INVALID_HANDLE`. */
+function checkEvent(h: WSAEVENT): WSAEVENT {
+  if (typeof h !== "bigint" || h <= 0n || h >= 2n ** 64n) {
+    throw new WinsockError(WSA_INVALID_HANDLE, `not a WSAEVENT: ${String(h)}`);
+  }
+  return h;
+}
+
+/** `lNetworkEvents`: `FD_*` bits only. */
+export function checkNetworkEvents(lNetworkEvents: number): number {
+  if (!Number.isInteger(lNetworkEvents) || (lNetworkEvents & ~FD_ALL_EVENTS) !== 0) {
+    throw new WinsockError(WSAEINVAL, `lNetworkEvents ${String(lNetworkEvents)} is not FD_* bits`);
+  }
+  return lNetworkEvents;
+}
+
+/** Fills the caller's `WSANETWORKEVENTS` after checking it is one. */
+function copyNetworkEvents(from: WSANETWORKEVENTS, to: WSANETWORKEVENTS): void {
+  if (
+    !(to instanceof WSANETWORKEVENTS) || !(to.iErrorCode instanceof Int32Array) ||
+    to.iErrorCode.length !== FD_MAX_EVENTS
+  ) {
+    throw new WinsockError(WSAEFAULT, "lpNetworkEvents is not a WSANETWORKEVENTS");
+  }
+  to.lNetworkEvents = from.lNetworkEvents;
+  to.iErrorCode.set(from.iErrorCode);
+}
+
+/**
+ * `WSAWaitForMultipleEvents` after C's checks: `cEvents` 1 to
+ * `WSA_MAXIMUM_WAIT_EVENTS` and no more than `lphEvents` holds, else
+ * `WSA_INVALID_PARAMETER`; a handle that is not one, `WSA_INVALID_HANDLE`;
+ * `dwTimeout` in milliseconds (`WSA_INFINITE`: no limit).
+ */
+function waitForMultipleEvents(
+  api: EventSelectBackend,
+  cEvents: number,
+  lphEvents: readonly WSAEVENT[],
+  fWaitAll: boolean,
+  dwTimeout: number,
+  fAlertable: boolean,
+): Awaitable<number> {
+  if (
+    !Number.isInteger(cEvents) || cEvents < 1 || cEvents > WSA_MAXIMUM_WAIT_EVENTS ||
+    !Array.isArray(lphEvents) || cEvents > lphEvents.length
+  ) {
+    throw new WinsockError(
+      WSA_INVALID_PARAMETER,
+      `WSAWaitForMultipleEvents: cEvents ${
+        String(cEvents)
+      } (1-${WSA_MAXIMUM_WAIT_EVENTS}, at most the array's length)`,
+    );
+  }
+  if (!Number.isInteger(dwTimeout) || dwTimeout < 0 || dwTimeout > WSA_INFINITE) {
+    throw new WinsockError(WSA_INVALID_PARAMETER, `dwTimeout ${String(dwTimeout)}`);
+  }
+  const events = lphEvents.slice(0, cEvents).map(checkEvent);
+  const timeoutMs = dwTimeout === WSA_INFINITE ? null : dwTimeout;
+  return api.WSAWaitForMultipleEvents(events, !!fWaitAll, timeoutMs, !!fAlertable);
 }

@@ -36,7 +36,7 @@ import {
   WSABUF_LAYOUT,
   type WSAOVERLAPPED,
 } from "../../overlapped_structs.ts";
-import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../../overlapped.ts";
+import type { Completion, CompletionEngine, CompletionRoutine, Outcome } from "../contract.ts";
 import { openKernel32 } from "../../../ffi/kernel32.ts";
 import { type Mswsock, openMswsock } from "../../../ffi/mswsock.ts";
 import { decodeSockaddr } from "../../structs.ts";
@@ -314,7 +314,6 @@ export function createNativeEngine(): CompletionEngine {
     closeHandle(h) {
       if (!k.CloseHandle(h)) lastError("CloseHandle");
     },
-    closed() {},
     sleepEx(ms, alertable) {
       return Promise.resolve(k.SleepEx(ms, alertable ? 1 : 0));
     },

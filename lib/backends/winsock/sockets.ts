@@ -23,6 +23,7 @@
 import {
   type Awaitable,
   type BackendOptions,
+  type CompletionEngine,
   type Recover,
   recovering,
   type SelectSets,
@@ -71,6 +72,7 @@ import { openWs2_32, type Ws2_32 } from "../../../ffi/ws2_32.ts";
 import { type Kernel32, openKernel32 } from "../../../ffi/kernel32.ts";
 import { createNativeEventSelect } from "./event_select.ts";
 import { createNativeAsyncSelect } from "./async_select.ts";
+import { createNativeEngine } from "./overlapped.ts";
 import {
   ADDRINFOA_LAYOUT_WIN64,
   decodeSockaddr,
@@ -113,6 +115,8 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
    * `WSAAsyncSelect`): their calls never wait.
    */
   const nonBlocking = new Set<SOCKET>();
+  /** Overlapped I/O and completion ports, made on first use (`completion`). */
+  let engine: CompletionEngine | undefined;
 
   /** Throws the thread's last error, read right after the failed call. */
   function fail(what: string): never {
@@ -538,6 +542,7 @@ export function createWinsockBackend(options: BackendOptions = {}): SocketBacken
     waitStats: () => reactor.stats(),
     eventSelect: createNativeEventSelect(ws, nonBlocking, !!options.blocking),
     asyncSelect: createNativeAsyncSelect(ws, nonBlocking, !!options.blocking),
+    completion: () => engine ??= createNativeEngine(),
     getpeername: (s) => name("getpeername", s),
     getsockname: (s) => name("getsockname", s),
     setsockopt(s, level, optname, optval) {
