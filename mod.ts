@@ -10,7 +10,7 @@
  *
  * @example
  * ```ts
- * import { AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SOCK_STREAM, WSADATA } from "./mod.ts";
+ * import { AF_INET, IPPROTO_TCP, MAKEWORD, openWinsock, SOCK_STREAM, WSADATA } from "@winsock/tutorial";
  * const ws = openWinsock({ backend: "deno" });
  * const wsaData = new WSADATA();
  * if (ws.WSAStartup(MAKEWORD(2, 2), wsaData) === 0) {

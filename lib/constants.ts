@@ -213,7 +213,7 @@ export const PM_REMOVE = 1;
  *
  * @example
  * ```ts
- * import { WSAGETSELECTEVENT } from "./constants.ts";
+ * import { WSAGETSELECTEVENT } from "@winsock/tutorial";
  * console.log(WSAGETSELECTEVENT(0x2746_0020n)); // 32 (FD_CLOSE)
  * ```
  */
@@ -226,7 +226,7 @@ export function WSAGETSELECTEVENT(lParam: number | bigint): number {
  *
  * @example
  * ```ts
- * import { WSAGETSELECTERROR } from "./constants.ts";
+ * import { WSAGETSELECTERROR } from "@winsock/tutorial";
  * console.log(WSAGETSELECTERROR(0x2746_0020n)); // 10054 (WSAECONNRESET)
  * ```
  */
@@ -239,7 +239,7 @@ export function WSAGETSELECTERROR(lParam: number | bigint): number {
  *
  * @example
  * ```ts
- * import { WSAMAKESELECTREPLY } from "./constants.ts";
+ * import { WSAMAKESELECTREPLY } from "@winsock/tutorial";
  * console.log(WSAMAKESELECTREPLY(0x20, 10054).toString(16)); // "27460020"
  * ```
  */

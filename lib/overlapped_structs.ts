@@ -54,7 +54,7 @@ export const STATUS_PENDING = 0x103n;
  *
  * @example
  * ```ts
- * import { WSAOVERLAPPED } from "./overlapped_structs.ts";
+ * import { WSAOVERLAPPED } from "@winsock/tutorial";
  * const ov = new WSAOVERLAPPED();
  * console.log(ov.Internal, ov.hEvent); // 0n 0n
  * ```
@@ -149,7 +149,7 @@ export function overlappedBytes(ov: WSAOVERLAPPED): Uint8Array {
  *
  * @example
  * ```ts
- * import { OVERLAPPED_ENTRY } from "./overlapped_structs.ts";
+ * import { OVERLAPPED_ENTRY } from "@winsock/tutorial";
  * console.log(new OVERLAPPED_ENTRY().lpOverlapped); // null
  * ```
  */
