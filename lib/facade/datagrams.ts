@@ -27,8 +27,9 @@ import type { Waited } from "./core.ts";
 export class WinsockDatagrams<Blocking extends boolean = false> extends WinsockSockets<Blocking> {
   /**
    * `int sendto(SOCKET s, const char *buf, int len, int flags, const sockaddr *to,
-   * int tolen)`: one datagram to `to` (on a connected socket `to` is
-   * ignored; null sends to the peer, as `send`); resolves with `len` or
+   * int tolen)`: one datagram to `to` (on a connected UDP socket `to`
+   * overrides the peer for this datagram, on TCP it is ignored; null sends
+   * to the peer, as `send`); resolves with `len` or
    * `SOCKET_ERROR`. A zero-length datagram is a datagram.
    */
   sendto(

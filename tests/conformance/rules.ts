@@ -365,14 +365,61 @@ export const LINUX_RULES: Rule[] = [
   },
   {
     name: "linux-reads-after-shutdown",
-    why: "Linux still delivers data after shutdown(SD_RECEIVE), and 0 after SD_BOTH; Windows " +
-      "says 10058 WSAESHUTDOWN",
-    allows: (c) => isRecv(c) && failed(c.reference, 10058),
+    why: "Linux still delivers data after shutdown(SD_RECEIVE), and 0 after SD_BOTH (0 too on " +
+      "a socket never connected); Windows says 10058 WSAESHUTDOWN (10057 WSAENOTCONN)",
+    allows: (c) =>
+      isRecv(c) && (failed(c.reference, 10058) || (failed(c.reference, 10057) && shutReceive(c))),
   },
   {
     name: "linux-listen-binds",
     why: "Linux binds an unbound socket at listen; Windows says 10022 WSAEINVAL",
     allows: (c) => c.op === "listen" && c.got === "0" && failed(c.reference, 10022),
+  },
+  {
+    name: "linux-send-unconnected",
+    why: "Linux says EPIPE (10054 by meaning) to a send on a TCP socket never connected; " +
+      "Windows says 10057 WSAENOTCONN",
+    allows: (c) => isSend(c) && failed(c.got, 10054) && failed(c.reference, 10057),
+  },
+  {
+    name: "linux-listener",
+    why: "on a listener Linux says EINVAL to FIONREAD and EISCONN to connect, and takes " +
+      "shutdown (it stops listening); Windows says 0 bytes, 10022 WSAEINVAL and 10057 " +
+      "WSAENOTCONN",
+    allows: (c) =>
+      (c.op === "ioctl" && c.args[1] === "fionread" && failed(c.got, 10022) &&
+        c.reference === "0 0") ||
+      (c.op === "connect" && failed(c.got, 10056) && failed(c.reference, 10022)) ||
+      (c.op === "shutdown" && c.got === "0" && failed(c.reference, 10057)),
+  },
+  {
+    name: "linux-udp-linger",
+    why: "Linux takes SO_LINGER on a UDP socket; Windows says 10042 WSAENOPROTOOPT (not for " +
+      "sockets without connections)",
+    allows: (c) =>
+      option(c) === "linger" && udpSocket(c) && !c.got.startsWith("-1") &&
+      failed(c.reference, 10042),
+  },
+  {
+    name: "linux-forgets-connection",
+    why: "once a connection has ended, Linux forgets it (shutdown says ENOTCONN, bind takes a " +
+      "new address); Windows keeps the socket's state",
+    allows: (c) =>
+      !udpSocket(c) &&
+      ((c.op === "shutdown" && failed(c.got, 10057) && c.reference === "0") ||
+        (c.op.startsWith("bind") && c.got === "0" && failed(c.reference, 10022))),
+  },
+  {
+    name: "linux-time-wait-holds",
+    why: "Linux keeps a port whose connection is in TIME-WAIT unless SO_REUSEADDR is on (most " +
+      "Unix servers set it); Windows binds",
+    allows: (c) => c.op === "rebind" && failed(c.got, 10048) && c.reference === "0",
+  },
+  {
+    name: "linux-cuts-datagrams",
+    why: "Linux cuts a datagram longer than the buffer silently (the bytes that fit); Windows " +
+      "fills the buffer and says 10040 WSAEMSGSIZE",
+    allows: (c) => isRecv(c) && /^\d+ "/.test(c.got) && failed(c.reference, 10040),
   },
 ];
 
@@ -396,6 +443,34 @@ export interface Verdict {
   unexplained?: Unexplained;
 }
 
+/** The calls of a script: its lines but the sleeps and the guard. */
+export const isCall = (step: string) => !step.startsWith("sleep ") && step !== "guard";
+
+/** The context of call `i` of `steps`, from both sides' lines (`STEP => RESULT`). */
+export function contextOf(
+  target: Context["target"],
+  steps: string[],
+  i: number,
+  reference: string[],
+  got: string[],
+): Context {
+  const callAt = steps.flatMap((s, k) => isCall(s) ? [k] : []);
+  const step = steps[callAt[i]];
+  const result = (line: string | undefined) =>
+    line === undefined ? "(nothing: the run ended)" : line.slice(line.indexOf(" => ") + 4);
+  const [op, ...args] = step.split(" ");
+  return {
+    target,
+    step,
+    op,
+    args,
+    reference: result(reference[i]),
+    got: result(got[i]),
+    earlier: steps.slice(0, callAt[i]),
+    earlierReference: reference.slice(0, i),
+  };
+}
+
 /**
  * Compares `got` with `reference` (both as printed: `STEP => RESULT`) for the
  * script `steps`: each differing line must be explained by a rule; after a
@@ -411,33 +486,40 @@ export function compare(
   firstOnly = false,
 ): Verdict {
   const verdict: Verdict = { rules: [] };
-  const isCall = (s: string) => !s.startsWith("sleep ") && s !== "guard";
   const calls = steps.filter(isCall);
-  const callAt = steps.flatMap((s, k) => isCall(s) ? [k] : []);
   for (let i = 0; i < calls.length; i++) {
-    const step = calls[i];
     const ref = reference[i], mine = got[i];
     if (ref === mine && ref !== undefined) continue;
-    const result = (line: string | undefined) =>
-      line === undefined ? "(nothing: the run ended)" : line.slice(line.indexOf(" => ") + 4);
-    const [op, ...args] = step.split(" ");
-    const context: Context = {
-      target,
-      step,
-      op,
-      args,
-      reference: result(ref),
-      got: result(mine),
-      earlier: steps.slice(0, callAt[i]),
-      earlierReference: reference.slice(0, i),
-    };
+    const context = contextOf(target, steps, i, reference, got);
     const rule = ref !== undefined && mine !== undefined ? explain(rules, context) : undefined;
     if (!rule) {
-      verdict.unexplained = { call: i, step, reference: context.reference, got: context.got };
+      const { step, reference: r, got: g } = context;
+      verdict.unexplained = { call: i, step, reference: r, got: g };
       return verdict;
     }
     verdict.rules.push(rule.name);
     if (rule.diverges || firstOnly) return verdict;
   }
   return verdict;
+}
+
+/**
+ * Whether the rule named `name` explains call `i` of a scenario where C
+ * printed `c` and the façade `facade`: a façade rule as it reads (C's answer
+ * there is Winsock's), a Linux rule with the façade in Winsock's place (it
+ * answers as Winsock where C on Linux differs). Throws on an unknown name.
+ */
+export function explainedBy(
+  name: string,
+  target: Target,
+  steps: string[],
+  i: number,
+  c: string[],
+  facade: string[],
+): boolean {
+  const rule = FACADE_RULES.find((r) => r.name === name);
+  if (rule) return rule.allows(contextOf(target, steps, i, c, facade));
+  const linux = LINUX_RULES.find((r) => r.name === name);
+  if (!linux) throw new Error(`no rule named ${name}`);
+  return linux.allows(contextOf("linux-c", steps, i, facade, c));
 }
