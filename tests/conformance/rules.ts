@@ -60,6 +60,19 @@ const udpSocket = (c: Context) => {
   return made.length > 0 && made[made.length - 1].startsWith("udp");
 };
 
+/**
+ * Whether C on Winsock failed a send or sendto of the step's socket before, while it had no
+ * port (since it was last made).
+ */
+const failedSendUnbound = (c: Context) => {
+  const x = c.args[0];
+  const lines = c.earlierReference;
+  const made = lines.findLastIndex((l) => new RegExp(`^(udp|socket|accept) ${x}\\b`).test(l));
+  return lines.some((l, i) =>
+    i > made && new RegExp(`^(send|sendto) ${x} .* => -1 `).test(l) && !hadPort(lines, x, i)
+  );
+};
+
 /** Whether socket `y` had a port (bound, or bound by a call, and not closed since) before line `before`. */
 const hadPort = (lines: string[], y: string, before: number) => {
   const bound = new RegExp(
@@ -294,11 +307,44 @@ export const FACADE_RULES: Rule[] = [
   },
   {
     name: "wine-send-after-reset",
-    why: "send on a connection the peer has reset (it closed with data unread, or aborted): " +
-      "Windows says 10054 WSAECONNRESET, and so does the posix backend; Wine's send succeeds",
+    why: "send on a connection the peer has reset (it closed with data unread, aborted, or " +
+      "was sent data after its shutdown(SD_RECEIVE)): Windows says 10054 WSAECONNRESET, and " +
+      "so does the posix backend; Wine's send succeeds",
     allows: (c) =>
       isSend(c) && !udpSocket(c) && /^\d/.test(c.reference) && failed(c.got, 10054) &&
-      c.earlier.some((l) => l.startsWith("close ")),
+      c.earlier.some((l) => l.startsWith("close ") || /^shutdown \w [02]$/.test(l)),
+    diverges: true,
+  },
+  {
+    name: "wine-keeps-data-after-shutdown",
+    why: "data that comes after our shutdown(SD_RECEIVE): Windows resets the connection (as " +
+      "its shutdown documents), and so does Linux, which the posix backend passes on; Wine " +
+      "keeps the data, and its FIONREAD counts it",
+    allows: (c) =>
+      c.op === "ioctl" && c.args[1] === "fionread" && shutReceive(c) && c.got === "0 0" &&
+      /^0 [1-9]/.test(c.reference),
+  },
+  {
+    name: "wine-failed-send-binds-udp",
+    why: "a send that fails on a UDP socket never bound: Wine hands it to Linux, which binds " +
+      "the socket before it finds what is wrong; the backends bind only when the call reaches " +
+      "the system (the deno backend, and the posix one where it refuses the call itself, as " +
+      "after shutdown, make none): getsockname, bind and recv then see the socket unbound",
+    allows: (c) =>
+      udpSocket(c) && failedSendUnbound(c) &&
+      ((c.op === "sockname" && c.reference.startsWith("0 ") && failed(c.got, 10022)) ||
+        (c.op.startsWith("bind") && failed(c.reference, 10022) && c.got === "0") ||
+        (isRecv(c) && failed(c.got, 10022))),
+    diverges: true,
+  },
+  {
+    name: "port-of-another-protocol",
+    why: "bind a TCP socket to a UDP socket's port, or the other way round: the port is free " +
+      "or not as the machine's other sockets have it (TCP and UDP ports are apart), nothing " +
+      "the platforms decide",
+    allows: (c) =>
+      c.op === "bindto" && udpSocket(c) !== udpSocket({ ...c, args: [c.args[1]] }) &&
+      [c.reference, c.got].every((r) => r === "0" || failed(r, 10048)),
     diverges: true,
   },
   {
