@@ -306,7 +306,7 @@ static void reset(int open) {
 /* A new socket in slot x. */
 static void made(int x, sock_t s) {
   sockets[x] = s;
-  live[x] = 0;
+  live[x] = nonblocking[x] = 0; /* a new socket blocks, whatever the name's last one did */
   sent[x] = 0;
   if (s == BAD_SOCKET) result(-1);
   else printf("ok\n");

@@ -156,7 +156,7 @@ export async function runScenario(
   };
   /** A new socket for `name`. */
   const made = (name: string, s: SOCKET) => {
-    Object.assign(slot(name), { socket: s, sent: 0, live: 0 });
+    Object.assign(slot(name), { socket: s, sent: 0, live: 0, nonblocking: false });
     return s === INVALID_SOCKET ? fail() : "ok";
   };
   const within = async <T>(call: T | Promise<T>): Promise<T> => {
