@@ -369,12 +369,13 @@ export const FACADE_RULES: Rule[] = [
   },
   {
     name: "port-of-another-protocol",
-    why: "bind a TCP socket to a UDP socket's port, or the other way round: the port is free " +
-      "or not as the machine's other sockets have it (TCP and UDP ports are apart), nothing " +
-      "the platforms decide",
+    why: "bind a TCP socket to a UDP socket's port, or connect it there: the port is free, or " +
+      "a listener is there, as the machine's other sockets have it (TCP and UDP ports are " +
+      "apart), nothing the platforms decide",
     allows: (c) =>
-      c.op === "bindto" && udpSocket(c) !== udpSocket({ ...c, args: [c.args[1]] }) &&
-      [c.reference, c.got].every((r) => r === "0" || failed(r, 10048)),
+      ["bindto", "connect"].includes(c.op) &&
+      udpSocket(c) !== udpSocket({ ...c, args: [c.args[1]] }) &&
+      [c.reference, c.got].every((r) => r === "0" || failed(r, 10048) || failed(r, 10061)),
     diverges: true,
   },
   {
