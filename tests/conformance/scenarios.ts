@@ -50,6 +50,8 @@ const SETTLE = "sleep 150";
 
 /** A listener `l`, a client `c` connected to it, and `a`, the connection accepted. */
 const PAIR = ["socket l", "bind l", "listen l", "socket c", "connect c l", "accept a l"];
+/** Two UDP sockets, `u` and `v`, bound; after `guard`, a read that would wait is not made. */
+const UDP_PAIR = ["guard", "udp u", "bind u", "udp v", "bind v"];
 
 const LINUX = ["posix@linux", "posix-raw@linux", "deno@linux"] as Target[];
 const DENO = ["deno@linux", "deno@wine", "deno@windows"] as Target[];
@@ -275,14 +277,9 @@ export const SCENARIOS: Scenario[] = [
     steps: [...PAIR, "shutdown c 1", SETTLE, "select c", "socket x", "shutdown x 7"],
   },
   {
-    // `guard`: a read that would wait is not made, and prints `blocks` (the data went elsewhere).
     name: "sendto with an address on a connected UDP socket sends there (fuzz)",
     steps: [
-      "guard",
-      "udp u",
-      "bind u",
-      "udp v",
-      "bind v",
+      ...UDP_PAIR,
       "udp w",
       "bind w",
       "connect u v",
@@ -296,19 +293,15 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
-    // The deno backend had read 16 KiB ahead (the guard's select starts a read): recv gave those
-    // only, and the rest to the next recv, where C takes all that has come at once.
+    // The guard's select starts the deno backend's read-ahead (16 KiB): the recv must take the
+    // rest too, as C takes all that has come at once.
     name: "recv takes all that has come, past what was read ahead (fuzz)",
     steps: ["guard", ...PAIR, "send c 65536", SETTLE, "recv a 65536", "recv a 50"],
   },
   {
     name: "MSG_PEEK on a UDP socket leaves the datagram (fuzz)",
     steps: [
-      "guard",
-      "udp u",
-      "bind u",
-      "udp v",
-      "bind v",
+      ...UDP_PAIR,
       "sendto u 5 v",
       SETTLE,
       "recvfrom v 50 2",
