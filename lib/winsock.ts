@@ -351,9 +351,10 @@ export class Winsock<Blocking extends boolean = false> {
 
   /**
    * `int sendto(SOCKET s, const char *buf, int len, int flags, const sockaddr *to,
-   * int tolen)`: one datagram to `to` (on a connected socket `to` is
-   * ignored; null sends to the peer, as `send`); resolves with `len` or
-   * `SOCKET_ERROR`. A zero-length datagram is a datagram.
+   * int tolen)`: one datagram to `to` (on a connected UDP socket `to`
+   * overrides the peer for this datagram, on TCP it is ignored; null sends
+   * to the peer, as `send`); resolves with `len` or `SOCKET_ERROR`. A
+   * zero-length datagram is a datagram.
    */
   sendto(
     s: SOCKET,

@@ -3,13 +3,16 @@
  * C (`conformance/harness.c`: built here with gcc against libc on Linux; the
  * mingw build against ws2_32.dll, from tools/wine/build-peers.sh, under Wine)
  * and through the façade on each backend; their lines must be the same, but
- * for the differences the table documents (and those must hold as written).
+ * for the differences the table documents, each by the name of the rule
+ * (`conformance/rules.ts`) that explains it: the rule must explain it, and a
+ * documented difference that is no longer one fails too.
  */
 
 import assert from "node:assert/strict";
 import { type BackendName, describeWinsockError } from "../mod.ts";
-import { type Difference, type Scenario, SCENARIOS, type Target } from "./conformance/scenarios.ts";
+import { type Scenario, SCENARIOS, type Target } from "./conformance/scenarios.ts";
 import { runScenario } from "./conformance/run.ts";
+import { explainedBy, isCall } from "./conformance/rules.ts";
 import { nativeHarness, runHarness, windowsHarness } from "./conformance/c.ts";
 import { deadline, testBackends, UNDER_WINE } from "./_support.ts";
 
@@ -33,9 +36,10 @@ function cLines(): Promise<Map<string, string[]>> {
 /** Index of the call `step` names (`#n`: its n-th occurrence) among the scenario's calls. */
 function callIndex(scenario: Scenario, step: string): number {
   const [line, nth] = step.split(" #");
-  const calls = scenario.steps.filter((s) => !s.startsWith("sleep "));
   let seen = 0;
-  const i = calls.findIndex((s) => s === line && ++seen === Number(nth ?? 1));
+  const i = scenario.steps.filter(isCall).findIndex((s) =>
+    s === line && ++seen === Number(nth ?? 1)
+  );
   assert.ok(i >= 0, `documented step "${step}" is not in "${scenario.name}"`);
   return i;
 }
@@ -58,26 +62,26 @@ for (const { backend, blocking } of RUNS) {
     const unsupported = scenario.unsupported?.on.includes(target);
     Deno.test({
       name: `conformance [${backend}${blocking ? ", raw" : ""}]: ${scenario.name}` +
-        (unsupported ? ` (not here: ${scenario.unsupported?.why})` : ""),
+        (unsupported ? ` (not here: ${scenario.unsupported!.rule})` : ""),
       ignore: noHarness || unsupported,
       async fn() {
         const c = (await cLines()).get(scenario.name);
         assert.ok(c, `the harness printed nothing for "${scenario.name}"`);
         const facade = await runScenario(backend, scenario.steps, blocking);
-        // What the façade must print: C's lines, with the documented differences.
-        const expected = [...c];
-        const here = (scenario.differs ?? []).filter((d: Difference) => d.on.includes(target));
-        for (const d of here) {
+        // Each documented difference must be one, explained by its rule; both lines then name
+        // the rule, and the rest must be the same.
+        const expected = [...c], got = [...facade];
+        for (const d of scenario.differs ?? []) {
+          if (!d.on.includes(target)) continue;
           const i = callIndex(scenario, d.step);
-          const [line] = d.step.split(" #");
-          assert.equal(
-            c[i],
-            `${line} => ${d.c}`,
-            `C no longer prints what the table says (${d.why})`,
+          assert.notEqual(c[i], facade[i], `"${d.step}": no longer differs (${d.rule})`);
+          assert.ok(
+            explainedBy(d.rule, target, scenario.steps, i, c, facade),
+            `"${d.step}": ${d.rule} does not explain C's "${c[i]}" against "${facade[i]}"`,
           );
-          expected[i] = `${line} => ${d.facade}`;
+          expected[i] = got[i] = `${facade[i]} (${d.rule})`;
         }
-        assert.deepEqual(named(facade), named(expected));
+        assert.deepEqual(named(got), named(expected));
       },
     });
   }

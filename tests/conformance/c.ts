@@ -5,7 +5,7 @@
  * process takes about a second to start.
  */
 
-import { harnessLines, harnessScript } from "./run.ts";
+import { END, harnessLines, harnessScript } from "./run.ts";
 import type { Scenario } from "./scenarios.ts";
 
 const SOURCE = new URL("./harness.c", import.meta.url);
@@ -75,23 +75,31 @@ export async function windowsHarness(): Promise<Harness | null> {
 
 /**
  * Reads `stream` while the process runs; the function returned gives what was
- * read, once the process has ended: at the end of the stream, or half a
- * second after (a Wine process that starts wineserver's services leaves them
- * holding its stdout open).
+ * read, once the process has ended: at the end of the stream, or once `whole`
+ * says what was read is all, or `grace` ms after (a Wine process that starts
+ * wineserver's services leaves them holding its stdout open; on a loaded
+ * machine its last lines can come later than its end).
  */
-function readAll(stream: ReadableStream<Uint8Array>): () => Promise<Uint8Array> {
+function readAll(
+  stream: ReadableStream<Uint8Array>,
+  grace: number,
+  whole: (read: Uint8Array[]) => boolean = () => false,
+): () => Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   const reader = stream.getReader();
+  let more: () => void = () => {};
   const reading = (async () => {
     for (;;) {
       const { value, done } = await reader.read().catch(() => ({ value: undefined, done: true }));
       if (done) return;
       chunks.push(value!);
+      more();
     }
   })();
   return async () => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    await Promise.race([reading, new Promise((r) => timer = setTimeout(r, 500))]);
+    const complete = new Promise<void>((r) => (more = () => whole(chunks) && r())());
+    await Promise.race([reading, complete, new Promise((r) => timer = setTimeout(r, grace))]);
     clearTimeout(timer);
     await reader.cancel().catch(() => {});
     const all = new Uint8Array(chunks.reduce((n, c) => n + c.byteLength, 0));
@@ -118,7 +126,10 @@ export async function runHarness(
       stdout: "piped",
       stderr: "piped",
     }).spawn();
-    const [stdout, stderr] = [readAll(child.stdout), readAll(child.stderr)];
+    // The harness's output ends with END once every script was read: then nothing is to come.
+    const ended = (chunks: Uint8Array[]) =>
+      chunks.slice(-2).map((c) => new TextDecoder().decode(c)).join("").trimEnd().endsWith(END);
+    const [stdout, stderr] = [readAll(child.stdout, 3000, ended), readAll(child.stderr, 500)];
     const writer = child.stdin.getWriter();
     // The harness may end before reading it all: a write error then is expected.
     await writer.write(new TextEncoder().encode(harnessScript(rest))).catch(() => {});

@@ -10,12 +10,20 @@
  *
  * --only I,J,… runs those scripts of the seed; --no-shrink lists every
  * difference instead of shrinking each side's first; --parallel P (4) runs P
- * scripts at once; --batch B (200) scripts go through one C run.
+ * scripts at once; --batch B (200) scripts go through one C run; --show I
+ * prints script I's lines side by side: C on Winsock, C on Linux, each backend.
  */
 
 import type { BackendName } from "../../mod.ts";
 import { type Harness, nativeHarness, runHarness, windowsHarness } from "./c.ts";
-import { compare, FACADE_RULES, LINUX_RULES, type Unexplained, type Verdict } from "./rules.ts";
+import {
+  compare,
+  FACADE_RULES,
+  isCall,
+  LINUX_RULES,
+  type Unexplained,
+  type Verdict,
+} from "./rules.ts";
 import { runScenario } from "./run.ts";
 import { prng } from "../_support.ts";
 import type { Scenario, Target } from "./scenarios.ts";
@@ -70,7 +78,7 @@ export function generate(seed: number): string[] {
     const f = pick(list);
     return f ? ` ${f}` : "";
   };
-  const count = () => steps.filter((s) => !s.startsWith("sleep") && s !== "guard").length;
+  const count = () => steps.filter(isCall).length;
   while (count() < calls) {
     const x = name(), y = name();
     const r = random() * 100;
@@ -216,7 +224,7 @@ export async function shrink(c: Harnesses, failure: Failure): Promise<Failure> {
     for (let from = 0; from < best.steps.length; from += chunk) {
       const steps = [...best.steps.slice(0, from), ...best.steps.slice(from + chunk)];
       if (steps[0] !== "guard") continue; // the guard stays: it decides what is called
-      if (steps.some((s) => !s.startsWith("sleep") && s !== "guard")) {
+      if (steps.some(isCall)) {
         candidates.push({ name: `shrink ${candidates.length}`, steps });
       }
     }
@@ -238,6 +246,28 @@ export async function shrink(c: Harnesses, failure: Failure): Promise<Failure> {
     if (chunk > best.steps.length) chunk = Math.ceil(best.steps.length / 2);
   }
   return best;
+}
+
+/** Script `index` of `seed`, one line per call: what each side printed, `*` where they differ. */
+export async function show(c: Harnesses, seed: number, index: number, backends: BackendName[]) {
+  const steps = generate(scriptSeed(seed, index));
+  const script = [{ name: "show", steps }];
+  const sides: [string, string[]][] = [[
+    "winsock-c",
+    (await runHarness(c.reference, script)).get("show")!,
+  ]];
+  if (c.linux) sides.push(["linux-c", (await runHarness(c.linux, script)).get("show")!]);
+  for (const b of backends) sides.push([b, await runScenario(b, steps)]);
+  const result = (l: string | undefined) => {
+    const r = l === undefined ? "(none)" : l.slice(l.indexOf(" => ") + 4);
+    return r.length < 60 ? r : `${r.slice(0, 40)}… (${r.length} characters)`;
+  };
+  const calls = steps.filter(isCall);
+  return calls.map((step, i) => {
+    const got = sides.map(([side, lines]) => `${side}: ${result(lines[i])}`);
+    const same = sides.every(([, lines]) => lines[i] === sides[0][1][i]);
+    return `${same ? " " : "*"} ${step.padEnd(24)} ${got.join(" | ")}`;
+  }).join("\n");
 }
 
 /** A failure, ready to paste into scenarios.ts as a named scenario. */
@@ -368,6 +398,10 @@ if (import.meta.main) {
   if (!c) {
     console.error("fuzz: no C harness on Winsock: run bash tools/wine/setup.sh (Wine, mingw)");
     Deno.exit(2);
+  }
+  if (arg("show")) {
+    console.log(await show(c, seed, Number(arg("show")), backends));
+    Deno.exit(0);
   }
   console.log(
     `fuzz: seed ${seed}, ${

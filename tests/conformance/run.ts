@@ -72,13 +72,16 @@ export function harnessScript(scenarios: Scenario[]): string {
   return scenarios.map((s) => [`scenario ${s.name}`, ...s.steps].join("\n")).join("\n") + "\n";
 }
 
+/** The line `harness.c` ends its output with, once it has read every script. */
+export const END = "#end";
+
 /** `harness.c`'s output, split by scenario: name → its lines. */
 export function harnessLines(output: string): Map<string, string[]> {
   const byName = new Map<string, string[]>();
   let lines: string[] = [];
   for (const line of output.split(/\r?\n/)) {
     if (line.startsWith("== ")) byName.set(line.slice(3), lines = []);
-    else if (line !== "") lines.push(line);
+    else if (line !== "" && line !== END) lines.push(line);
   }
   return byName;
 }
@@ -156,7 +159,7 @@ export async function runScenario(
   };
   /** A new socket for `name`. */
   const made = (name: string, s: SOCKET) => {
-    Object.assign(slot(name), { socket: s, sent: 0, live: 0 });
+    Object.assign(slot(name), { socket: s, sent: 0, live: 0, nonblocking: false });
     return s === INVALID_SOCKET ? fail() : "ok";
   };
   const within = async <T>(call: T | Promise<T>): Promise<T> => {

@@ -10,8 +10,9 @@
  * and fails with `WSAEMSGSIZE`; `recvfrom` on a socket never bound fails with
  * `WSAEINVAL`; the first `sendto` (or `connect`) binds an unbound socket to
  * an ephemeral port (the wildcard address, or loopback when Deno's
- * `--allow-net` does not allow the wildcard); a connected socket sends to
- * its peer and receives from it only; an `AF_INET6` socket is IPv6 only
+ * `--allow-net` does not allow the wildcard); a connected socket receives
+ * from its peer only (`sendto` with an address still sends there);
+ * `recvfrom` takes `MSG_PEEK` only; an `AF_INET6` socket is IPv6 only
  * (`IPV6_V6ONLY` on, Windows' default): IPv4 datagrams that reach it as
  * `::ffff:a.b.c.d` are dropped; a broadcast `sendto` (255.255.255.255) fails
  * with `WSAEACCES`, as on Windows without `SO_BROADCAST` (which this backend
@@ -21,7 +22,7 @@
  */
 
 import type { Datagram } from "../contract.ts";
-import { AF_INET6, type SOCKET } from "../../constants.ts";
+import { AF_INET6, MSG_PEEK, type SOCKET } from "../../constants.ts";
 import {
   WinsockError,
   WSAEACCES,
@@ -161,7 +162,7 @@ export function createDenoDatagrams(notify: () => void) {
     },
     async sendto(s: SOCKET, buf: Uint8Array, to: SOCKADDR | null): Promise<number> {
       const sock = get(s);
-      const target = sock.peer ?? (to ? fromAddress(to, sock.af) : undefined);
+      const target = to ? fromAddress(to, sock.af) : sock.peer; // `to` overrides the peer
       if (!target) throw new WinsockError(WSAENOTCONN, "sendto: no address and not connected");
       if (target.hostname === "255.255.255.255") {
         // Windows refuses a broadcast without SO_BROADCAST, which this backend cannot set.
@@ -180,12 +181,14 @@ export function createDenoDatagrams(notify: () => void) {
     },
     async recvfrom(s: SOCKET, buf: Uint8Array, flags: number): Promise<Datagram> {
       const sock = get(s);
-      if (flags !== 0) throw new WinsockError(WSAEOPNOTSUPP, "recvfrom: flags (emulation)");
+      if ((flags & ~MSG_PEEK) !== 0) {
+        throw new WinsockError(WSAEOPNOTSUPP, "recvfrom: flags other than MSG_PEEK (emulation)");
+      }
       if (!sock.conn) throw new WinsockError(WSAEINVAL, "recvfrom: socket not bound");
       for (;;) {
         if (sock.closed) throw new WinsockError(WSAEINTR, "recvfrom");
         const got = sock.inbox, failure = sock.failure;
-        sock.inbox = sock.failure = undefined;
+        if (!(got && flags & MSG_PEEK)) sock.inbox = sock.failure = undefined; // a peek keeps it
         if (got) {
           const [data, from] = got;
           const count = Math.min(data.byteLength, buf.byteLength);

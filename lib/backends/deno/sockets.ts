@@ -330,11 +330,20 @@ export function createDenoBackend(): SocketBackend {
   async function receive(sock: EmulatedSocket, buf: Uint8Array, peek: boolean): Promise<number> {
     for (;;) {
       if (sock.closed) throw new WinsockError(WSAEINTR, "recv");
-      const inbox = sock.inbox;
-      if (inbox?.byteLength) {
-        const n = Math.min(buf.byteLength, inbox.byteLength);
-        buf.set(inbox.subarray(0, n));
-        if (!peek) sock.inbox = inbox.subarray(n);
+      if (sock.inbox?.byteLength) {
+        // All that has come, as C's recv takes: past what was read ahead too, if a read finds
+        // more at once (Deno reads eagerly: it ends within a few microtasks).
+        let n = 0;
+        for (let inbox = sock.inbox; inbox?.byteLength; inbox = sock.inbox) {
+          const k = Math.min(buf.byteLength - n, inbox.byteLength);
+          buf.set(inbox.subarray(0, k), n);
+          n += k;
+          if (peek) return n;
+          sock.inbox = inbox.subarray(k);
+          if (n === buf.byteLength || !canPull(sock)) break;
+          pull(sock);
+          for (let turn = 0; turn < 8 && sock.pulling; turn++) await null;
+        }
         return n;
       }
       if (sock.failure) throw sock.failure;

@@ -9,9 +9,7 @@
  *   cut is seen on every platform, then copied.
  * - `recvfrom` on a socket never bound fails with `WSAEINVAL`; BSD sockets
  *   would wait for ever.
- * - On a connected UDP socket `sendto` ignores its address, as Windows does
- *   (Linux would send there), and a port-unreachable report is
- *   `WSAECONNRESET` (Linux: `ECONNREFUSED`).
+ * - A port-unreachable report is `WSAECONNRESET` (Linux: `ECONNREFUSED`).
  *
  * @module
  */
@@ -43,8 +41,6 @@ export interface DatagramSocket {
   readonly socket: SOCKET;
   /** Bound (or connected, or it has sent: the kernel bound it). */
   active: boolean;
-  /** `connect`ed to a peer. */
-  peer: boolean;
 }
 
 /** What the posix backend lends its datagram calls. */
@@ -84,7 +80,7 @@ export function posixDatagrams(ctx: DatagramContext) {
       to: SOCKADDR | null,
     ): Awaitable<number> {
       const native = ctx.translateFlags(flags, "sendto") | ctx.noSignal;
-      const address = to && !sock.peer ? encodeSockaddr(to, abi.sockaddr) : null;
+      const address = to ? encodeSockaddr(to, abi.sockaddr) : null;
       return ctx.retry(sock.socket, abi.POLLOUT, () => {
         const n = Number(
           c.sendto(sock.fd, buf, BigInt(buf.byteLength), native, address, address?.byteLength ?? 0),
