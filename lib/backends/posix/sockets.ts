@@ -135,8 +135,6 @@ interface PosixSocket {
   reuseAddr?: boolean;
   /** A `SOCK_DGRAM` socket: `recv`/`send` go through `recvfrom`/`sendto`. */
   datagram: boolean;
-  /** A datagram socket `connect`ed to a peer. */
-  peer: boolean;
   /** The program made it non-blocking (`FIONBIO` 1): its calls never wait. */
   nonBlocking: boolean;
   /** A non-blocking `connect` under way (its address): `select` settles it. */
@@ -258,7 +256,6 @@ export function createPosixBackend(
       reset: false,
       active,
       datagram,
-      peer: false,
       nonBlocking: false,
     };
     return socket;
@@ -690,7 +687,6 @@ export function createPosixBackend(
       const bytes = encodeSockaddr(addr, abi.sockaddr);
       if (c.connect(sock.fd, bytes, bytes.byteLength) === 0) {
         sock.active = true;
-        sock.peer = sock.datagram;
         return;
       }
       const code = errno();
