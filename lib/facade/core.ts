@@ -80,7 +80,7 @@ export class Core<Blocking extends boolean = false> {
     }
     try {
       this.requireStartup();
-      return this.answer(failed, call());
+      return this.#answer(failed, call());
     } catch (e) {
       return this.caught(failed, e);
     }
@@ -90,7 +90,7 @@ export class Core<Blocking extends boolean = false> {
    * A non-blocking call's answer as the Promise the façade returns; a
    * failure resolves it with `failed`, its code handed to the task (`deliver`).
    */
-  answer<T>(failed: T, result: Awaitable<T>): Waited<Blocking, T> {
+  #answer<T>(failed: T, result: Awaitable<T>): Waited<Blocking, T> {
     return (result instanceof Promise
       ? result.then(undefined, this.#catcher(failed))
       : Promise.resolve(result)) as Waited<Blocking, T>;
